@@ -1,0 +1,3 @@
+#ifndef JUXMEM_H
+#define JUXMEM_H
+#endif

@@ -1,0 +1,26 @@
+/* jxta.h - the public interface of libjxta, a C implementation of the JXTA
+ * 2.x protocols that is wire-compatible with JXSE 2.5 (Java JXTA).
+ *
+ * Include this one header.  It pulls in the per-layer headers under jxta/,
+ * from the bottom of the stack up:
+ *   error, log, buf, sha1   basic utilities (negative error codes, logging)
+ *   id, wellknown           identifiers and the well-known group/module IDs
+ *   msg, frame              binary messages, TCP frames, welcome lines
+ *   xml, adv                XML documents and advertisements */
+#ifndef JXTA_H
+#define JXTA_H
+
+#include <jxta/error.h>
+#include <jxta/log.h>
+#include <jxta/buf.h>
+#include <jxta/sha1.h>
+#include <jxta/id.h>
+#include <jxta/wellknown.h>
+#include <jxta/msg.h>
+#include <jxta/frame.h>
+#include <jxta/xml.h>
+#include <jxta/adv.h>
+
+#define JXTA_VERSION_STRING "0.1.0"
+
+#endif

@@ -1,0 +1,4 @@
+/* placeholder */
+#ifndef JXTA_WELLKNOWN_H
+#define JXTA_WELLKNOWN_H
+#endif

@@ -1,0 +1,33 @@
+/* testutil.h - helpers for the Check unit tests: locating the JXSE vectors
+ * in ../shared (read in place, never copied), reading files, listing a
+ * directory, and capturing log lines so tests can assert that bad input
+ * was logged. */
+#ifndef JXTA_TESTUTIL_H
+#define JXTA_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+/* $JXTA_VECTORS (set by make check) or ../shared/jxta/vectors/jxse-2.5. */
+const char *tu_vectors_dir(void);
+/* Join the vectors dir and a relative path; malloc'd, caller frees. */
+char *tu_vector_path(const char *rel);
+/* Read a whole file; fails the current test if it cannot. Caller frees. */
+uint8_t *tu_read(const char *path, size_t *len);
+/* Sorted names (not paths) in `dir` ending with `suffix`; returns count,
+ * *names is a NULL-terminated malloc'd array (free with tu_free_list). */
+size_t tu_list(const char *dir, const char *suffix, char ***names);
+void tu_free_list(char **names);
+
+/* Capture log lines at WARN and above in memory instead of stderr. */
+void tu_log_capture(void);
+size_t tu_log_count(void);
+const char *tu_log_last(void); /* "" if none */
+void tu_log_release(void);
+
+/* Run a suite with the usual runner; returns the process exit status. */
+int tu_run(Suite *s);
+
+#endif
