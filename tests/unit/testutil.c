@@ -1,5 +1,4 @@
 /* testutil.c - see testutil.h. */
-#define _GNU_SOURCE
 #include "testutil.h"
 
 #include <dirent.h>
