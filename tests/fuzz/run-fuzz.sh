@@ -1,0 +1,56 @@
+#!/bin/sh
+# run-fuzz.sh SRCDIR OUTDIR TARGET... - build each libFuzzer harness
+# tests/fuzz/fuzz_TARGET.c with clang (ASan+UBSan), seed a corpus from the
+# JXSE vectors (read in place from $JXTA_VECTORS; copies go to OUTDIR, never
+# into the repo) and run it for $FUZZ_SECONDS.  Prints one summary line per
+# target with the number of executions; exits non-zero on any finding.
+# Called by `make fuzz`; environment: FUZZ_CC, FUZZ_SECONDS, JXTA_VECTORS,
+# CPPFLAGS, LIBS.
+set -eu
+src=$1; out=$2; shift 2
+: "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=60}" "${JXTA_VECTORS:=$src/../shared/jxta/vectors/jxse-2.5}"
+mkdir -p "$out"
+libsrc=$(find "$src/jxta-c" "$src/advertisements" "$src/peergroups" -name '*.c' | sort)
+
+seed_corpus() { # target corpus-dir
+    t=$1; dir=$2
+    mkdir -p "$dir"
+    case $t in
+    id)
+        grep -o '"urn:jxta:[^"]*"' "$JXTA_VECTORS/dump/ids.json" | tr -d '"' | sort -u |
+            while read -r u; do printf '%s' "$u" > "$dir/$(printf '%s' "$u" | cksum | cut -d' ' -f1)"; done
+        printf 'urn:jxta:jxta-NetGroup' > "$dir/ng"
+        printf 'urn:jxta:jxta-Null' > "$dir/null" ;;
+    msg)
+        find "$JXTA_VECTORS" -name '*.jxmg' -exec cp {} "$dir/" \; ;;
+    stream)
+        find "$JXTA_VECTORS" \( -name '*.tcpframe' -o -name '*.bin' \) -size -200k -exec cp {} "$dir/" \;
+        cp "$JXTA_VECTORS/dump/tcp-welcome-example.txt" "$dir/" ;;
+    adv)
+        i=0
+        find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;
+    esac
+}
+
+status=0
+for t in "$@"; do
+    bin="$out/fuzz_$t"
+    echo "== fuzz_$t: building"
+    # shellcheck disable=SC2086
+    "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        $CPPFLAGS -I"$src/jxta-c/include" "$src/tests/fuzz/fuzz_$t.c" $libsrc $LIBS -o "$bin"
+    corpus="$out/corpus_$t"
+    seed_corpus "$t" "$corpus"
+    log="$out/fuzz_$t.log"
+    echo "== fuzz_$t: running ${FUZZ_SECONDS}s (corpus $corpus, log $log)"
+    if (cd "$out" && "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
+            -print_final_stats=1 "$corpus" > "$log" 2>&1); then
+        execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+        echo "fuzz_$t: OK, $execs executions in ${FUZZ_SECONDS}s, no finding"
+    else
+        echo "fuzz_$t: FINDING - see $log and the crash-* file in $out"
+        tail -30 "$log"
+        status=1
+    fi
+done
+exit $status
