@@ -6,7 +6,8 @@
  *   error, log, buf, sha1   basic utilities (negative error codes, logging)
  *   id, wellknown           identifiers and the well-known group/module IDs
  *   msg, frame              binary messages, TCP frames, welcome lines
- *   xml, adv                XML documents and advertisements */
+ *   xml, adv                XML documents and advertisements
+ *   loop                    the per-peer event loop (I/O, timers, posts) */
 #ifndef JXTA_H
 #define JXTA_H
 
@@ -20,6 +21,7 @@
 #include <jxta/frame.h>
 #include <jxta/xml.h>
 #include <jxta/adv.h>
+#include <jxta/loop.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 
