@@ -7,7 +7,8 @@
  *   id, wellknown           identifiers and the well-known group/module IDs
  *   msg, frame              binary messages, TCP frames, welcome lines
  *   xml, adv                XML documents and advertisements
- *   loop                    the per-peer event loop (I/O, timers, posts) */
+ *   loop                    the per-peer event loop (I/O, timers, posts)
+ *   addr                    endpoint addresses and group mangling */
 #ifndef JXTA_H
 #define JXTA_H
 
@@ -22,6 +23,7 @@
 #include <jxta/xml.h>
 #include <jxta/adv.h>
 #include <jxta/loop.h>
+#include <jxta/addr.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 
