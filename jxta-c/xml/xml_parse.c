@@ -105,6 +105,23 @@ static void on_error(void *ctx, xmlErrorPtr e)
     snprintf(st->xml_msg, sizeof st->xml_msg, "line %d: %s", e->line, msg);
 }
 
+/* Without entity substitution libxml2 hands attribute values over with
+ * every '&' spelled "&#38;" (no other reference can survive: undeclared
+ * entities are errors).  Undo that in place; the result only shrinks. */
+static void unescape_amp(char *v)
+{
+    char *w = v;
+    for (const char *r = v; *r;) {
+        if (strncmp(r, "&#38;", 5) == 0) {
+            *w++ = '&';
+            r += 5;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
     parse_state_t *st = state_of(ctx);
@@ -136,7 +153,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
             fail(st, JXTA_EXML, "attribute name is not a valid qualified name");
             return;
         }
-        if (jxta__xml_attr_append(n, an, av) < 0) {
+        char *tmp = strchr(av, '&') ? jxta__strndup(av, strlen(av)) : NULL;
+        if (tmp)
+            unescape_amp(tmp);
+        int rc = strchr(av, '&') && !tmp ? JXTA_ENOMEM
+                                         : jxta__xml_attr_append(n, an, tmp ? tmp : av);
+        free(tmp);
+        if (rc < 0) {
             jxta_xml_free(n);
             fail(st, JXTA_ENOMEM, "out of memory");
             return;
