@@ -8,7 +8,8 @@
  *   msg, frame              binary messages, TCP frames, welcome lines
  *   xml, adv                XML documents and advertisements
  *   loop                    the per-peer event loop (I/O, timers, posts)
- *   addr                    endpoint addresses and group mangling */
+ *   addr                    endpoint addresses and group mangling
+ *   tcp                     the JXSE-compatible TCP message transport */
 #ifndef JXTA_H
 #define JXTA_H
 
@@ -24,6 +25,7 @@
 #include <jxta/adv.h>
 #include <jxta/loop.h>
 #include <jxta/addr.h>
+#include <jxta/tcp.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

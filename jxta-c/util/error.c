@@ -28,6 +28,10 @@ static const struct {
     {JXTA_EPROTO, "JXTA_EPROTO", "protocol violation"},
     {JXTA_ERANGE, "JXTA_ERANGE", "value out of range"},
     {JXTA_EEXIST, "JXTA_EEXIST", "already exists"},
+    {JXTA_EBUSY, "JXTA_EBUSY", "queue full, retry later"},
+    {JXTA_ECLOSED, "JXTA_ECLOSED", "connection closed"},
+    {JXTA_ETIMEDOUT, "JXTA_ETIMEDOUT", "timed out"},
+    {JXTA_EUNREACH, "JXTA_EUNREACH", "destination unreachable"},
 };
 
 const char *jxta_strerror(int err)

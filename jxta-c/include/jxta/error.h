@@ -32,7 +32,11 @@ enum {
     JXTA_EPROTO = -17,    /* protocol rule violated (bad flag, duplicate header...) */
     JXTA_ERANGE = -18,    /* value out of its allowed range */
     JXTA_EEXIST = -19,    /* already registered / already present */
-    JXTA__ELAST = -20
+    JXTA_EBUSY = -20,     /* queue full: back-pressure, retry later */
+    JXTA_ECLOSED = -21,   /* connection or service closed */
+    JXTA_ETIMEDOUT = -22, /* an operation did not complete in time */
+    JXTA_EUNREACH = -23,  /* no route or address for the destination */
+    JXTA__ELAST = -24
 };
 
 /* Short English text for an error code; never NULL. */

@@ -1,0 +1,851 @@
+/* tcp.c - the JXSE-compatible TCP message transport (see jxta/tcp.h).
+ *
+ * Each connection is a small state machine driven by the loop:
+ *
+ *   CONNECTING --(socket writable, no error)--> WELCOME
+ *   WELCOME    --(their welcome line parsed)--> UP
+ *   any        --(error, EOF, time-out, close)--> gone (conn_down)
+ *
+ * Our welcome is queued as soon as the socket exists; frames wait in the
+ * send queue until the connection is UP and first_frame_delay_ms has passed
+ * since our welcome was written.  Input goes through the incremental frame
+ * parser straight from recv(), so a peer can never make us buffer more than
+ * one frame (bounded by the frame limits).
+ *
+ * Callbacks may close the connection they are handed; a connection being
+ * processed is only freed once the processing code has unwound (`busy`). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <jxta/tcp.h>
+
+#include "../util/internal.h"
+
+#define READ_CHUNK 65536
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+
+enum conn_state { ST_CONNECTING, ST_WELCOME, ST_UP, ST_CLOSED };
+
+struct sendreq {
+    struct sendreq *next;
+    uint8_t *data;
+    size_t len, off;
+    jxta_tcp_sent_cb cb;
+    void *ud;
+};
+
+struct backoff {
+    struct backoff *next;
+    char key[JXTA_ADDR_HOST_MAX];
+    unsigned failures;
+    uint64_t next_ok;
+};
+
+struct jxta_tcp_conn {
+    jxta_tcp_t *t;
+    jxta_tcp_conn_t *prev, *next;
+    int fd;
+    jxta_io_t io;
+    jxta_timer_t timeout; /* connect / welcome / idle */
+    jxta_timer_t delay;   /* first frame delay */
+    enum conn_state state;
+    int incoming;
+    int has_dialled;
+    jxta_addr_t dialled;
+    char remote_sock[JXTA_ADDR_HOST_MAX + 8]; /* tcp://ip:port of the socket peer */
+
+    jxta_buf_t welcome_out;
+    size_t welcome_off;
+    uint64_t frames_ok_at; /* 0 until our welcome is written */
+
+    char inwel[JXTA_WELCOME_MAX + 1];
+    size_t inwel_len;
+    jxta_frame_parser_t *parser;
+
+    struct sendreq *q_head, *q_tail;
+    size_t q_bytes;
+
+    jxta_id_t peer;
+    jxta_addr_t remote_pub;
+    int msg_version;
+    uint64_t up_at;
+    uint64_t last_activity;
+    int busy;
+    int down_reported;
+    int connect_failed; /* connect() failed at once; reported from a timer */
+    void *data;
+};
+
+struct jxta_tcp {
+    jxta_loop_t *loop;
+    jxta_tcp_config_t cfg;
+    jxta_tcp_events_t ev;
+    void *ud;
+    int lfd;
+    jxta_io_t lio;
+    jxta_addr_t pub;
+    jxta_tcp_conn_t *conns;
+    size_t nconns;
+    struct backoff *backoffs;
+};
+
+void jxta_tcp_config_default(jxta_tcp_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->welcome_timeout_ms = 10000;
+    cfg->first_frame_delay_ms = 150;
+    cfg->idle_ms = 15 * 60 * 1000;
+    cfg->connect_timeout_ms = 10000;
+    cfg->max_queue_bytes = 8u << 20;
+    jxta_frame_limits_default(&cfg->frame_limits);
+    jxta_msg_limits_default(&cfg->msg_limits);
+}
+
+/* ---- small helpers --------------------------------------------------- */
+
+static void tune_socket(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+}
+
+static const char *conn_name(const jxta_tcp_conn_t *c)
+{
+    return c->has_dialled ? c->dialled.host : c->remote_sock;
+}
+
+static void update_interest(jxta_tcp_conn_t *c);
+static void conn_release(jxta_tcp_conn_t *c);
+
+static void fail_queue(jxta_tcp_conn_t *c, int err)
+{
+    struct sendreq *r = c->q_head;
+    c->q_head = c->q_tail = NULL;
+    c->q_bytes = 0;
+    while (r) {
+        struct sendreq *n = r->next;
+        if (r->cb)
+            r->cb(r->ud, err);
+        free(r->data);
+        free(r);
+        r = n;
+    }
+}
+
+/* Tear down: stop I/O and timers, fail queued sends, tell the owner once. */
+static void conn_shutdown(jxta_tcp_conn_t *c, int err)
+{
+    if (c->state == ST_CLOSED)
+        return;
+    jxta_tcp_t *t = c->t;
+    int was_up = c->state == ST_UP;
+    c->state = ST_CLOSED;
+    jxta_io_stop(&c->io);
+    jxta_timer_stop(&c->timeout);
+    jxta_timer_stop(&c->delay);
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    /* unlink from the table now so lookups never return it */
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    t->nconns--;
+    jxta_log(was_up ? JXTA_LOG_INFO : JXTA_LOG_DEBUG, "tcp", "connection %s %s: %s",
+             conn_name(c), was_up ? "closed" : "failed", jxta_strerror(err));
+    c->busy++;
+    fail_queue(c, err == 0 ? JXTA_ECLOSED : err);
+    if (t->ev.conn_down && !c->down_reported) {
+        c->down_reported = 1;
+        t->ev.conn_down(t->ud, c, err);
+    }
+    c->busy--;
+    conn_release(c);
+}
+
+static void conn_release(jxta_tcp_conn_t *c)
+{
+    if (c->state != ST_CLOSED || c->busy)
+        return;
+    jxta_buf_free(&c->welcome_out);
+    jxta_frame_parser_free(c->parser);
+    free(c);
+}
+
+/* ---- back-off for outgoing connects ----------------------------------- */
+
+static struct backoff *backoff_get(jxta_tcp_t *t, const char *key, int create)
+{
+    for (struct backoff *b = t->backoffs; b; b = b->next)
+        if (strcmp(b->key, key) == 0)
+            return b;
+    if (!create)
+        return NULL;
+    struct backoff *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    snprintf(b->key, sizeof b->key, "%s", key);
+    b->next = t->backoffs;
+    t->backoffs = b;
+    return b;
+}
+
+static void backoff_failed(jxta_tcp_t *t, const char *key)
+{
+    struct backoff *b = backoff_get(t, key, 1);
+    if (!b)
+        return;
+    uint64_t d = BACKOFF_MIN_MS;
+    for (unsigned i = 0; i < b->failures && d < BACKOFF_MAX_MS; i++)
+        d *= 2;
+    if (d > BACKOFF_MAX_MS)
+        d = BACKOFF_MAX_MS;
+    b->failures++;
+    b->next_ok = jxta_loop_now(t->loop) + d;
+}
+
+static void backoff_ok(jxta_tcp_t *t, const char *key)
+{
+    struct backoff **pp = &t->backoffs;
+    while (*pp) {
+        if (strcmp((*pp)->key, key) == 0) {
+            struct backoff *b = *pp;
+            *pp = b->next;
+            free(b);
+            return;
+        }
+        pp = &(*pp)->next;
+    }
+}
+
+/* ---- welcome ---------------------------------------------------------- */
+
+static int queue_welcome(jxta_tcp_conn_t *c)
+{
+    jxta_tcp_t *t = c->t;
+    char dest[JXTA_ADDR_TEXT_MAX], pub[JXTA_ADDR_TEXT_MAX];
+    if (c->has_dialled) {
+        jxta_addr_t d;
+        jxta_addr_with_service(&d, &c->dialled, NULL, NULL);
+        jxta_addr_format(&d, dest, sizeof dest);
+    } else {
+        snprintf(dest, sizeof dest, "%s", c->remote_sock);
+    }
+    jxta_addr_format(&t->pub, pub, sizeof pub);
+    jxta_welcome_t w;
+    jxta_welcome_init(&w, dest, pub, &t->cfg.peer_id, 0);
+    if (t->cfg.welcome_v3) {
+        w.version = "3.0";
+        w.msg_version = JXTA_MSG_V1;
+    }
+    return jxta_welcome_format(&w, &c->welcome_out);
+}
+
+static void enter_welcome(jxta_tcp_conn_t *c)
+{
+    c->state = ST_WELCOME;
+    jxta_timer_start(&c->timeout, c->t->cfg.welcome_timeout_ms);
+    int rc = queue_welcome(c);
+    if (rc < 0) {
+        conn_shutdown(c, rc);
+        return;
+    }
+    update_interest(c);
+}
+
+/* Their welcome is complete in c->inwel[0..len): validate and go UP. */
+static int handle_welcome(jxta_tcp_conn_t *c, size_t *consumed)
+{
+    jxta_tcp_t *t = c->t;
+    jxta_welcome_t w;
+    int rc = jxta_welcome_parse(c->inwel, c->inwel_len, &w, consumed);
+    if (rc < 0)
+        return rc;
+    if (jxta_addr_from_string(&c->remote_pub, w.pub) < 0)
+        return JXTA_EPROTO;
+    if (jxta_id_kind(&w.peer) != JXTA_ID_PEER)
+        return jxta__reject(JXTA_EPROTO, "tcp", "%s: welcome peer ID is not a peer ID",
+                            conn_name(c));
+    c->peer = w.peer;
+    c->msg_version = (t->cfg.welcome_v3 && strcmp(w.version, "3.0") == 0 && w.msg_version >= 1)
+                         ? JXTA_MSG_V1
+                         : JXTA_MSG_V0;
+    c->state = ST_UP;
+    c->up_at = jxta_loop_now(t->loop);
+    jxta_timer_start(&c->timeout, t->cfg.idle_ms);
+    if (c->has_dialled)
+        backoff_ok(t, c->dialled.host);
+    jxta_id_text_t tx;
+    jxta_log(JXTA_LOG_INFO, "tcp", "connection %s up: peer %s (%s, message v%d)", conn_name(c),
+             jxta_id_str(&c->peer, &tx), c->incoming ? "incoming" : "outgoing", c->msg_version);
+    if (t->ev.conn_up)
+        t->ev.conn_up(t->ud, c);
+    return 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Feed frame bytes; returns <0 on a broken stream. */
+static int feed_frames(jxta_tcp_conn_t *c, const uint8_t *p, size_t n)
+{
+    jxta_tcp_t *t = c->t;
+    while (n > 0 && c->state == ST_UP) {
+        size_t used = 0;
+        jxta_frame_t *f = NULL;
+        int rc = jxta_frame_parser_feed(c->parser, p, n, &used, &f);
+        if (rc < 0)
+            return rc;
+        p += used;
+        n -= used;
+        if (rc == 0)
+            break;
+        jxta_msg_t *m = NULL;
+        rc = jxta_frame_decode_msg(f, &t->cfg.msg_limits, &m);
+        jxta_frame_free(f);
+        if (rc < 0)
+            return rc; /* JXSE closes the connection on a bad message too */
+        if (t->ev.message)
+            t->ev.message(t->ud, c, m);
+        else
+            jxta_msg_free(m);
+    }
+    return 0;
+}
+
+static void conn_read(jxta_tcp_conn_t *c)
+{
+    uint8_t buf[READ_CHUNK];
+    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+    if (n == 0) {
+        int clean = c->state == ST_UP && jxta_frame_parser_idle(c->parser);
+        if (!clean)
+            jxta_log(JXTA_LOG_WARN, "tcp", "%s: connection closed in the middle of %s",
+                     conn_name(c), c->state == ST_UP ? "a frame" : "the welcome");
+        conn_shutdown(c, clean ? JXTA_ECLOSED : JXTA_ETRUNC);
+        return;
+    }
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return;
+        conn_shutdown(c, JXTA_EIO);
+        return;
+    }
+    c->last_activity = jxta_loop_now(c->t->loop);
+    const uint8_t *p = buf;
+    size_t len = (size_t)n;
+    if (c->state == ST_WELCOME) {
+        /* Take bytes up to the end of the welcome line only. */
+        size_t room = JXTA_WELCOME_MAX - c->inwel_len;
+        size_t take = len < room ? len : room;
+        memcpy(c->inwel + c->inwel_len, p, take);
+        size_t before = c->inwel_len;
+        c->inwel_len += take;
+        size_t consumed = 0;
+        int rc = handle_welcome(c, &consumed);
+        if (rc == JXTA_ETRUNC && c->inwel_len < JXTA_WELCOME_MAX)
+            return; /* need more of the line */
+        if (rc < 0) {
+            jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad welcome line: %s", conn_name(c),
+                     jxta_strerror(rc));
+            conn_shutdown(c, rc);
+            return;
+        }
+        p += consumed - before;
+        len -= consumed - before;
+        update_interest(c);
+    }
+    c->busy++;
+    int rc = feed_frames(c, p, len);
+    c->busy--;
+    if (c->state == ST_CLOSED) {
+        conn_release(c);
+        return;
+    }
+    if (rc < 0) {
+        jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad frame at stream offset %llu: %s; closing",
+                 conn_name(c), (unsigned long long)jxta_frame_parser_offset(c->parser),
+                 jxta_strerror(rc));
+        conn_shutdown(c, rc);
+    }
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int frames_allowed(const jxta_tcp_conn_t *c)
+{
+    return c->state == ST_UP && c->frames_ok_at &&
+           jxta_loop_now(c->t->loop) >= c->frames_ok_at;
+}
+
+static void update_interest(jxta_tcp_conn_t *c)
+{
+    if (c->state == ST_CLOSED)
+        return;
+    unsigned ev = 0;
+    if (c->state == ST_CONNECTING) {
+        ev = JXTA_IO_WRITE;
+    } else {
+        ev = JXTA_IO_READ;
+        if (c->welcome_off < c->welcome_out.len || (c->q_head && frames_allowed(c)))
+            ev |= JXTA_IO_WRITE;
+    }
+    if (ev != c->io.events && jxta_io_start(&c->io, ev) < 0)
+        conn_shutdown(c, JXTA_EIO);
+}
+
+static void delay_fired(jxta_timer_t *tm)
+{
+    jxta_tcp_conn_t *c = tm->data;
+    update_interest(c);
+}
+
+static void conn_write(jxta_tcp_conn_t *c)
+{
+    jxta_tcp_t *t = c->t;
+    while (c->welcome_off < c->welcome_out.len) {
+        ssize_t n = send(c->fd, c->welcome_out.data + c->welcome_off,
+                         c->welcome_out.len - c->welcome_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return;
+            conn_shutdown(c, JXTA_EIO);
+            return;
+        }
+        c->welcome_off += (size_t)n;
+        if (c->welcome_off == c->welcome_out.len) {
+            c->frames_ok_at = jxta_loop_now(t->loop) + t->cfg.first_frame_delay_ms;
+            if (t->cfg.first_frame_delay_ms)
+                jxta_timer_start(&c->delay, t->cfg.first_frame_delay_ms);
+        }
+    }
+    while (c->q_head && frames_allowed(c)) {
+        struct sendreq *r = c->q_head;
+        ssize_t n = send(c->fd, r->data + r->off, r->len - r->off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                break;
+            conn_shutdown(c, JXTA_EIO);
+            return;
+        }
+        r->off += (size_t)n;
+        c->last_activity = jxta_loop_now(t->loop);
+        if (r->off < r->len)
+            continue;
+        c->q_head = r->next;
+        if (!c->q_head)
+            c->q_tail = NULL;
+        c->q_bytes -= r->len;
+        free(r->data);
+        c->busy++;
+        if (r->cb)
+            r->cb(r->ud, 0);
+        c->busy--;
+        free(r);
+        if (c->state == ST_CLOSED) {
+            conn_release(c);
+            return;
+        }
+    }
+    update_interest(c);
+}
+
+static void connect_done(jxta_tcp_conn_t *c)
+{
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+        jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", conn_name(c),
+                 strerror(err ? err : errno));
+        backoff_failed(c->t, c->dialled.host);
+        conn_shutdown(c, JXTA_EUNREACH);
+        return;
+    }
+    enter_welcome(c);
+}
+
+static void conn_io(jxta_io_t *io, unsigned events)
+{
+    jxta_tcp_conn_t *c = io->data;
+    if (c->state == ST_CONNECTING) {
+        connect_done(c);
+        return;
+    }
+    c->busy++;
+    if (events & (JXTA_IO_READ | JXTA_IO_ERROR))
+        conn_read(c);
+    if (c->state != ST_CLOSED && (events & JXTA_IO_WRITE))
+        conn_write(c);
+    c->busy--;
+    conn_release(c);
+}
+
+static void timeout_fired(jxta_timer_t *tm)
+{
+    jxta_tcp_conn_t *c = tm->data;
+    jxta_tcp_t *t = c->t;
+    if (c->state == ST_CONNECTING) {
+        if (c->connect_failed) {
+            conn_shutdown(c, JXTA_EUNREACH);
+            return;
+        }
+        backoff_failed(t, c->dialled.host);
+        conn_shutdown(c, JXTA_ETIMEDOUT);
+    } else if (c->state == ST_WELCOME) {
+        jxta_log(JXTA_LOG_WARN, "tcp", "%s: no welcome line within %llu ms", conn_name(c),
+                 (unsigned long long)t->cfg.welcome_timeout_ms);
+        conn_shutdown(c, JXTA_ETIMEDOUT);
+    } else if (c->state == ST_UP) {
+        uint64_t idle = jxta_loop_now(t->loop) - c->last_activity;
+        if (idle >= t->cfg.idle_ms) {
+            jxta_log(JXTA_LOG_INFO, "tcp", "%s: idle for %llu ms, closing", conn_name(c),
+                     (unsigned long long)idle);
+            conn_shutdown(c, JXTA_ETIMEDOUT);
+        } else {
+            jxta_timer_start(&c->timeout, t->cfg.idle_ms - idle);
+        }
+    }
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static jxta_tcp_conn_t *conn_new(jxta_tcp_t *t, int fd, int incoming)
+{
+    jxta_tcp_conn_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (jxta_frame_parser_new(&t->cfg.frame_limits, &c->parser) < 0) {
+        free(c);
+        return NULL;
+    }
+    c->t = t;
+    c->fd = fd;
+    c->incoming = incoming;
+    c->last_activity = jxta_loop_now(t->loop);
+    jxta_io_init(t->loop, &c->io, fd, conn_io);
+    c->io.data = c;
+    jxta_timer_init(t->loop, &c->timeout, timeout_fired);
+    c->timeout.data = c;
+    jxta_timer_init(t->loop, &c->delay, delay_fired);
+    c->delay.data = c;
+    jxta_buf_init(&c->welcome_out);
+    c->next = t->conns;
+    if (t->conns)
+        t->conns->prev = c;
+    t->conns = c;
+    t->nconns++;
+    return c;
+}
+
+static void sockaddr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const void *)ss;
+        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
+        port = ntohs(s4->sin_port);
+        snprintf(out, cap, "tcp://%s:%u", ip, port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const void *)ss;
+        inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);
+        port = ntohs(s6->sin6_port);
+        snprintf(out, cap, "tcp://[%s]:%u", ip, port);
+    } else {
+        snprintf(out, cap, "tcp://unknown:0");
+    }
+}
+
+static void listener_io(jxta_io_t *io, unsigned events)
+{
+    jxta_tcp_t *t = io->data;
+    (void)events;
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(t->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                jxta_log(JXTA_LOG_WARN, "tcp", "accept: %s", strerror(errno));
+            return;
+        }
+        tune_socket(fd);
+        jxta_tcp_conn_t *c = conn_new(t, fd, 1);
+        if (!c) {
+            jxta_log(JXTA_LOG_ERROR, "tcp", "out of memory accepting a connection");
+            close(fd);
+            continue;
+        }
+        sockaddr_text(&ss, c->remote_sock, sizeof c->remote_sock);
+        jxta_log(JXTA_LOG_DEBUG, "tcp", "accepted connection from %s", c->remote_sock);
+        enter_welcome(c);
+    }
+}
+
+static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char ps[8];
+    snprintf(ps, sizeof ps, "%u", port);
+    if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
+        return JXTA_EINVAL;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sl = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int jxta_tcp_new(jxta_loop_t *loop, const jxta_tcp_config_t *cfg, const jxta_tcp_events_t *ev,
+                 void *ud, jxta_tcp_t **out)
+{
+    jxta_tcp_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return JXTA_ENOMEM;
+    t->loop = loop;
+    t->cfg = *cfg;
+    if (ev)
+        t->ev = *ev;
+    t->ud = ud;
+    t->lfd = -1;
+    char pub[128];
+    if (cfg->listen) {
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        if (resolve(cfg->listen_host, cfg->listen_port, &ss, &sl) < 0) {
+            jxta_log(JXTA_LOG_ERROR, "tcp", "cannot resolve listen address %s",
+                     cfg->listen_host);
+            free(t);
+            return JXTA_EINVAL;
+        }
+        t->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (t->lfd >= 0)
+            setsockopt(t->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (t->lfd < 0 || bind(t->lfd, (struct sockaddr *)&ss, sl) < 0 ||
+            listen(t->lfd, 128) < 0) {
+            jxta_log(JXTA_LOG_ERROR, "tcp", "cannot listen on %s:%u: %s", cfg->listen_host,
+                     cfg->listen_port, strerror(errno));
+            if (t->lfd >= 0)
+                close(t->lfd);
+            free(t);
+            return JXTA_EIO;
+        }
+        struct sockaddr_storage bound;
+        socklen_t bl = sizeof bound;
+        getsockname(t->lfd, (struct sockaddr *)&bound, &bl);
+        sockaddr_text(&bound, pub, sizeof pub);
+        jxta_io_init(loop, &t->lio, t->lfd, listener_io);
+        t->lio.data = t;
+        if (jxta_io_start(&t->lio, JXTA_IO_READ) < 0) {
+            close(t->lfd);
+            free(t);
+            return JXTA_EIO;
+        }
+        jxta_log(JXTA_LOG_INFO, "tcp", "listening on %s", pub);
+    } else {
+        snprintf(pub, sizeof pub, "tcp://%s:0", cfg->listen_host);
+    }
+    jxta_addr_from_string(&t->pub, pub);
+    *out = t;
+    return 0;
+}
+
+void jxta_tcp_free(jxta_tcp_t *t)
+{
+    if (!t)
+        return;
+    while (t->conns)
+        conn_shutdown(t->conns, JXTA_ECLOSED);
+    if (t->lfd >= 0) {
+        jxta_io_stop(&t->lio);
+        close(t->lfd);
+    }
+    while (t->backoffs) {
+        struct backoff *b = t->backoffs;
+        t->backoffs = b->next;
+        free(b);
+    }
+    free(t);
+}
+
+const jxta_addr_t *jxta_tcp_public_addr(const jxta_tcp_t *t)
+{
+    return &t->pub;
+}
+
+int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **out)
+{
+    char host[JXTA_ADDR_HOST_MAX];
+    uint16_t port;
+    if (jxta_addr_tcp_hostport(addr, host, sizeof host, &port) < 0 || port == 0)
+        return JXTA_EINVAL;
+    struct backoff *b = backoff_get(t, addr->host, 0);
+    if (b && jxta_loop_now(t->loop) < b->next_ok)
+        return JXTA_EBUSY;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (resolve(host, port, &ss, &sl) < 0)
+        return jxta__reject(JXTA_EINVAL, "tcp", "cannot resolve %s", host);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return JXTA_EIO;
+    tune_socket(fd);
+    jxta_tcp_conn_t *c = conn_new(t, fd, 0);
+    if (!c) {
+        close(fd);
+        return JXTA_ENOMEM;
+    }
+    c->has_dialled = 1;
+    jxta_addr_with_service(&c->dialled, addr, NULL, NULL);
+    snprintf(c->remote_sock, sizeof c->remote_sock, "tcp://%s", addr->host);
+    jxta_log(JXTA_LOG_DEBUG, "tcp", "connecting to %s", addr->host);
+    int rc = connect(fd, (struct sockaddr *)&ss, sl);
+    if (rc < 0 && errno != EINPROGRESS) {
+        jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", addr->host, strerror(errno));
+        backoff_failed(t, addr->host);
+        /* report asynchronously like any other failure: keep c alive until
+         * the caller has seen it, by failing it from a zero timer */
+        c->state = ST_CONNECTING;
+        c->connect_failed = 1;
+        jxta_timer_start(&c->timeout, 0);
+        *out = c;
+        return 0;
+    }
+    c->state = ST_CONNECTING;
+    jxta_timer_start(&c->timeout, t->cfg.connect_timeout_ms);
+    update_interest(c);
+    *out = c;
+    return 0;
+}
+
+int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
+                  jxta_tcp_sent_cb cb, void *ud)
+{
+    jxta_tcp_t *t = c->t;
+    if (c->state == ST_CLOSED)
+        return JXTA_ECLOSED;
+    char pub[JXTA_ADDR_TEXT_MAX], dst[JXTA_ADDR_TEXT_MAX];
+    jxta_addr_format(&t->pub, pub, sizeof pub);
+    jxta_addr_format(dest, dst, sizeof dst);
+    jxta_msg_remove(m, "jxta", "EndpointSourceAddress");
+    jxta_msg_remove(m, "jxta", "EndpointDestinationAddress");
+    int rc;
+    if ((rc = jxta_msg_add_text(m, "jxta", "EndpointSourceAddress", pub)) < 0 ||
+        (rc = jxta_msg_add_text(m, "jxta", "EndpointDestinationAddress", dst)) < 0)
+        return rc;
+    jxta_buf_t body = JXTA_BUF_INIT;
+    rc = jxta_msg_encode(m, c->msg_version, &body);
+    if (rc < 0) {
+        jxta_buf_free(&body);
+        return rc;
+    }
+    if (body.len > t->cfg.frame_limits.max_body) {
+        jxta_buf_free(&body);
+        return JXTA_ETOOBIG;
+    }
+    if (c->q_head && c->q_bytes + body.len + JXTA_FRAME_JXSE_HEADER_LEN > t->cfg.max_queue_bytes) {
+        jxta_buf_free(&body);
+        return JXTA_EBUSY;
+    }
+    jxta_buf_t frame = JXTA_BUF_INIT;
+    jxta_frame_encode_header(&frame, body.len);
+    jxta_buf_append(&frame, body.data, body.len);
+    jxta_buf_free(&body);
+    struct sendreq *r = calloc(1, sizeof *r);
+    if (!r || jxta_buf_error(&frame)) {
+        free(r);
+        jxta_buf_free(&frame);
+        return JXTA_ENOMEM;
+    }
+    r->len = frame.len;
+    r->data = jxta_buf_steal(&frame, NULL);
+    r->cb = cb;
+    r->ud = ud;
+    if (c->q_tail)
+        c->q_tail->next = r;
+    else
+        c->q_head = r;
+    c->q_tail = r;
+    c->q_bytes += r->len;
+    update_interest(c);
+    return 0;
+}
+
+void jxta_tcp_close(jxta_tcp_conn_t *c, int err)
+{
+    conn_shutdown(c, err ? err : JXTA_ECLOSED);
+}
+
+jxta_tcp_conn_t *jxta_tcp_conn_for_peer(jxta_tcp_t *t, const jxta_id_t *peer)
+{
+    jxta_tcp_conn_t *best = NULL;
+    for (jxta_tcp_conn_t *c = t->conns; c; c = c->next)
+        if (c->state == ST_UP && jxta_id_equal(&c->peer, peer) && (!best || c->up_at >= best->up_at))
+            best = c;
+    return best;
+}
+
+size_t jxta_tcp_conn_count(const jxta_tcp_t *t)
+{
+    return t->nconns;
+}
+
+const jxta_id_t *jxta_tcp_conn_peer(const jxta_tcp_conn_t *c)
+{
+    return &c->peer;
+}
+
+const jxta_addr_t *jxta_tcp_conn_remote_public(const jxta_tcp_conn_t *c)
+{
+    return &c->remote_pub;
+}
+
+const jxta_addr_t *jxta_tcp_conn_dialled(const jxta_tcp_conn_t *c)
+{
+    return c->has_dialled ? &c->dialled : NULL;
+}
+
+int jxta_tcp_conn_is_up(const jxta_tcp_conn_t *c)
+{
+    return c->state == ST_UP;
+}
+
+int jxta_tcp_conn_incoming(const jxta_tcp_conn_t *c)
+{
+    return c->incoming;
+}
+
+int jxta_tcp_conn_msg_version(const jxta_tcp_conn_t *c)
+{
+    return c->msg_version;
+}
+
+size_t jxta_tcp_conn_queued_bytes(const jxta_tcp_conn_t *c)
+{
+    return c->q_bytes;
+}
+
+void jxta_tcp_conn_set_data(jxta_tcp_conn_t *c, void *data)
+{
+    c->data = data;
+}
+
+void *jxta_tcp_conn_data(const jxta_tcp_conn_t *c)
+{
+    return c->data;
+}
