@@ -366,6 +366,12 @@ int jxta_xml_parse_ex(const void *text, size_t len, const jxta_xml_limits_t *lim
     xmlSetStructuredErrorFunc(ctxt, on_error);
     xmlParseDocument(ctxt);
     int well_formed = ctxt->wellFormed;
+    /* libxml2 may make a scratch document of its own (e.g. to hold an
+     * entity declaration before our handler stops it); it is ours to free. */
+    if (ctxt->myDoc) {
+        xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = NULL;
+    }
     xmlFreeParserCtxt(ctxt);
     silence_libxml();
 
