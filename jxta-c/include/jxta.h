@@ -9,7 +9,8 @@
  *   xml, adv                XML documents and advertisements
  *   loop                    the per-peer event loop (I/O, timers, posts)
  *   addr                    endpoint addresses and group mangling
- *   tcp                     the JXSE-compatible TCP message transport */
+ *   tcp                     the JXSE-compatible TCP message transport
+ *   endpoint                demultiplexing, group mangling, the endpoint router */
 #ifndef JXTA_H
 #define JXTA_H
 
@@ -26,6 +27,7 @@
 #include <jxta/loop.h>
 #include <jxta/addr.h>
 #include <jxta/tcp.h>
+#include <jxta/endpoint.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

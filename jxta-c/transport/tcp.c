@@ -800,6 +800,22 @@ jxta_tcp_conn_t *jxta_tcp_conn_for_peer(jxta_tcp_t *t, const jxta_id_t *peer)
     return best;
 }
 
+jxta_tcp_conn_t *jxta_tcp_conn_for_addr(jxta_tcp_t *t, const jxta_addr_t *addr)
+{
+    for (jxta_tcp_conn_t *c = t->conns; c; c = c->next) {
+        if (c->state == ST_CLOSED)
+            continue;
+        if (c->has_dialled && jxta_addr_same_endpoint(&c->dialled, addr))
+            return c;
+        char h[JXTA_ADDR_HOST_MAX];
+        uint16_t port = 0;
+        if (c->state == ST_UP && jxta_addr_same_endpoint(&c->remote_pub, addr) &&
+            jxta_addr_tcp_hostport(&c->remote_pub, h, sizeof h, &port) == 0 && port != 0)
+            return c; /* port 0 = "not listening", shared by many peers */
+    }
+    return NULL;
+}
+
 size_t jxta_tcp_conn_count(const jxta_tcp_t *t)
 {
     return t->nconns;

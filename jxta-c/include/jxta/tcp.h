@@ -95,6 +95,10 @@ void jxta_tcp_close(jxta_tcp_conn_t *c, int err);
 
 /* The connection to use for `peer`: the newest one that is up, or NULL. */
 jxta_tcp_conn_t *jxta_tcp_conn_for_peer(jxta_tcp_t *t, const jxta_id_t *peer);
+/* A live connection (up or still starting) that we dialled to `addr`, or
+ * whose remote public address is `addr` (protocol and host compared), or
+ * NULL.  Lets senders reuse a connection that is still being set up. */
+jxta_tcp_conn_t *jxta_tcp_conn_for_addr(jxta_tcp_t *t, const jxta_addr_t *addr);
 size_t jxta_tcp_conn_count(const jxta_tcp_t *t);
 
 /* Connection facts (valid after conn_up unless said otherwise). */

@@ -1,0 +1,568 @@
+/* endpoint.c - endpoint service: demultiplexing, group mangling and
+ * hop-by-hop routing over the TCP transport (see jxta/endpoint.h).
+ *
+ * Incoming: the transport hands us a message; EndpointDestinationAddress
+ * tells the (mangled) service.  "EndpointRouter" messages are unwrapped:
+ * for us, they are delivered on the router header's Dest; for another
+ * peer, a forwarding peer passes them on over its connection to it.
+ * Everything else is delivered directly.
+ *
+ * Outgoing: tcp:// destinations go straight to a connection to that
+ * address (dialled if needed); jxta:// destinations get a router header and
+ * go to the best next hop we know.  Tables are small arrays: a peer has a
+ * handful of listeners and, even as a rendezvous, a few hundred peers. */
+#include <stdio.h>
+
+#include <jxta/endpoint.h>
+
+#include "../util/internal.h"
+#include "router.h"
+
+#define MAX_ROUTE_EAS 4
+
+struct listener {
+    jxta_id_t group;
+    char service[JXTA_ADDR_SERVICE_MAX];
+    char param[JXTA_ADDR_PARAM_MAX];
+    int any_param;
+    jxta_ep_listener_fn fn;
+    void *ud;
+};
+
+struct watcher {
+    jxta_ep_conn_fn fn;
+    void *ud;
+};
+
+struct route {
+    jxta_id_t peer;
+    jxta_addr_t eas[MAX_ROUTE_EAS];
+    size_t n;
+};
+
+struct jxta_endpoint {
+    jxta_loop_t *loop;
+    jxta_tcp_t *tcp;
+    jxta_id_t self;
+    struct listener *ls;
+    size_t nls, capls;
+    struct watcher *ws;
+    size_t nws, capws;
+    struct route *routes;
+    size_t nroutes, caproutes;
+    jxta_id_t *ra_sent; /* peers that have seen our route */
+    size_t nra, capra;
+    jxta_id_t gateway;
+    int has_gateway;
+    int forwarding;
+};
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 8;
+    void *p = realloc(*arr, nc * elem);
+    if (!p)
+        return JXTA_ENOMEM;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+/* ---- routes ------------------------------------------------------------ */
+
+static struct route *route_find(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < ep->nroutes; i++)
+        if (jxta_id_equal(&ep->routes[i].peer, peer))
+            return &ep->routes[i];
+    return NULL;
+}
+
+static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_addr_t *ea)
+{
+    char host[JXTA_ADDR_HOST_MAX];
+    uint16_t port;
+    if (jxta_addr_tcp_hostport(ea, host, sizeof host, &port) < 0 || port == 0 ||
+        jxta_id_equal(peer, &ep->self))
+        return;
+    struct route *r = route_find(ep, peer);
+    if (!r) {
+        if (grow((void **)&ep->routes, &ep->caproutes, ep->nroutes, sizeof *ep->routes) < 0)
+            return;
+        r = &ep->routes[ep->nroutes++];
+        memset(r, 0, sizeof *r);
+        r->peer = *peer;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if (jxta_addr_same_endpoint(&r->eas[i], ea))
+            return;
+    if (r->n == MAX_ROUTE_EAS)
+        memmove(&r->eas[0], &r->eas[1], (MAX_ROUTE_EAS - 1) * sizeof r->eas[0]);
+    else
+        r->n++;
+    jxta_addr_with_service(&r->eas[r->n - 1], ea, NULL, NULL);
+}
+
+int jxta_endpoint_learn_route(jxta_endpoint_t *ep, const jxta_adv_t *ra)
+{
+    jxta_id_t dst;
+    int rc = jxta_adv_get_id(ra, "DstPID", &dst);
+    if (rc < 0)
+        return rc;
+    const char *eas[16];
+    size_t n = jxta_ra_endpoints(ra, eas, 16);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        jxta_addr_t a;
+        if (jxta_addr_from_string(&a, eas[i]) == 0 && strcmp(a.proto, "tcp") == 0)
+            route_add_ea(ep, &dst, &a);
+    }
+    return 0;
+}
+
+int jxta_endpoint_local_route(jxta_endpoint_t *ep, jxta_adv_t **ra)
+{
+    char pub[JXTA_ADDR_TEXT_MAX], host[JXTA_ADDR_HOST_MAX];
+    uint16_t port = 0;
+    const jxta_addr_t *pa = jxta_tcp_public_addr(ep->tcp);
+    jxta_addr_format(pa, pub, sizeof pub);
+    jxta_addr_tcp_hostport(pa, host, sizeof host, &port);
+    const char *eas[1] = {pub};
+    /* Only addresses where we really accept connections go in the route. */
+    return jxta_ra_new(&ep->self, eas, port ? 1 : 0, ra);
+}
+
+static int ra_sent_to(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < ep->nra; i++)
+        if (jxta_id_equal(&ep->ra_sent[i], peer))
+            return 1;
+    return 0;
+}
+
+static void ra_forget(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < ep->nra; i++)
+        if (jxta_id_equal(&ep->ra_sent[i], peer)) {
+            ep->ra_sent[i] = ep->ra_sent[--ep->nra];
+            return;
+        }
+}
+
+/* ---- listeners and delivery --------------------------------------------- */
+
+static struct listener *listener_find(jxta_endpoint_t *ep, const jxta_id_t *group,
+                                      const char *service, const char *param, int any)
+{
+    for (size_t i = 0; i < ep->nls; i++) {
+        struct listener *l = &ep->ls[i];
+        if (jxta_id_equal(&l->group, group) && strcmp(l->service, service) == 0 &&
+            l->any_param == any && (any || strcmp(l->param, param) == 0))
+            return l;
+    }
+    return NULL;
+}
+
+int jxta_endpoint_listen(jxta_endpoint_t *ep, const jxta_id_t *group, const char *service,
+                         const char *param, jxta_ep_listener_fn fn, void *ud)
+{
+    if (!service || !*service || !fn || strlen(service) >= JXTA_ADDR_SERVICE_MAX ||
+        (param && strlen(param) >= JXTA_ADDR_PARAM_MAX))
+        return JXTA_EINVAL;
+    if (listener_find(ep, group, service, param ? param : "", !param))
+        return JXTA_EEXIST;
+    if (grow((void **)&ep->ls, &ep->capls, ep->nls, sizeof *ep->ls) < 0)
+        return JXTA_ENOMEM;
+    struct listener *l = &ep->ls[ep->nls++];
+    memset(l, 0, sizeof *l);
+    l->group = *group;
+    snprintf(l->service, sizeof l->service, "%s", service);
+    snprintf(l->param, sizeof l->param, "%s", param ? param : "");
+    l->any_param = !param;
+    l->fn = fn;
+    l->ud = ud;
+    return 0;
+}
+
+int jxta_endpoint_unlisten(jxta_endpoint_t *ep, const jxta_id_t *group, const char *service,
+                           const char *param)
+{
+    struct listener *l = listener_find(ep, group, service, param ? param : "", !param);
+    if (!l)
+        return JXTA_ENOTFOUND;
+    *l = ep->ls[--ep->nls];
+    return 0;
+}
+
+static void deliver(jxta_endpoint_t *ep, jxta_msg_t *m, const jxta_id_t *group,
+                    const jxta_addr_t *src, const jxta_addr_t *dst, const jxta_id_t *src_peer,
+                    int routed)
+{
+    /* JXSE's order: service/param, service with any param, service+param. */
+    struct listener *l = listener_find(ep, group, dst->service, dst->param, 0);
+    if (!l)
+        l = listener_find(ep, group, dst->service, "", 1);
+    if (!l && dst->param[0]) {
+        char cat[JXTA_ADDR_SERVICE_MAX + JXTA_ADDR_PARAM_MAX];
+        snprintf(cat, sizeof cat, "%s%s", dst->service, dst->param);
+        l = listener_find(ep, group, cat, "", 0);
+        if (!l)
+            l = listener_find(ep, group, cat, "", 1);
+    }
+    if (!l) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_DEBUG, "endpoint", "no listener for %s/%s in group %s; dropped",
+                 dst->service, dst->param, jxta_id_str(group, &t));
+        return;
+    }
+    jxta_ep_info_t info = {group, src, dst, src_peer, routed};
+    l->fn(l->ud, m, &info);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void notify(jxta_endpoint_t *ep, const jxta_id_t *peer, int up, int err)
+{
+    /* copy: a watcher may unwatch while we iterate */
+    size_t n = ep->nws;
+    struct watcher ws[16];
+    if (n > 16)
+        n = 16;
+    if (n)
+        memcpy(ws, ep->ws, n * sizeof ws[0]);
+    for (size_t i = 0; i < n; i++)
+        ws[i].fn(ws[i].ud, peer, up, err);
+}
+
+int jxta_endpoint_watch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud)
+{
+    if (ep->nws == 16)
+        return JXTA_ETOOBIG;
+    if (grow((void **)&ep->ws, &ep->capws, ep->nws, sizeof *ep->ws) < 0)
+        return JXTA_ENOMEM;
+    ep->ws[ep->nws].fn = fn;
+    ep->ws[ep->nws].ud = ud;
+    ep->nws++;
+    return 0;
+}
+
+void jxta_endpoint_unwatch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud)
+{
+    for (size_t i = 0; i < ep->nws; i++)
+        if (ep->ws[i].fn == fn && ep->ws[i].ud == ud) {
+            ep->ws[i] = ep->ws[--ep->nws];
+            return;
+        }
+}
+
+static void on_conn_up(void *ud, jxta_tcp_conn_t *c)
+{
+    jxta_endpoint_t *ep = ud;
+    const jxta_id_t *peer = jxta_tcp_conn_peer(c);
+    route_add_ea(ep, peer, jxta_tcp_conn_remote_public(c));
+    notify(ep, peer, 1, 0);
+}
+
+static void on_conn_down(void *ud, jxta_tcp_conn_t *c, int err)
+{
+    jxta_endpoint_t *ep = ud;
+    const jxta_id_t *peer = jxta_tcp_conn_peer(c);
+    if (jxta_id_is_null(peer))
+        return; /* never came up: nobody knew this peer through it */
+    ra_forget(ep, peer);
+    if (!jxta_tcp_conn_for_peer(ep->tcp, peer))
+        notify(ep, peer, 0, err);
+}
+
+/* The address to put in EndpointDestinationAddress towards a connection. */
+static void conn_addr(jxta_tcp_conn_t *c, jxta_addr_t *out)
+{
+    const jxta_addr_t *d = jxta_tcp_conn_dialled(c);
+    *out = d ? *d : *jxta_tcp_conn_remote_public(c);
+}
+
+static int router_hop_dest(jxta_tcp_conn_t *c, const jxta_id_t *router_group, jxta_addr_t *out)
+{
+    jxta_addr_t base, plain;
+    conn_addr(c, &base);
+    int rc = jxta_addr_with_service(&plain, &base, JXTA_ROUTER_SERVICE, NULL);
+    return rc < 0 ? rc : jxta_addr_mangle(out, &plain, router_group);
+}
+
+static void forward(jxta_endpoint_t *ep, jxta_msg_t *m, jxta_erm_t *erm,
+                    const jxta_id_t *router_group)
+{
+    jxta_id_text_t t;
+    jxta_tcp_conn_t *c = jxta_tcp_conn_for_peer(ep->tcp, &erm->dest_peer);
+    if (!ep->forwarding || !c) {
+        jxta_log(JXTA_LOG_DEBUG, "endpoint", "cannot forward to %s: %s",
+                 jxta_id_str(&erm->dest_peer, &t), ep->forwarding ? "no connection" : "not a relay");
+        return;
+    }
+    jxta_addr_t self, hop;
+    jxta_buf_t x = JXTA_BUF_INIT;
+    jxta_addr_for_peer(&self, &ep->self, NULL, NULL);
+    int rc = jxta__erm_write(&erm->src, &erm->dest, &self, &ep->self, erm->ra, &x);
+    if (rc == 0) {
+        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
+        rc = jxta_msg_add(m, "jxta", JXTA_ERM_ELEMENT, JXTA_MSG_MIME_XML, x.data, x.len);
+    }
+    jxta_buf_free(&x);
+    if (rc == 0)
+        rc = router_hop_dest(c, router_group, &hop);
+    if (rc == 0)
+        rc = jxta_tcp_send(c, m, &hop, NULL, NULL);
+    if (rc < 0)
+        jxta_log(JXTA_LOG_INFO, "endpoint", "forwarding to %s failed: %s",
+                 jxta_id_str(&erm->dest_peer, &t), jxta_strerror(rc));
+}
+
+static void router_in(jxta_endpoint_t *ep, jxta_tcp_conn_t *c, jxta_msg_t *m,
+                      const jxta_id_t *router_group)
+{
+    const jxta_msg_elem_t *e = jxta_msg_find(m, "jxta", JXTA_ERM_ELEMENT);
+    if (!e) {
+        jxta_log(JXTA_LOG_INFO, "endpoint", "router message without %s; dropped",
+                 JXTA_ERM_ELEMENT);
+        return;
+    }
+    size_t len;
+    const uint8_t *body = jxta_msg_elem_body(e, &len);
+    jxta_erm_t erm;
+    if (jxta__erm_parse(body, len, &erm) < 0)
+        return; /* logged by the parser */
+    if (erm.ra)
+        jxta_endpoint_learn_route(ep, erm.ra);
+    if (jxta_id_equal(&erm.src_peer, &ep->self) || jxta_id_equal(&erm.last_peer, &ep->self)) {
+        jxta_log(JXTA_LOG_DEBUG, "endpoint", "routed message looped back to us; dropped");
+    } else if (!jxta_id_equal(&erm.dest_peer, &ep->self)) {
+        forward(ep, m, &erm, router_group);
+    } else {
+        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
+        jxta_addr_t dst;
+        jxta_id_t group = *router_group;
+        char uv[JXTA_ADDR_SERVICE_MAX];
+        int rc = jxta_addr_demangle(&dst, &erm.dest, uv, sizeof uv);
+        if (rc == 1) {
+            char urn[JXTA_ADDR_SERVICE_MAX + 16];
+            snprintf(urn, sizeof urn, "urn:jxta:%s", uv);
+            rc = jxta_id_parse(&group, urn, strlen(urn), JXTA_ID_PARSE_LENIENT);
+        }
+        if (rc < 0)
+            jxta_log(JXTA_LOG_INFO, "endpoint", "routed message with bad destination; dropped");
+        else
+            deliver(ep, m, &group, &erm.src, &dst, &erm.src_peer, 1);
+    }
+    (void)c;
+    jxta__erm_clear(&erm);
+}
+
+static int elem_addr(const jxta_msg_t *m, const char *name, jxta_addr_t *out)
+{
+    const jxta_msg_elem_t *e = jxta_msg_find(m, "jxta", name);
+    if (!e)
+        return JXTA_EMISSING;
+    size_t len;
+    const uint8_t *b = jxta_msg_elem_body(e, &len);
+    return jxta_addr_parse(out, (const char *)b, len);
+}
+
+static void on_message(void *ud, jxta_tcp_conn_t *c, jxta_msg_t *m)
+{
+    jxta_endpoint_t *ep = ud;
+    jxta_addr_t dst, src, real;
+    if (elem_addr(m, "EndpointDestinationAddress", &dst) < 0) {
+        jxta_log(JXTA_LOG_INFO, "endpoint", "message without a valid destination address; "
+                                            "dropped (as JXSE does)");
+        jxta_msg_free(m);
+        return;
+    }
+    if (elem_addr(m, "EndpointSourceAddress", &src) < 0)
+        src = *jxta_tcp_conn_remote_public(c);
+    jxta_msg_remove(m, "jxta", "EndpointSourceAddress");
+    jxta_msg_remove(m, "jxta", "EndpointDestinationAddress");
+    char uv[JXTA_ADDR_SERVICE_MAX];
+    jxta_id_t group = jxta_id_world_group;
+    int rc = jxta_addr_demangle(&real, &dst, uv, sizeof uv);
+    if (rc == 1) {
+        char urn[JXTA_ADDR_SERVICE_MAX + 16];
+        snprintf(urn, sizeof urn, "urn:jxta:%s", uv);
+        rc = jxta_id_parse(&group, urn, strlen(urn), JXTA_ID_PARSE_LENIENT);
+        if (rc == 0 && jxta_id_kind(&group) != JXTA_ID_GROUP)
+            rc = JXTA_EBADID;
+    }
+    if (rc < 0) {
+        jxta_log(JXTA_LOG_INFO, "endpoint", "bad destination service '%s'; dropped", dst.service);
+    } else if (strcmp(real.service, JXTA_ROUTER_SERVICE) == 0) {
+        router_in(ep, c, m, &group);
+    } else {
+        deliver(ep, m, &group, &src, &real, jxta_tcp_conn_peer(c), 0);
+    }
+    jxta_msg_free(m);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static int conn_to_addr(jxta_endpoint_t *ep, const jxta_addr_t *a, jxta_tcp_conn_t **out)
+{
+    jxta_tcp_conn_t *c = jxta_tcp_conn_for_addr(ep->tcp, a);
+    if (c) {
+        *out = c;
+        return 0;
+    }
+    return jxta_tcp_connect(ep->tcp, a, out);
+}
+
+/* Next hop towards `peer`: live connection, known address, gateway. */
+static int next_hop(jxta_endpoint_t *ep, const jxta_id_t *peer, jxta_tcp_conn_t **out,
+                    jxta_id_t *hop_peer)
+{
+    jxta_tcp_conn_t *c = jxta_tcp_conn_for_peer(ep->tcp, peer);
+    if (c) {
+        *hop_peer = *peer;
+        *out = c;
+        return 0;
+    }
+    struct route *r = route_find(ep, peer);
+    for (size_t i = 0; r && i < r->n; i++) {
+        if (conn_to_addr(ep, &r->eas[i], &c) == 0) {
+            *hop_peer = *peer;
+            *out = c;
+            return 0;
+        }
+    }
+    if (ep->has_gateway && !jxta_id_equal(&ep->gateway, peer)) {
+        c = jxta_tcp_conn_for_peer(ep->tcp, &ep->gateway);
+        if (c) {
+            *hop_peer = ep->gateway;
+            *out = c;
+            return 0;
+        }
+    }
+    return JXTA_EUNREACH;
+}
+
+int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
+                       const jxta_addr_t *dest, jxta_tcp_sent_cb cb, void *ud)
+{
+    int rc;
+    jxta_tcp_conn_t *c;
+    if (strcmp(dest->proto, "tcp") == 0) {
+        jxta_addr_t tdest;
+        if (jxta_id_is_world_group(group))
+            tdest = *dest;
+        else if ((rc = jxta_addr_mangle(&tdest, dest, group)) < 0)
+            return rc;
+        if ((rc = conn_to_addr(ep, dest, &c)) < 0)
+            return rc;
+        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
+        return jxta_tcp_send(c, m, &tdest, cb, ud);
+    }
+    if (strcmp(dest->proto, "jxta") != 0)
+        return JXTA_EINVAL;
+    jxta_id_t peer, hop_peer;
+    if ((rc = jxta_addr_peer_id(dest, &peer)) < 0)
+        return rc;
+    if (jxta_id_equal(&peer, &ep->self))
+        return JXTA_EINVAL; /* no loopback delivery through the router */
+    /* The router lives in the Net group: other groups' services are
+     * mangled inside the header's Dest. */
+    jxta_addr_t rdest, self, hop;
+    const jxta_id_t *router_group = &jxta_id_net_group;
+    if (jxta_id_is_net_group(group) || jxta_id_is_world_group(group))
+        rdest = *dest;
+    else if ((rc = jxta_addr_mangle(&rdest, dest, group)) < 0)
+        return rc;
+    if ((rc = next_hop(ep, &peer, &c, &hop_peer)) < 0) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_DEBUG, "endpoint", "no route to %s", jxta_id_str(&peer, &t));
+        return rc;
+    }
+    jxta_adv_t *ra = NULL;
+    int first = !ra_sent_to(ep, &hop_peer);
+    if (first)
+        jxta_endpoint_local_route(ep, &ra);
+    jxta_addr_for_peer(&self, &ep->self, NULL, NULL);
+    jxta_buf_t x = JXTA_BUF_INIT;
+    rc = jxta__erm_write(&self, &rdest, &self, NULL, ra, &x);
+    jxta_adv_free(ra);
+    if (rc == 0) {
+        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
+        rc = jxta_msg_add(m, "jxta", JXTA_ERM_ELEMENT, JXTA_MSG_MIME_XML, x.data, x.len);
+    }
+    jxta_buf_free(&x);
+    if (rc == 0)
+        rc = router_hop_dest(c, router_group, &hop);
+    if (rc == 0)
+        rc = jxta_tcp_send(c, m, &hop, cb, ud);
+    if (rc == 0 && first &&
+        grow((void **)&ep->ra_sent, &ep->capra, ep->nra, sizeof *ep->ra_sent) == 0)
+        ep->ra_sent[ep->nra++] = hop_peer;
+    return rc;
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+int jxta_endpoint_new(jxta_loop_t *loop, const jxta_tcp_config_t *tcp_cfg,
+                      jxta_endpoint_t **out)
+{
+    jxta_endpoint_t *ep = calloc(1, sizeof *ep);
+    if (!ep)
+        return JXTA_ENOMEM;
+    ep->loop = loop;
+    ep->self = tcp_cfg->peer_id;
+    static const jxta_tcp_events_t ev = {on_conn_up, on_conn_down, on_message};
+    int rc = jxta_tcp_new(loop, tcp_cfg, &ev, ep, &ep->tcp);
+    if (rc < 0) {
+        free(ep);
+        return rc;
+    }
+    *out = ep;
+    return 0;
+}
+
+void jxta_endpoint_free(jxta_endpoint_t *ep)
+{
+    if (!ep)
+        return;
+    ep->nws = 0; /* no notifications while tearing down */
+    jxta_tcp_free(ep->tcp);
+    free(ep->ls);
+    free(ep->ws);
+    free(ep->routes);
+    free(ep->ra_sent);
+    free(ep);
+}
+
+const jxta_id_t *jxta_endpoint_peer_id(const jxta_endpoint_t *ep)
+{
+    return &ep->self;
+}
+
+jxta_tcp_t *jxta_endpoint_tcp(jxta_endpoint_t *ep)
+{
+    return ep->tcp;
+}
+
+jxta_loop_t *jxta_endpoint_loop(jxta_endpoint_t *ep)
+{
+    return ep->loop;
+}
+
+void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    ep->has_gateway = peer != NULL;
+    if (peer)
+        ep->gateway = *peer;
+}
+
+void jxta_endpoint_set_forwarding(jxta_endpoint_t *ep, int on)
+{
+    ep->forwarding = on;
+}
+
+int jxta_endpoint_connected(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    return jxta_tcp_conn_for_peer(ep->tcp, peer) != NULL;
+}

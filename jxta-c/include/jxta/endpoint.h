@@ -1,0 +1,96 @@
+/* jxta/endpoint.h - the endpoint service and router (PROTOCOLS.md 5).
+ *
+ * The endpoint owns the peer's TCP transport and is the only thing upper
+ * layers (rendezvous, resolver, pipes, JuxMem) send through or receive
+ * from.  It does three jobs:
+ *
+ *  - demultiplexing: listeners register (group, service, param) and
+ *    incoming messages are matched as JXSE does (service/param, then service
+ *    with any param, then service+param concatenated);
+ *  - group mangling: a service of group G travels as
+ *    EndpointService:<G>/<service>/<param> over the World group's transport;
+ *  - routing: messages to a peer (jxta://<peer>/service/param) carry a
+ *    jxta:EndpointRouterMsg header and go to the next hop: a live
+ *    connection to the peer, else one of its known addresses (learnt from
+ *    route advertisements), else the gateway (our rendezvous), which
+ *    forwards.  A peer with forwarding on (a rendezvous) forwards routed
+ *    messages for peers it has a connection to.
+ *
+ * Sends report their outcome to a callback (written to a socket, or the
+ * reason they were dropped); sends to the same destination keep their
+ * order.  All calls are made on the loop thread. */
+#ifndef JXTA_ENDPOINT_H
+#define JXTA_ENDPOINT_H
+
+#include <jxta/addr.h>
+#include <jxta/adv.h>
+#include <jxta/id.h>
+#include <jxta/loop.h>
+#include <jxta/msg.h>
+#include <jxta/tcp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JXTA_ROUTER_SERVICE "EndpointRouter"
+#define JXTA_ERM_ELEMENT "EndpointRouterMsg"
+
+typedef struct jxta_endpoint jxta_endpoint_t;
+
+/* What a listener learns about a delivered message. */
+typedef struct jxta_ep_info {
+    const jxta_id_t *group;    /* group it was addressed to */
+    const jxta_addr_t *src;    /* jxta://<peer> when routed, else the transport source */
+    const jxta_addr_t *dst;    /* service and param as addressed (demangled) */
+    const jxta_id_t *src_peer; /* originating peer when known (router Src, or the
+                                  connection's welcome), else NULL */
+    int routed;                /* arrived with a router header */
+} jxta_ep_info_t;
+
+/* The message is borrowed: it is freed after the listener returns. */
+typedef void (*jxta_ep_listener_fn)(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info);
+/* A connection to `peer` came up (up = 1) or went down (up = 0, err why). */
+typedef void (*jxta_ep_conn_fn)(void *ud, const jxta_id_t *peer, int up, int err);
+
+int jxta_endpoint_new(jxta_loop_t *loop, const jxta_tcp_config_t *tcp_cfg,
+                      jxta_endpoint_t **out);
+void jxta_endpoint_free(jxta_endpoint_t *ep);
+const jxta_id_t *jxta_endpoint_peer_id(const jxta_endpoint_t *ep);
+jxta_tcp_t *jxta_endpoint_tcp(jxta_endpoint_t *ep);
+jxta_loop_t *jxta_endpoint_loop(jxta_endpoint_t *ep);
+
+/* `param` NULL = any parameter.  JXTA_EEXIST if the exact key is taken. */
+int jxta_endpoint_listen(jxta_endpoint_t *ep, const jxta_id_t *group, const char *service,
+                         const char *param, jxta_ep_listener_fn fn, void *ud);
+int jxta_endpoint_unlisten(jxta_endpoint_t *ep, const jxta_id_t *group, const char *service,
+                           const char *param);
+/* Connection watchers (any number). */
+int jxta_endpoint_watch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
+void jxta_endpoint_unwatch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
+
+/* Send `m` (the caller keeps it; transport and router elements are
+ * replaced) for group `group` to `dest`:
+ *   tcp://host:port/service/param  direct, over a connection to that address
+ *   jxta://<peer>/service/param     routed (router header, next hop chosen)
+ * cb (may be NULL) gets the outcome exactly once when 0 is returned.
+ * Errors: JXTA_EUNREACH (no connection, address or gateway for the peer),
+ * JXTA_EBUSY (queue full), JXTA_EINVAL, JXTA_ETOOBIG. */
+int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
+                       const jxta_addr_t *dest, jxta_tcp_sent_cb cb, void *ud);
+
+/* Our own route (sent in router headers on first contact with a peer). */
+int jxta_endpoint_local_route(jxta_endpoint_t *ep, jxta_adv_t **ra);
+/* Remember how to reach ra's destination (its tcp addresses). */
+int jxta_endpoint_learn_route(jxta_endpoint_t *ep, const jxta_adv_t *ra);
+/* Peer through which to send routed messages we cannot deliver ourselves
+ * (NULL = none). */
+void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer);
+void jxta_endpoint_set_forwarding(jxta_endpoint_t *ep, int on);
+/* 1 if a connection to `peer` is up. */
+int jxta_endpoint_connected(jxta_endpoint_t *ep, const jxta_id_t *peer);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

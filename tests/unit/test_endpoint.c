@@ -1,0 +1,232 @@
+/* test_endpoint.c - three in-process peers on one loop: A listens and
+ * forwards (as a rendezvous does), B and C do not listen and connect to A.
+ * Checks direct and routed delivery, the demultiplexing order, group
+ * mangling for a child group, forwarding B -> A -> C through the gateway,
+ * connection notifications and unreachable destinations. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jxta.h>
+#include <jxta/endpoint.h>
+
+#include "testutil.h"
+
+typedef struct {
+    int count;
+    int routed;
+    jxta_id_t src_peer, group;
+    char service[JXTA_ADDR_SERVICE_MAX], param[JXTA_ADDR_PARAM_MAX], body[64];
+} rx_t;
+
+static void rx_fn(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
+{
+    rx_t *r = ud;
+    r->count++;
+    r->routed = info->routed;
+    r->group = *info->group;
+    if (info->src_peer)
+        r->src_peer = *info->src_peer;
+    snprintf(r->service, sizeof r->service, "%s", info->dst->service);
+    snprintf(r->param, sizeof r->param, "%s", info->dst->param);
+    const jxta_msg_elem_t *e = jxta_msg_find(m, "", "body");
+    size_t len = 0;
+    const uint8_t *b = e ? jxta_msg_elem_body(e, &len) : NULL;
+    snprintf(r->body, sizeof r->body, "%.*s", (int)len, b ? (const char *)b : "");
+    /* transport and router elements never reach listeners */
+    if (jxta_msg_find(m, "jxta", "EndpointRouterMsg") ||
+        jxta_msg_find(m, "jxta", "EndpointSourceAddress"))
+        r->count = -1000;
+}
+
+typedef struct {
+    int ups, downs;
+    jxta_id_t last;
+} watch_t;
+
+static void watch_fn(void *ud, const jxta_id_t *peer, int up, int err)
+{
+    watch_t *w = ud;
+    (void)err;
+    if (up)
+        w->ups++;
+    else
+        w->downs++;
+    w->last = *peer;
+}
+
+static jxta_endpoint_t *mk(jxta_loop_t *l, int listen)
+{
+    jxta_tcp_config_t cfg;
+    jxta_tcp_config_default(&cfg);
+    jxta_id_new_peer(&cfg.peer_id, &jxta_id_net_group);
+    cfg.listen = listen;
+    cfg.first_frame_delay_ms = 10;
+    jxta_endpoint_t *ep;
+    ck_assert_int_eq(jxta_endpoint_new(l, &cfg, &ep), 0);
+    return ep;
+}
+
+static jxta_msg_t *body_msg(const char *text)
+{
+    jxta_msg_t *m;
+    ck_assert_int_eq(jxta_msg_new(&m), 0);
+    ck_assert_int_eq(jxta_msg_add_text(m, "", "body", text), 0);
+    return m;
+}
+
+#define RUN_UNTIL(loop, cond)                                                                  \
+    do {                                                                                       \
+        for (int _i = 0; _i < 2000 && !(cond); _i++)                                           \
+            ck_assert_int_ge(jxta_loop_run_once(loop, 20), 0);                                 \
+        ck_assert_msg((cond), "condition not reached: " #cond);                                \
+    } while (0)
+
+static void send_ok(jxta_endpoint_t *ep, const jxta_id_t *group, const char *dest,
+                    const char *text)
+{
+    jxta_addr_t a;
+    ck_assert_int_eq(jxta_addr_from_string(&a, dest), 0);
+    jxta_msg_t *m = body_msg(text);
+    int rc = jxta_endpoint_send(ep, group, m, &a, NULL, NULL);
+    ck_assert_msg(rc == 0, "send to %s: %s", dest, jxta_strerror(rc));
+    jxta_msg_free(m);
+}
+
+START_TEST(test_direct_routed_forwarded)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    jxta_endpoint_t *a = mk(l, 1), *b = mk(l, 0), *c = mk(l, 0);
+    jxta_endpoint_set_forwarding(a, 1);
+    jxta_id_t ida_v = *jxta_endpoint_peer_id(a), idb_v = *jxta_endpoint_peer_id(b),
+              idc_v = *jxta_endpoint_peer_id(c);
+    const jxta_id_t *ida = &ida_v, *idb = &idb_v, *idc = &idc_v;
+    watch_t wa = {0};
+    ck_assert_int_eq(jxta_endpoint_watch(a, watch_fn, &wa), 0);
+
+    rx_t ra_any = {0}, ra_exact = {0}, rb = {0}, rc_ng = {0}, rc_child = {0};
+    ck_assert_int_eq(jxta_endpoint_listen(a, &jxta_id_net_group, "Svc", NULL, rx_fn, &ra_any), 0);
+    ck_assert_int_eq(jxta_endpoint_listen(a, &jxta_id_net_group, "Svc", "exact", rx_fn, &ra_exact),
+                     0);
+    ck_assert_int_eq(jxta_endpoint_listen(a, &jxta_id_net_group, "Svc", "exact", rx_fn, &ra_exact),
+                     JXTA_EEXIST);
+    ck_assert_int_eq(jxta_endpoint_listen(b, &jxta_id_net_group, "Back", NULL, rx_fn, &rb), 0);
+    ck_assert_int_eq(jxta_endpoint_listen(c, &jxta_id_net_group, "Hello", "p/q", rx_fn, &rc_ng), 0);
+    jxta_id_t child;
+    jxta_id_new_group(&child, &jxta_id_net_group);
+    ck_assert_int_eq(jxta_endpoint_listen(c, &child, "Hello", "p/q", rx_fn, &rc_child), 0);
+
+    char a_addr[JXTA_ADDR_TEXT_MAX], dest[JXTA_ADDR_TEXT_MAX + 64];
+    jxta_addr_format(jxta_tcp_public_addr(jxta_endpoint_tcp(a)), a_addr, sizeof a_addr);
+
+    /* 1. Direct sends from B and C to A's address: exact param wins, others go to "any". */
+    snprintf(dest, sizeof dest, "%s/Svc/exact", a_addr);
+    send_ok(b, &jxta_id_net_group, dest, "one");
+    snprintf(dest, sizeof dest, "%s/Svc/other", a_addr);
+    send_ok(c, &jxta_id_net_group, dest, "two");
+    RUN_UNTIL(l, ra_exact.count == 1 && ra_any.count == 1);
+    ck_assert_str_eq(ra_exact.body, "one");
+    ck_assert(!ra_exact.routed);
+    ck_assert(jxta_id_equal(&ra_exact.src_peer, idb));
+    ck_assert(jxta_id_is_net_group(&ra_exact.group));
+    ck_assert_str_eq(ra_any.param, "other");
+    ck_assert(jxta_id_equal(&ra_any.src_peer, idc));
+    ck_assert_int_eq(wa.ups, 2);
+
+    /* 2. A answers B through the router over B's own (incoming) connection. */
+    jxta_id_text_t t;
+    snprintf(dest, sizeof dest, "jxta://%s/Back/x", jxta_id_unique_value(idb, &t));
+    send_ok(a, &jxta_id_net_group, dest, "reply");
+    RUN_UNTIL(l, rb.count == 1);
+    ck_assert(rb.routed);
+    ck_assert(jxta_id_equal(&rb.src_peer, ida));
+    ck_assert_str_eq(rb.param, "x");
+
+    /* 3. B to C: B has no connection to C; through the gateway A, which forwards. */
+    snprintf(dest, sizeof dest, "jxta://%s/Hello/p/q", jxta_id_unique_value(idc, &t));
+    jxta_addr_t dc;
+    jxta_addr_from_string(&dc, dest);
+    jxta_msg_t *m = body_msg("lost");
+    ck_assert_int_eq(jxta_endpoint_send(b, &jxta_id_net_group, m, &dc, NULL, NULL),
+                     JXTA_EUNREACH);
+    jxta_msg_free(m);
+    jxta_endpoint_set_gateway(b, ida);
+    send_ok(b, &jxta_id_net_group, dest, "via A");
+    RUN_UNTIL(l, rc_ng.count == 1);
+    ck_assert_str_eq(rc_ng.body, "via A");
+    ck_assert(jxta_id_equal(&rc_ng.src_peer, idb));
+    ck_assert_str_eq(rc_ng.param, "p/q");
+
+    /* 4. The same in a child group: mangled in the router header, delivered in that group. */
+    send_ok(b, &child, dest, "child");
+    RUN_UNTIL(l, rc_child.count == 1);
+    ck_assert(jxta_id_equal(&rc_child.group, &child));
+    ck_assert_int_eq(rc_ng.count, 1);
+
+    /* 5. Without forwarding A drops what is not for it. */
+    jxta_endpoint_set_forwarding(a, 0);
+    send_ok(b, &jxta_id_net_group, dest, "dropped");
+    send_ok(a, &jxta_id_net_group, dest, "direct from A");
+    RUN_UNTIL(l, rc_ng.count == 2);
+    ck_assert_str_eq(rc_ng.body, "direct from A");
+
+    /* 6. C goes away: A is told. */
+    jxta_endpoint_free(c);
+    RUN_UNTIL(l, wa.downs == 1);
+    ck_assert(jxta_id_equal(&wa.last, idc));
+    ck_assert(!jxta_endpoint_connected(a, idc));
+    ck_assert(jxta_endpoint_connected(a, idb));
+
+    jxta_endpoint_free(b);
+    jxta_endpoint_free(a);
+    jxta_loop_free(l);
+}
+END_TEST
+
+START_TEST(test_learnt_route)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    jxta_endpoint_t *a = mk(l, 1), *b = mk(l, 0);
+    rx_t ra = {0};
+    ck_assert_int_eq(jxta_endpoint_listen(a, &jxta_id_net_group, "Svc", NULL, rx_fn, &ra), 0);
+    /* B knows A only from A's route advertisement: it dials A's address. */
+    jxta_adv_t *route;
+    ck_assert_int_eq(jxta_endpoint_local_route(a, &route), 0);
+    ck_assert_int_eq(jxta_endpoint_learn_route(b, route), 0);
+    jxta_adv_free(route);
+    jxta_id_text_t t;
+    char dest[256];
+    snprintf(dest, sizeof dest, "jxta://%s/Svc", jxta_id_unique_value(jxta_endpoint_peer_id(a), &t));
+    send_ok(b, &jxta_id_net_group, dest, "hi");
+    send_ok(b, &jxta_id_net_group, dest, "again"); /* reuses the connection being set up */
+    RUN_UNTIL(l, ra.count == 2);
+    ck_assert(ra.routed);
+    ck_assert_uint_eq(jxta_tcp_conn_count(jxta_endpoint_tcp(a)), 1);
+    /* A non-listening peer's route has no address. */
+    ck_assert_int_eq(jxta_endpoint_local_route(b, &route), 0);
+    const char *eas[2];
+    ck_assert_uint_eq(jxta_ra_endpoints(route, eas, 2), 0);
+    jxta_adv_free(route);
+    jxta_endpoint_free(b);
+    jxta_endpoint_free(a);
+    jxta_loop_free(l);
+}
+END_TEST
+
+static Suite *endpoint_suite(void)
+{
+    Suite *s = suite_create("endpoint");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_direct_routed_forwarded);
+    tcase_add_test(tc, test_learnt_route);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(endpoint_suite());
+}
