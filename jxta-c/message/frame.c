@@ -157,23 +157,26 @@ static int parse_headers(const uint8_t *p, size_t len, const jxta_frame_limits_t
     return 0;
 }
 
-/* Length of the header block at p (terminator included), scanning at most
- * `max` bytes: >0 length, JXTA_ETRUNC if incomplete, JXTA_ETOOBIG if the
- * block would exceed `max`. */
+/* Length of the header block at p (terminator included): >0 length,
+ * JXTA_ETRUNC if incomplete, JXTA_ETOOBIG as soon as the declared lengths
+ * leave no room for the block to end within `max` bytes.  The incremental
+ * parser applies exactly the same rule (see parser_room). */
 static long long header_block_len(const uint8_t *p, size_t len, size_t max)
 {
     size_t pos = 0;
     for (;;) {
-        if (pos >= max)
+        if (pos + 1 > max)
             return JXTA_ETOOBIG;
         if (pos >= len)
             return JXTA_ETRUNC;
         uint8_t n = p[pos];
         if (n == 0)
             return (long long)(pos + 1);
-        size_t vpos = pos + 1 + n;
+        size_t vpos = pos + 1 + n; /* name, value length, then at least a terminator */
+        if (vpos + 2 + 1 > max)
+            return JXTA_ETOOBIG;
         if (vpos + 2 > len)
-            return vpos + 2 > max ? JXTA_ETOOBIG : JXTA_ETRUNC;
+            return JXTA_ETRUNC;
         size_t v = (size_t)p[vpos] << 8 | p[vpos + 1];
         pos = vpos + 2 + v;
     }
@@ -363,6 +366,8 @@ int jxta_frame_parser_new(const jxta_frame_limits_t *lim, jxta_frame_parser_t **
     p->want = 1;
     jxta_buf_init(&p->hdr);
     p->hdr.max = p->lim.max_header_bytes + 1;
+    if (p->lim.max_header_bytes == 0) /* not even a terminator fits */
+        p->err = JXTA_ETOOBIG;
     *out = p;
     return 0;
 }
@@ -447,11 +452,6 @@ int jxta_frame_parser_feed(jxta_frame_parser_t *p, const void *data, size_t len,
         if (pos == len)
             break;
         size_t n = p->want < len - pos ? p->want : len - pos;
-        if (p->hdr.len + n > p->lim.max_header_bytes) {
-            rc = jxta__reject(JXTA_ETOOBIG, "frame", "offset %llu: header block over %zu bytes",
-                              (unsigned long long)p->start, p->lim.max_header_bytes);
-            break;
-        }
         jxta_buf_append(&p->hdr, in + pos, n);
         if ((rc = jxta_buf_error(&p->hdr)) < 0)
             break;
@@ -460,21 +460,25 @@ int jxta_frame_parser_feed(jxta_frame_parser_t *p, const void *data, size_t len,
         if (p->want)
             continue;
         const uint8_t *end = p->hdr.data + p->hdr.len;
+        size_t room = 0; /* bytes the block needs beyond what we have */
         switch (p->state) {
         case P_NAMELEN:
             if (end[-1] == 0) {
                 rc = parser_headers_done(p);
-            } else {
-                p->state = P_NAME;
-                p->want = end[-1];
+                continue;
             }
+            p->state = P_NAME;
+            p->want = end[-1];
+            room = p->want + 2 + 1;
             break;
         case P_NAME:
             p->state = P_VALUELEN;
             p->want = 2;
+            room = 2 + 1;
             break;
         case P_VALUELEN:
             p->want = (size_t)end[-2] << 8 | end[-1];
+            room = p->want + 1;
             p->state = p->want ? P_VALUE : P_NAMELEN;
             if (!p->want)
                 p->want = 1;
@@ -482,8 +486,12 @@ int jxta_frame_parser_feed(jxta_frame_parser_t *p, const void *data, size_t len,
         case P_VALUE:
             p->state = P_NAMELEN;
             p->want = 1;
+            room = 1;
             break;
         }
+        if (p->hdr.len + room > p->lim.max_header_bytes)
+            rc = jxta__reject(JXTA_ETOOBIG, "frame", "offset %llu: header block over %zu bytes",
+                              (unsigned long long)p->start, p->lim.max_header_bytes);
     }
     p->offset += pos;
     if (used)

@@ -130,8 +130,9 @@ int jxta__wire_decode_v1(wire_dec_t *d, jxta_msg_t *m)
     uint16_t nnames = jxta_reader_be16(&d->r);
     if (d->r.err)
         return jxta__wire_fail(d, JXTA_ETRUNC, "names count cut off");
-    /* The table holds namespaces and types: allow one type per element. */
-    size_t maxn = d->lim.max_namespaces + d->lim.max_elements;
+    /* The table holds namespaces and types: allow a namespace and a type
+     * for every element and its signature, on top of the namespace limit. */
+    size_t maxn = d->lim.max_namespaces + 4 * d->lim.max_elements;
     if (maxn > V1_MAX_NAMES)
         maxn = V1_MAX_NAMES;
     if (nnames > maxn) {
