@@ -10,7 +10,8 @@
  *   loop                    the per-peer event loop (I/O, timers, posts)
  *   addr                    endpoint addresses and group mangling
  *   tcp                     the JXSE-compatible TCP message transport
- *   endpoint                demultiplexing, group mangling, the endpoint router */
+ *   endpoint                demultiplexing, group mangling, the endpoint router
+ *   rdv                     rendezvous leases (edge and rendezvous roles) */
 #ifndef JXTA_H
 #define JXTA_H
 
@@ -28,6 +29,7 @@
 #include <jxta/addr.h>
 #include <jxta/tcp.h>
 #include <jxta/endpoint.h>
+#include <jxta/rdv.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

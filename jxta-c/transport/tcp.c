@@ -816,6 +816,14 @@ jxta_tcp_conn_t *jxta_tcp_conn_for_addr(jxta_tcp_t *t, const jxta_addr_t *addr)
     return NULL;
 }
 
+size_t jxta_tcp_queued_bytes(const jxta_tcp_t *t)
+{
+    size_t n = 0;
+    for (const jxta_tcp_conn_t *c = t->conns; c; c = c->next)
+        n += c->q_bytes + (c->welcome_out.len - c->welcome_off);
+    return n;
+}
+
 size_t jxta_tcp_conn_count(const jxta_tcp_t *t)
 {
     return t->nconns;

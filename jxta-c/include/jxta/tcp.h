@@ -100,6 +100,9 @@ jxta_tcp_conn_t *jxta_tcp_conn_for_peer(jxta_tcp_t *t, const jxta_id_t *peer);
  * NULL.  Lets senders reuse a connection that is still being set up. */
 jxta_tcp_conn_t *jxta_tcp_conn_for_addr(jxta_tcp_t *t, const jxta_addr_t *addr);
 size_t jxta_tcp_conn_count(const jxta_tcp_t *t);
+/* Bytes still queued on all connections (a peer shutting down runs its
+ * loop until this is 0, bounded in time, so goodbyes reach the wire). */
+size_t jxta_tcp_queued_bytes(const jxta_tcp_t *t);
 
 /* Connection facts (valid after conn_up unless said otherwise). */
 const jxta_id_t *jxta_tcp_conn_peer(const jxta_tcp_conn_t *c);
