@@ -298,6 +298,8 @@ static int handle_welcome(jxta_tcp_conn_t *c, size_t *consumed)
 }
 
 /* ---- reading ---------------------------------------------------------- */
+/* conn_read and conn_write run only inside conn_io, which holds `busy`:
+ * a connection closed meanwhile is released by conn_io on the way out. */
 
 /* Feed frame bytes; returns <0 on a broken stream. */
 static int feed_frames(jxta_tcp_conn_t *c, const uint8_t *p, size_t n)
@@ -368,13 +370,9 @@ static void conn_read(jxta_tcp_conn_t *c)
         len -= consumed - before;
         update_interest(c);
     }
-    c->busy++;
     int rc = feed_frames(c, p, len);
-    c->busy--;
-    if (c->state == ST_CLOSED) {
-        conn_release(c);
-        return;
-    }
+    if (c->state == ST_CLOSED)
+        return; /* a callback closed it; conn_io releases it */
     if (rc < 0) {
         jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad frame at stream offset %llu: %s; closing",
                  conn_name(c), (unsigned long long)jxta_frame_parser_offset(c->parser),
@@ -450,15 +448,11 @@ static void conn_write(jxta_tcp_conn_t *c)
             c->q_tail = NULL;
         c->q_bytes -= r->len;
         free(r->data);
-        c->busy++;
         if (r->cb)
             r->cb(r->ud, 0);
-        c->busy--;
         free(r);
-        if (c->state == ST_CLOSED) {
-            conn_release(c);
-            return;
-        }
+        if (c->state == ST_CLOSED)
+            return; /* a callback closed it; conn_io releases it */
     }
     update_interest(c);
 }
