@@ -11,7 +11,8 @@
  *   addr                    endpoint addresses and group mangling
  *   tcp                     the JXSE-compatible TCP message transport
  *   endpoint                demultiplexing, group mangling, the endpoint router
- *   rdv                     rendezvous leases (edge and rendezvous roles) */
+ *   rdv                     rendezvous leases (edge and rendezvous roles)
+ *   config                  PlatformConfig (peer identity and settings) */
 #ifndef JXTA_H
 #define JXTA_H
 
@@ -30,6 +31,7 @@
 #include <jxta/tcp.h>
 #include <jxta/endpoint.h>
 #include <jxta/rdv.h>
+#include <jxta/config.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

@@ -358,7 +358,7 @@ static void on_conn(void *ud, const jxta_id_t *peer, int up, int err)
     jxta_rdv_t *r = ud;
     (void)err;
     if (!up && r->cfg.role == JXTA_RDV_EDGE && r->has_lease && jxta_id_equal(peer, &r->rdv_peer))
-        edge_lose(r, "connection lost", 1);
+        edge_lose(r, "connection-lost", 1);
 }
 
 static int make_rdv_pa(jxta_adv_t *pa)

@@ -142,7 +142,7 @@ START_TEST(test_lease_renew_failover_expire)
     RUN_UNTIL(l, r2.connected == 3);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(e[i].losses, 1);
-        ck_assert_str_eq(e[i].last_reason, "connection lost");
+        ck_assert_str_eq(e[i].last_reason, "connection-lost");
         RUN_UNTIL(l, e[i].grants == 2);
         ck_assert(jxta_id_equal(&e[i].lease_from, &r2.id));
     }

@@ -47,7 +47,7 @@ void jxta_rdv_config_default(jxta_rdv_config_t *cfg);
 typedef struct jxta_rdv_events {
     /* Edge: a lease was granted (renewal = 1 when it extends the current one). */
     void (*lease_granted)(void *ud, const jxta_id_t *rdv, uint64_t lease_ms, int renewal);
-    /* Edge: the lease is gone; reason is "connection lost", "disconnected",
+    /* Edge: the lease is gone; reason is "connection-lost", "disconnected",
      * "expired", "refused" or "shutdown". */
     void (*lease_lost)(void *ud, const jxta_id_t *rdv, const char *reason);
     /* Rendezvous: a new client got a lease / a client is gone ("expired",
