@@ -11,7 +11,10 @@
  * address (dialled if needed); jxta:// destinations get a router header and
  * go to the best next hop we know.  Tables are small arrays: a peer has a
  * handful of listeners and, even as a rendezvous, a few hundred peers. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jxta/endpoint.h>
 
@@ -499,6 +502,100 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
     if (rc == 0 && first &&
         grow((void **)&ep->ra_sent, &ep->capra, ep->nra, sizeof *ep->ra_sent) == 0)
         ep->ra_sent[ep->nra++] = hop_peer;
+    return rc;
+}
+
+/* ---- blocking send for application threads ----------------------------- */
+
+/* Shared between the waiting thread and the send callback; the last of the
+ * two to let go frees it, so a caller that timed out leaves nothing behind. */
+struct sync_send {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    int done;
+    int status;
+    /* the request, read on the loop thread during jxta_loop_call */
+    jxta_endpoint_t *ep;
+    const jxta_id_t *group;
+    jxta_msg_t *m;
+    const jxta_addr_t *dest;
+};
+
+static void sync_unref(struct sync_send *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int last = --s->refs == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (last) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        free(s);
+    }
+}
+
+static void sync_sent(void *ud, int status)
+{
+    struct sync_send *s = ud;
+    pthread_mutex_lock(&s->mu);
+    s->done = 1;
+    s->status = status;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    sync_unref(s);
+}
+
+static void sync_start(jxta_loop_t *loop, void *arg)
+{
+    struct sync_send *s = arg;
+    (void)loop;
+    s->refs++; /* the callback's reference; the caller waits, so no race */
+    int rc = jxta_endpoint_send(s->ep, s->group, s->m, s->dest, sync_sent, s);
+    if (rc < 0) {
+        s->refs--;
+        s->done = 1;
+        s->status = rc;
+    }
+}
+
+int jxta_endpoint_send_sync(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
+                            const jxta_addr_t *dest, int timeout_ms)
+{
+    struct sync_send *s = calloc(1, sizeof *s);
+    if (!s)
+        return JXTA_ENOMEM;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->refs = 1;
+    s->ep = ep;
+    s->group = group;
+    s->m = m;
+    s->dest = dest;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int rc = jxta_loop_call(ep->loop, sync_start, s, timeout_ms);
+    if (rc == 0) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->done && rc == 0)
+            if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT && !s->done)
+                rc = JXTA_ETIMEDOUT;
+        if (s->done)
+            rc = s->status;
+        pthread_mutex_unlock(&s->mu);
+    } else {
+        rc = JXTA_ETIMEDOUT; /* never started */
+    }
+    sync_unref(s);
     return rc;
 }
 

@@ -79,6 +79,14 @@ void jxta_endpoint_unwatch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
 int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
                        const jxta_addr_t *dest, jxta_tcp_sent_cb cb, void *ud);
 
+/* Blocking form for application threads (not the loop thread): runs the
+ * send on the loop and waits until the message is written to a socket or
+ * dropped, at most timeout_ms.  Returns 0, the send error, the reason the
+ * message was dropped, or JXTA_ETIMEDOUT (the message may still be sent
+ * later).  `m` is only read during the call. */
+int jxta_endpoint_send_sync(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
+                            const jxta_addr_t *dest, int timeout_ms);
+
 /* Our own route (sent in router headers on first contact with a peer). */
 int jxta_endpoint_local_route(jxta_endpoint_t *ep, jxta_adv_t **ra);
 /* Remember how to reach ra's destination (its tcp addresses). */
