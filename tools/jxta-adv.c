@@ -7,8 +7,10 @@
  * as JXSE would index them, the advertisements embedded in it, then the
  * document indented.  `roundtrip` is for scripts and interop checks: the
  * document parsed, validated and written back exactly as a C peer would
- * send it (compact, JXSE layout).  Any bad input is one line on stderr
- * naming the file and the reason, and exit status 1. */
+ * send it (compact, JXSE layout).  Bad input ends with one line on stderr
+ * naming the file and the reason, and exit status 1; at the default log
+ * level (warn) the library's line before it says exactly what was wrong
+ * (which field, which line of the XML). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
