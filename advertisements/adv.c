@@ -85,6 +85,33 @@ int jxta_adv_validate(const jxta_adv_t *adv)
     return t->check ? t->check(adv) : 0;
 }
 
+/* ID fields are stored in canonical text, as JXSE re-serializes them: the
+ * only accepted non-canonical spellings (the uuid forms of the World and Net
+ * groups) become urn:jxta:jxta-WorldGroup / jxta-NetGroup, so index values
+ * match what a JXSE peer indexes.  Called after validation. */
+static int normalize_ids(jxta_adv_t *adv)
+{
+    const jxta_adv_type_t *t = adv->type;
+    for (size_t i = 0; t && i < t->nfields; i++) {
+        if (t->fields[i].kind != JXTA_FIELD_ID)
+            continue;
+        for (jxta_xml_node_t *c = jxta_xml_first_mut(adv->root); c; c = jxta_xml_next_mut(c)) {
+            if (strcmp(jxta_xml_name(c), t->fields[i].name) != 0)
+                continue;
+            jxta_id_t id;
+            jxta_id_text_t canon;
+            const char *text = jxta_xml_text(c);
+            if (jxta_id_parse(&id, text, strlen(text), 0) == 0 &&
+                strcmp(jxta_id_str(&id, &canon), text) != 0) {
+                int rc = jxta_xml_set_text(c, canon.s);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Takes ownership of root in every case. */
 static int adv_wrap(jxta_xml_node_t *root, const jxta_adv_type_t *want, jxta_adv_t **out)
 {
@@ -107,6 +134,8 @@ static int adv_wrap(jxta_xml_node_t *root, const jxta_adv_type_t *want, jxta_adv
     adv->type = t;
     adv->root = root;
     int rc = jxta_adv_validate(adv);
+    if (rc == 0)
+        rc = normalize_ids(adv);
     if (rc < 0) {
         jxta_adv_free(adv);
         return rc;

@@ -490,6 +490,35 @@ static void expect_bad(const char *doc, const jxta_adv_type_t *as, int want, con
                 "<jxta:PA xmlns:jxta=\"http://jxta.org\">"
 #define PEER "urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303"
 
+START_TEST(well_known_groups_indexed_canonically)
+{
+    /* A PGA naming the Net group by its uuid spelling is indexed (and
+     * written back) as urn:jxta:jxta-NetGroup, as JXSE does. */
+    static const char doc[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE jxta:PGA>\n"
+        "<jxta:PGA xmlns:jxta=\"http://jxta.org\">"
+        "<GID>urn:jxta:uuid-59616261646162614E5047205032503302</GID>"
+        "<MSID>urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE000000010206</MSID>"
+        "<Name>NetPeerGroup</Name></jxta:PGA>";
+    jxta_adv_t *adv;
+    ck_assert_int_eq(jxta_adv_parse(doc, sizeof doc - 1, &adv), 0);
+    jxta_adv_index_entry_t ix[8];
+    size_t n = jxta_adv_index(adv, ix, 8);
+    int seen = 0;
+    for (size_t i = 0; i < n && i < 8; i++)
+        if (strcmp(ix[i].name, "GID") == 0) {
+            ck_assert_str_eq(ix[i].value, "urn:jxta:jxta-NetGroup");
+            seen = 1;
+        }
+    ck_assert(seen);
+    char *out;
+    ck_assert_int_eq(jxta_adv_to_string(adv, 0, &out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "<GID>urn:jxta:jxta-NetGroup</GID>"));
+    free(out);
+    jxta_adv_free(adv);
+}
+END_TEST
+
 START_TEST(schema_rejections)
 {
     expect_bad(PA_OPEN "<GID>urn:jxta:jxta-NetGroup</GID></jxta:PA>", NULL, JXTA_EMISSING, "PID");
@@ -613,6 +642,7 @@ static Suite *adv_suite(void)
     tcase_add_test(tc, typed_accessors);
     tcase_add_test(tc, builders_produce_jxse_documents);
     tcase_add_test(tc, custom_type_generic_then_registered);
+    tcase_add_test(tc, well_known_groups_indexed_canonically);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("hostile");
     tcase_set_timeout(th, 300);
