@@ -1,0 +1,893 @@
+/* bench-endpoint - how fast two JXTA-C peers talk through the endpoint,
+ * measured against raw TCP sockets in the same process and run.
+ *
+ * Two peers on 127.0.0.1, each with its own jxta_loop_t on its own thread:
+ * B listens on an ephemeral port, A does not listen and dials B.  They talk
+ * the way the rendezvous service does between an edge and its seed: A's
+ * first message goes to tcp://127.0.0.1:<port>/JxtaBench/hello (the seed's
+ * address is all an edge knows at first), B answers routed to
+ * jxta://<A>/JxtaBench/... (a non-listening peer is reachable only over the
+ * connection it opened), and from then on both sides address each other as
+ * jxta://<peer>/JxtaBench/<param>, so every message carries a router header
+ * (EndpointRouterMsg) and crosses the one connection A opened.  --direct
+ * makes A keep addressing B by tcp:// (no router header A->B) instead.
+ * Messages are built fresh for every send (jxta_msg_new, jxta_msg_add, send,
+ * free) in the Net Peer Group, as a service would.
+ *
+ * Measured, each after a warm-up:
+ *   rtt16   16-byte payload ping-pong A->B->A: median and p99 round trip;
+ *   bulk    SIZE-byte messages one way, each acknowledged by a 16-byte
+ *           message: stop-and-wait (1 outstanding) and windowed (up to W
+ *           outstanding), A->B and B->A, in MB/s (10^6 payload bytes/s).
+ * The baseline repeats the same patterns over one raw TCP connection between
+ * two threads (blocking sockets, TCP_NODELAY, 4-byte length prefix + the
+ * same payload); each raw figure is taken right before its endpoint twin.
+ *
+ * The driver thread never touches a peer's state directly: it starts each
+ * phase with jxta_loop_post/jxta_loop_call, the phase runs entirely from
+ * callbacks on the loop threads (nothing there blocks), and the last
+ * callback wakes the driver through a condition variable.  Every wait is
+ * bounded by --timeout (an alarm backs it up); exceeding it is an error. */
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jxta.h>
+
+#include "cli.h"
+
+static const char *prog = "bench-endpoint";
+
+#define SERVICE "JxtaBench"
+#define SMALL 16 /* round-trip payload and ack size */
+#define SETUP_MS 10000
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: bench-endpoint [options]\n"
+        "\n"
+        "Benchmark the JXTA-C endpoint between two in-process peers on 127.0.0.1\n"
+        "(each with its own event loop thread) against raw TCP sockets: 16-byte\n"
+        "round trips, and SIZE-byte messages one way, stop-and-wait and windowed,\n"
+        "in both directions.  Every figure is printed with its raw-TCP baseline.\n"
+        "\n"
+        "  --count N        measured round trips (default 10000)\n"
+        "  --warmup N       unmeasured round trips first (default 1000)\n"
+        "  --messages N     bulk messages per measurement (default 2000)\n"
+        "  --size BYTES     bulk message payload, 16..8388608 (default 65536)\n"
+        "  --window W       windowed bulk: most messages outstanding, 1..1024 (default 16)\n"
+        "  --direct         A addresses B as tcp://host:port/... (no router header A->B)\n"
+        "                   instead of jxta://<B>/... as a peer does once it knows B\n"
+        "  --timeout SECS   give up (exit 1) if the whole run takes longer (default 120)\n"
+        "  --log-level L    library log on stderr: error, warn (default), info, debug\n"
+        "\n"
+        "Targets printed alongside: round trip <= 1.5x raw, bulk >= 60%% of raw.\n"
+        "Exit status: 0 when every measurement completed (targets missed or not),\n"
+        "1 on an error or time-out, 2 on bad options.\n"
+        "\n"
+        "example:\n"
+        "  bench-endpoint --count 20000 --window 32\n");
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Payload: 8-byte big-endian sequence number, then a fixed pattern. */
+static uint8_t *payload_new(size_t len)
+{
+    uint8_t *p = malloc(len);
+    if (p)
+        for (size_t i = 0; i < len; i++)
+            p[i] = (uint8_t)(i * 31u + 7u);
+    return p;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted samples. */
+static double percentile(const double *s, size_t n, double q)
+{
+    size_t k = (size_t)ceil(q * (double)n);
+    return s[k ? k - 1 : 0];
+}
+
+/* ---- time-out --------------------------------------------------------- */
+
+static volatile const char *phase = "start-up";
+static unsigned timeout_s = 120;
+static struct timespec deadline; /* CLOCK_MONOTONIC: start + timeout_s */
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char a[] = "bench-endpoint: overall time-out (--timeout) exceeded during ";
+    ssize_t r = write(2, a, sizeof a - 1);
+    const char *p = (const char *)phase;
+    r = write(2, p, strlen(p));
+    r = write(2, "\n", 1);
+    (void)r;
+    _exit(1);
+}
+
+/* ---- the endpoint peers ----------------------------------------------- */
+
+typedef struct bench bench_t;
+
+typedef struct peer {
+    const char *name; /* "A" or "B" */
+    bench_t *b;
+    jxta_loop_t *loop;
+    pthread_t thread;
+    int running;
+    jxta_endpoint_t *ep;
+    int listen;
+    int setup_rc;
+    uint8_t *buf; /* outgoing payload, touched on the loop thread only */
+    int other_known;
+    jxta_addr_t to_ping, to_pong, to_data, to_ack;
+
+    /* bulk sender (phase parameters written by the driver before the post) */
+    uint64_t count, window, sent, acked;
+    size_t size;
+    uint64_t t0, t1;
+    /* bulk receiver */
+    uint64_t rx_next;
+    size_t rx_size;
+    /* round trips (A only) */
+    uint64_t rtt_total, rtt_warm, rtt_i, rtt_t;
+    double *samples;
+} peer_t;
+
+struct bench {
+    size_t size;
+    uint64_t count, warmup, messages, window;
+    int direct;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, err;
+    char errmsg[256];
+    peer_t a, b;
+    jxta_addr_t b_tcp; /* B's public address */
+};
+
+/* Called on a loop thread: the phase is over (err 0) or failed. */
+static void finish(bench_t *b, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finish(bench_t *b, int err, const char *fmt, ...)
+{
+    pthread_mutex_lock(&b->mu);
+    if (!b->done) {
+        b->done = 1;
+        b->err = err;
+        if (fmt) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
+            va_end(ap);
+        }
+        pthread_cond_signal(&b->cv);
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void phase_begin(bench_t *b, const char *what)
+{
+    phase = what;
+    pthread_mutex_lock(&b->mu);
+    b->done = 0;
+    b->err = 0;
+    b->errmsg[0] = '\0';
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Driver thread: wait for finish(), bounded by the time-out. */
+static void phase_wait(bench_t *b)
+{
+    pthread_mutex_lock(&b->mu);
+    while (!b->done) {
+        if (pthread_cond_timedwait(&b->cv, &b->mu, &deadline) == ETIMEDOUT && !b->done) {
+            pthread_mutex_unlock(&b->mu);
+            cli_fail(1, prog, "overall time-out of %u s exceeded during %s", timeout_s,
+                     (const char *)phase);
+        }
+    }
+    int err = b->err;
+    pthread_mutex_unlock(&b->mu);
+    if (err)
+        cli_fail(1, prog, "%s failed: %s", (const char *)phase, b->errmsg);
+}
+
+static void on_sent(void *ud, int status)
+{
+    peer_t *p = ud;
+    if (status < 0)
+        finish(p->b, status, "peer %s: a send was dropped: %s", p->name, jxta_strerror(status));
+}
+
+static int send_payload(peer_t *p, const jxta_addr_t *dest, uint64_t seq, size_t len)
+{
+    jxta_msg_t *m;
+    put_be64(p->buf, seq);
+    int rc = jxta_msg_new(&m);
+    if (rc < 0)
+        return rc;
+    rc = jxta_msg_add(m, "", "Payload", NULL, p->buf, len);
+    if (rc == 0)
+        rc = jxta_endpoint_send(p->ep, &jxta_id_net_group, m, dest, on_sent, p);
+    jxta_msg_free(m);
+    if (rc < 0)
+        finish(p->b, rc, "peer %s: jxta_endpoint_send: %s", p->name, jxta_strerror(rc));
+    return rc;
+}
+
+/* Where to send to the other peer, once we know it. */
+static int learn_other(peer_t *p, const jxta_id_t *other, int direct)
+{
+    int rc = 0;
+    const char *params[4] = {"ping", "pong", "data", "ack"};
+    jxta_addr_t *outs[4] = {&p->to_ping, &p->to_pong, &p->to_data, &p->to_ack};
+    for (int i = 0; i < 4 && rc == 0; i++)
+        rc = direct ? jxta_addr_with_service(outs[i], &p->b->b_tcp, SERVICE, params[i])
+                    : jxta_addr_for_peer(outs[i], other, SERVICE, params[i]);
+    p->other_known = rc == 0;
+    return rc;
+}
+
+static void bulk_pump(peer_t *p)
+{
+    while (p->sent < p->count && p->sent - p->acked < p->window)
+        if (send_payload(p, &p->to_data, p->sent++, p->size) < 0)
+            return;
+}
+
+static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
+{
+    peer_t *p = ud;
+    bench_t *b = p->b;
+    const char *param = info->dst->param;
+    const jxta_msg_elem_t *e = jxta_msg_find(m, "", "Payload");
+    size_t len = 0;
+    const uint8_t *body = e ? jxta_msg_elem_body(e, &len) : NULL;
+    if (!body || len < 8) {
+        finish(b, JXTA_EPROTO, "peer %s: '%s' message without a valid payload", p->name, param);
+        return;
+    }
+    uint64_t seq = get_be64(body);
+
+    if (strcmp(param, "hello") == 0) { /* B: first contact from A */
+        if (!info->src_peer || learn_other(p, info->src_peer, 0) < 0) {
+            finish(b, JXTA_EPROTO, "peer B: hello without a source peer");
+            return;
+        }
+        jxta_addr_t dest;
+        jxta_addr_for_peer(&dest, info->src_peer, SERVICE, "welcome");
+        send_payload(p, &dest, seq, SMALL);
+    } else if (strcmp(param, "welcome") == 0) { /* A: B answered, routed */
+        if (!info->routed || !info->src_peer) {
+            finish(b, JXTA_EPROTO, "peer A: B's answer did not come routed");
+            return;
+        }
+        if (learn_other(p, info->src_peer, b->direct) < 0)
+            finish(b, JXTA_EINVAL, "peer A: cannot address B");
+        else
+            finish(b, 0, NULL);
+    } else if (strcmp(param, "ping") == 0) { /* B: echo */
+        send_payload(p, &p->to_pong, seq, len);
+    } else if (strcmp(param, "pong") == 0) { /* A: one round trip done */
+        uint64_t t = now_ns();
+        if (seq != p->rtt_i || len != SMALL) {
+            finish(b, JXTA_EPROTO, "peer A: pong %llu (%zu bytes), expected %llu (%d bytes)",
+                   (unsigned long long)seq, len, (unsigned long long)p->rtt_i, SMALL);
+            return;
+        }
+        if (p->rtt_i >= p->rtt_warm)
+            p->samples[p->rtt_i - p->rtt_warm] = (double)(t - p->rtt_t) / 1000.0;
+        if (++p->rtt_i == p->rtt_total) {
+            finish(b, 0, NULL);
+            return;
+        }
+        p->rtt_t = now_ns();
+        send_payload(p, &p->to_ping, p->rtt_i, SMALL);
+    } else if (strcmp(param, "data") == 0) { /* receiver: check, acknowledge */
+        if (seq == 0)
+            p->rx_next = 0;
+        if (seq != p->rx_next || len != p->rx_size ||
+            body[len - 1] != (uint8_t)((len - 1) * 31u + 7u)) {
+            finish(b, JXTA_EPROTO, "peer %s: data %llu (%zu bytes), expected %llu (%zu bytes)",
+                   p->name, (unsigned long long)seq, len, (unsigned long long)p->rx_next,
+                   p->rx_size);
+            return;
+        }
+        p->rx_next++;
+        send_payload(p, &p->to_ack, seq, SMALL);
+    } else if (strcmp(param, "ack") == 0) { /* sender */
+        if (seq != p->acked || seq >= p->sent) {
+            finish(b, JXTA_EPROTO, "peer %s: ack %llu, expected %llu", p->name,
+                   (unsigned long long)seq, (unsigned long long)p->acked);
+            return;
+        }
+        if (++p->acked == p->count) {
+            p->t1 = now_ns();
+            finish(b, 0, NULL);
+            return;
+        }
+        bulk_pump(p);
+    } else {
+        finish(b, JXTA_EPROTO, "peer %s: unexpected message for '%s'", p->name, param);
+    }
+}
+
+static void *loop_thread(void *arg)
+{
+    peer_t *p = arg;
+    int rc = jxta_loop_run(p->loop);
+    if (rc < 0)
+        finish(p->b, rc, "peer %s: event loop failed: %s", p->name, jxta_strerror(rc));
+    return NULL;
+}
+
+/* On the loop thread. */
+static void peer_setup(jxta_loop_t *loop, void *arg)
+{
+    peer_t *p = arg;
+    bench_t *b = p->b;
+    jxta_tcp_config_t tc;
+    jxta_id_t pid;
+    (void)loop;
+    p->setup_rc = jxta_id_new_peer(&pid, &jxta_id_net_group);
+    if (p->setup_rc < 0)
+        return;
+    jxta_tcp_config_default(&tc);
+    tc.peer_id = pid;
+    tc.listen = p->listen;
+    snprintf(tc.listen_host, sizeof tc.listen_host, "127.0.0.1");
+    tc.listen_port = 0;
+    /* room for a full window of bulk messages (the default is 8 MiB) */
+    size_t need = (size_t)(b->window + 2) * (b->size + 4096);
+    if (need > tc.max_queue_bytes)
+        tc.max_queue_bytes = need;
+    p->setup_rc = jxta_endpoint_new(p->loop, &tc, &p->ep);
+    if (p->setup_rc == 0)
+        p->setup_rc = jxta_endpoint_listen(p->ep, &jxta_id_net_group, SERVICE, NULL, on_message, p);
+    if (p->setup_rc == 0 && p->listen)
+        jxta_addr_with_service(&b->b_tcp, jxta_tcp_public_addr(jxta_endpoint_tcp(p->ep)), NULL,
+                               NULL);
+}
+
+static void peer_teardown(jxta_loop_t *loop, void *arg)
+{
+    peer_t *p = arg;
+    (void)loop;
+    jxta_endpoint_free(p->ep);
+    p->ep = NULL;
+}
+
+static void start_hello(jxta_loop_t *loop, void *arg)
+{
+    peer_t *p = arg;
+    jxta_addr_t dest;
+    (void)loop;
+    int rc = jxta_addr_with_service(&dest, &p->b->b_tcp, SERVICE, "hello");
+    if (rc < 0)
+        finish(p->b, rc, "cannot build B's address");
+    else
+        send_payload(p, &dest, 0, SMALL);
+}
+
+static void start_rtt(jxta_loop_t *loop, void *arg)
+{
+    peer_t *p = arg;
+    (void)loop;
+    p->rtt_i = 0;
+    p->rtt_t = now_ns();
+    send_payload(p, &p->to_ping, 0, SMALL);
+}
+
+static void start_bulk(jxta_loop_t *loop, void *arg)
+{
+    peer_t *p = arg;
+    (void)loop;
+    p->sent = p->acked = 0;
+    p->t0 = now_ns();
+    bulk_pump(p);
+}
+
+static void set_rx(jxta_loop_t *loop, void *arg)
+{
+    peer_t *p = arg;
+    (void)loop;
+    p->rx_next = 0;
+    p->rx_size = p->b->size;
+}
+
+static void peer_start(bench_t *b, peer_t *p, int listen)
+{
+    p->b = b;
+    p->listen = listen;
+    p->buf = payload_new(b->size > SMALL ? b->size : SMALL);
+    if (!p->buf)
+        cli_fail(1, prog, "out of memory");
+    int rc = jxta_loop_new(&p->loop);
+    if (rc < 0)
+        cli_fail(1, prog, "cannot create an event loop: %s", jxta_strerror(rc));
+    if (pthread_create(&p->thread, NULL, loop_thread, p) != 0)
+        cli_fail(1, prog, "cannot start a loop thread");
+    p->running = 1;
+    char tn[16];
+    snprintf(tn, sizeof tn, "bench-loop-%s", p->name);
+    pthread_setname_np(p->thread, tn);
+    p->setup_rc = JXTA_ETIMEDOUT;
+    if (jxta_loop_call(p->loop, peer_setup, p, SETUP_MS) < 0)
+        cli_fail(1, prog, "peer %s: its loop did not answer in %d ms", p->name, SETUP_MS);
+    if (p->setup_rc < 0)
+        cli_fail(1, prog, "peer %s: cannot start the endpoint: %s", p->name,
+                 jxta_strerror(p->setup_rc));
+}
+
+static void peer_stop(peer_t *p)
+{
+    if (!p->running)
+        return;
+    if (jxta_loop_call(p->loop, peer_teardown, p, SETUP_MS) < 0)
+        cli_fail(1, prog, "peer %s: its loop did not answer in %d ms", p->name, SETUP_MS);
+    jxta_loop_stop(p->loop);
+    pthread_join(p->thread, NULL);
+    jxta_loop_free(p->loop);
+    free(p->buf);
+    p->running = 0;
+}
+
+/* The measurements, endpoint side. */
+static void ep_rtt(bench_t *b, double *samples)
+{
+    peer_t *a = &b->a;
+    phase_begin(b, "endpoint round trips");
+    a->samples = samples;
+    a->rtt_warm = b->warmup;
+    a->rtt_total = b->warmup + b->count;
+    if (jxta_loop_post(a->loop, start_rtt, a) < 0)
+        cli_fail(1, prog, "cannot post to peer A's loop");
+    phase_wait(b);
+}
+
+/* Returns the sender's elapsed nanoseconds. */
+static uint64_t ep_bulk(bench_t *b, peer_t *tx, peer_t *rx, uint64_t count, uint64_t window,
+                        const char *what)
+{
+    phase_begin(b, what);
+    if (jxta_loop_call(rx->loop, set_rx, rx, SETUP_MS) < 0)
+        cli_fail(1, prog, "peer %s: its loop did not answer in %d ms", rx->name, SETUP_MS);
+    tx->count = count;
+    tx->window = window;
+    tx->size = b->size;
+    if (jxta_loop_post(tx->loop, start_bulk, tx) < 0)
+        cli_fail(1, prog, "cannot post to peer %s's loop", tx->name);
+    phase_wait(b);
+    return tx->t1 - tx->t0;
+}
+
+/* ---- raw TCP baseline ------------------------------------------------- */
+
+typedef struct raw {
+    int fd;
+    uint8_t *tx, *rx; /* tx: 4-byte length + payload */
+    size_t cap;
+} raw_t;
+
+static int read_full(int fd, void *p, size_t n)
+{
+    uint8_t *q = p;
+    while (n) {
+        ssize_t r = recv(fd, q, n, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        q += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int write_full(int fd, const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    while (n) {
+        ssize_t r = send(fd, q, n, MSG_NOSIGNAL);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        q += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int raw_send(raw_t *r, uint64_t seq, size_t len)
+{
+    r->tx[0] = (uint8_t)(len >> 24);
+    r->tx[1] = (uint8_t)(len >> 16);
+    r->tx[2] = (uint8_t)(len >> 8);
+    r->tx[3] = (uint8_t)len;
+    put_be64(r->tx + 4, seq);
+    return write_full(r->fd, r->tx, 4 + len);
+}
+
+/* Receive one frame; checks its length and sequence number. */
+static int raw_recv(raw_t *r, uint64_t want_seq, size_t want_len)
+{
+    uint8_t h[4];
+    if (read_full(r->fd, h, 4) < 0)
+        return -1;
+    size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    if (len != want_len || len > r->cap || read_full(r->fd, r->rx, len) < 0)
+        return -1;
+    return get_be64(r->rx) == want_seq ? 0 : -1;
+}
+
+enum raw_role { RAW_ECHO, RAW_PING, RAW_SEND, RAW_RECV };
+
+typedef struct raw_job {
+    raw_t *r;
+    enum raw_role role;
+    uint64_t count, warm, window;
+    size_t size;
+    double *samples;
+    uint64_t elapsed;
+    int rc;
+} raw_job_t;
+
+static void raw_run(raw_job_t *j)
+{
+    raw_t *r = j->r;
+    j->rc = -1;
+    switch (j->role) {
+    case RAW_ECHO:
+        for (uint64_t i = 0; i < j->warm + j->count; i++)
+            if (raw_recv(r, i, SMALL) < 0 || raw_send(r, i, SMALL) < 0)
+                return;
+        break;
+    case RAW_PING:
+        for (uint64_t i = 0; i < j->warm + j->count; i++) {
+            uint64_t t = now_ns();
+            if (raw_send(r, i, SMALL) < 0 || raw_recv(r, i, SMALL) < 0)
+                return;
+            if (i >= j->warm)
+                j->samples[i - j->warm] = (double)(now_ns() - t) / 1000.0;
+        }
+        break;
+    case RAW_SEND: {
+        uint64_t t0 = now_ns(), acked = 0;
+        for (uint64_t i = 0; i < j->count; i++) {
+            while (i - acked >= j->window)
+                if (raw_recv(r, acked++, SMALL) < 0)
+                    return;
+            if (raw_send(r, i, j->size) < 0)
+                return;
+        }
+        while (acked < j->count)
+            if (raw_recv(r, acked++, SMALL) < 0)
+                return;
+        j->elapsed = now_ns() - t0;
+        break;
+    }
+    case RAW_RECV:
+        for (uint64_t i = 0; i < j->count; i++)
+            if (raw_recv(r, i, j->size) < 0 || raw_send(r, i, SMALL) < 0)
+                return;
+        break;
+    }
+    j->rc = 0;
+}
+
+static void *raw_thread(void *arg)
+{
+    raw_run(arg);
+    return NULL;
+}
+
+/* Run `mine` on this thread (A) and `theirs` on a helper thread (B). */
+static void raw_pair(raw_job_t *mine, raw_job_t *theirs, const char *what)
+{
+    pthread_t t;
+    phase = what;
+    if (pthread_create(&t, NULL, raw_thread, theirs) != 0)
+        cli_fail(1, prog, "cannot start a thread");
+    raw_run(mine);
+    if (mine->rc < 0)
+        shutdown(mine->r->fd, SHUT_RDWR); /* unblock the other side */
+    pthread_join(t, NULL);
+    if (mine->rc < 0 || theirs->rc < 0)
+        cli_fail(1, prog, "%s failed: connection broken, bad frame or socket time-out", what);
+}
+
+static void raw_setup(raw_t *ra, raw_t *rb, size_t size)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    if (l < 0 || bind(l, (struct sockaddr *)&sa, sl) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&sa, &sl) < 0)
+        cli_fail(1, prog, "raw TCP: cannot listen on 127.0.0.1: %s", strerror(errno));
+    ra->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (ra->fd < 0 || connect(ra->fd, (struct sockaddr *)&sa, sl) < 0)
+        cli_fail(1, prog, "raw TCP: cannot connect: %s", strerror(errno));
+    rb->fd = accept(l, NULL, NULL);
+    if (rb->fd < 0)
+        cli_fail(1, prog, "raw TCP: accept: %s", strerror(errno));
+    close(l);
+    raw_t *rs[2] = {ra, rb};
+    for (int i = 0; i < 2; i++) {
+        int one = 1;
+        struct timeval tv = {.tv_sec = timeout_s};
+        setsockopt(rs[i]->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(rs[i]->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(rs[i]->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        rs[i]->cap = size > SMALL ? size : SMALL;
+        rs[i]->tx = malloc(4 + rs[i]->cap);
+        rs[i]->rx = malloc(rs[i]->cap);
+        if (!rs[i]->tx || !rs[i]->rx)
+            cli_fail(1, prog, "out of memory");
+        uint8_t *pat = payload_new(rs[i]->cap);
+        if (!pat)
+            cli_fail(1, prog, "out of memory");
+        memcpy(rs[i]->tx + 4, pat, rs[i]->cap);
+        free(pat);
+    }
+}
+
+static void raw_close(raw_t *r)
+{
+    close(r->fd);
+    free(r->tx);
+    free(r->rx);
+}
+
+/* ---- reporting -------------------------------------------------------- */
+
+static void size_label(size_t n, char *out, size_t cap)
+{
+    if (n >= 1024 && n % (1024 * 1024) == 0)
+        snprintf(out, cap, "%zuMiB", n / (1024 * 1024));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, cap, "%zuKiB", n / 1024);
+    else
+        snprintf(out, cap, "%zuB", n);
+}
+
+static int missed;
+
+static void report_rtt(double *ep, double *raw, size_t n)
+{
+    qsort(ep, n, sizeof *ep, cmp_double);
+    qsort(raw, n, sizeof *raw, cmp_double);
+    double em = percentile(ep, n, 0.5), rm = percentile(raw, n, 0.5);
+    double e99 = percentile(ep, n, 0.99), r99 = percentile(raw, n, 0.99);
+    int ok = em <= 1.5 * rm;
+    missed += !ok;
+    printf("rtt%d median %.1f us (raw %.1f us, ratio %.2fx)  p99 %.1f us (raw %.1f us, "
+           "ratio %.2fx)  [target median <= 1.50x: %s]\n",
+           SMALL, em, rm, em / rm, e99, r99, e99 / r99, ok ? "ok" : "MISSED");
+    fflush(stdout);
+}
+
+static void report_bulk(const bench_t *b, const char *mode, const char *dir, uint64_t count,
+                        uint64_t ep_ns, uint64_t raw_ns)
+{
+    char sl[32];
+    size_label(b->size, sl, sizeof sl);
+    double bytes = (double)count * (double)b->size;
+    double e = bytes / ((double)ep_ns / 1e9) / 1e6, r = bytes / ((double)raw_ns / 1e9) / 1e6;
+    int ok = e >= 0.6 * r;
+    missed += !ok;
+    printf("%s %s %s %.0f MB/s (raw %.0f MB/s, %.0f%% of raw)  [target >= 60%%: %s]\n", sl, mode,
+           dir, e, r, 100.0 * e / r, ok ? "ok" : "MISSED");
+    fflush(stdout);
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-' || x < lo || x > hi) {
+        fprintf(stderr, "%s: %s needs a whole number from %llu to %llu, not '%s'\n", prog, opt,
+                (unsigned long long)lo, (unsigned long long)hi, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, bench_t *b, const char **log_level)
+{
+    uint64_t size = 65536, timeout = 120;
+    b->count = 10000;
+    b->warmup = 1000;
+    b->messages = 2000;
+    b->window = 16;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = strcmp(a, "--count") == 0 || strcmp(a, "--warmup") == 0 ||
+                    strcmp(a, "--messages") == 0 || strcmp(a, "--size") == 0 ||
+                    strcmp(a, "--window") == 0 || strcmp(a, "--timeout") == 0 ||
+                    strcmp(a, "--log-level") == 0;
+        if (takes && !v) {
+            fprintf(stderr, "%s: %s needs a value\n", prog, a);
+            return -1;
+        }
+        if (takes)
+            i++;
+        int rc = 0;
+        if (strcmp(a, "--count") == 0)
+            rc = parse_u64(a, v, 1, 100000000, &b->count);
+        else if (strcmp(a, "--warmup") == 0)
+            rc = parse_u64(a, v, 0, 100000000, &b->warmup);
+        else if (strcmp(a, "--messages") == 0)
+            rc = parse_u64(a, v, 1, 100000000, &b->messages);
+        else if (strcmp(a, "--size") == 0)
+            rc = parse_u64(a, v, SMALL, 8u << 20, &size);
+        else if (strcmp(a, "--window") == 0)
+            rc = parse_u64(a, v, 1, 1024, &b->window);
+        else if (strcmp(a, "--timeout") == 0)
+            rc = parse_u64(a, v, 1, 86400, &timeout);
+        else if (strcmp(a, "--log-level") == 0)
+            *log_level = v;
+        else if (strcmp(a, "--direct") == 0)
+            b->direct = 1;
+        else {
+            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", prog, a);
+            return -1;
+        }
+        if (rc < 0)
+            return -1;
+    }
+    b->size = (size_t)size;
+    timeout_s = (unsigned)timeout;
+    return 0;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    static bench_t b;
+    const char *log_level = NULL;
+    if (parse_opts(argc, argv, &b, &log_level) < 0)
+        return 2;
+    if (log_level && cli_set_log_level(prog, log_level) < 0)
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGALRM, on_alarm);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_s;
+    alarm(timeout_s); /* covers the raw phases; endpoint waits also check `deadline` */
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b.cv, &ca);
+    pthread_condattr_destroy(&ca);
+
+    double *ep_s = malloc(b.count * sizeof *ep_s), *raw_s = malloc(b.count * sizeof *raw_s);
+    if (!ep_s || !raw_s)
+        cli_fail(1, prog, "out of memory for %llu samples", (unsigned long long)b.count);
+    uint64_t bulk_warm = b.messages / 10 ? b.messages / 10 : 1;
+    uint64_t t_start = now_ns();
+
+    /* Peers: B listens, A dials it; first contact as an edge makes it. */
+    b.a.name = "A";
+    b.b.name = "B";
+    peer_start(&b, &b.b, 1);
+    peer_start(&b, &b.a, 0);
+    char baddr[JXTA_ADDR_TEXT_MAX];
+    jxta_addr_format(&b.b_tcp, baddr, sizeof baddr);
+    phase_begin(&b, "first contact (welcome exchange, hello)");
+    if (jxta_loop_post(b.a.loop, start_hello, &b.a) < 0)
+        cli_fail(1, prog, "cannot post to peer A's loop");
+    phase_wait(&b);
+    raw_t ra, rb;
+    raw_setup(&ra, &rb, b.size);
+
+    char sl[32];
+    size_label(b.size, sl, sizeof sl);
+    printf("bench-endpoint: peers A (no listener) and B (%s), one loop thread each; "
+           "A->B %s, B->A jxta://<A>/%s (routed)\n",
+           baddr, b.direct ? "tcp:// (direct)" : "jxta://<B>/" SERVICE " (routed)", SERVICE);
+    printf("  rtt: %llu round trips of %d bytes after %llu warm-up; bulk: %llu x %s after %llu "
+           "warm-up, window %llu; baseline: raw TCP, 2 threads, TCP_NODELAY\n",
+           (unsigned long long)b.count, SMALL, (unsigned long long)b.warmup,
+           (unsigned long long)b.messages, sl, (unsigned long long)bulk_warm,
+           (unsigned long long)b.window);
+    fflush(stdout);
+
+    /* (a) round trips: raw first, then the endpoint. */
+    raw_job_t ping = {&ra, RAW_PING, b.count, b.warmup, 1, SMALL, raw_s, 0, 0};
+    raw_job_t echo = {&rb, RAW_ECHO, b.count, b.warmup, 1, SMALL, NULL, 0, 0};
+    raw_pair(&ping, &echo, "raw round trips");
+    ep_rtt(&b, ep_s);
+    report_rtt(ep_s, raw_s, (size_t)b.count);
+
+    /* (b) bulk: warm each direction once, then stop-and-wait and windowed. */
+    struct {
+        const char *mode;
+        uint64_t window;
+    } modes[2] = {{"stop-and-wait", 1}, {"window", b.window}};
+    for (int m = 0; m < 2; m++) {
+        for (int d = 0; d < 2; d++) {
+            peer_t *tx = d == 0 ? &b.a : &b.b, *rx = d == 0 ? &b.b : &b.a;
+            raw_t *rtx = d == 0 ? &ra : &rb, *rrx = d == 0 ? &rb : &ra;
+            const char *dir = d == 0 ? "A->B" : "B->A";
+            char what[96];
+            if (m == 0) {
+                raw_job_t s = {rtx, RAW_SEND, bulk_warm, 0, b.window, b.size, NULL, 0, 0};
+                raw_job_t r = {rrx, RAW_RECV, bulk_warm, 0, b.window, b.size, NULL, 0, 0};
+                snprintf(what, sizeof what, "raw bulk warm-up %s", dir);
+                raw_pair(d == 0 ? &s : &r, d == 0 ? &r : &s, what);
+                snprintf(what, sizeof what, "endpoint bulk warm-up %s", dir);
+                ep_bulk(&b, tx, rx, bulk_warm, b.window, what);
+            }
+            raw_job_t s = {rtx, RAW_SEND, b.messages, 0, modes[m].window, b.size, NULL, 0, 0};
+            raw_job_t r = {rrx, RAW_RECV, b.messages, 0, modes[m].window, b.size, NULL, 0, 0};
+            snprintf(what, sizeof what, "raw %s %s", modes[m].mode, dir);
+            raw_pair(d == 0 ? &s : &r, d == 0 ? &r : &s, what);
+            snprintf(what, sizeof what, "endpoint %s %s", modes[m].mode, dir);
+            uint64_t ep_ns = ep_bulk(&b, tx, rx, b.messages, modes[m].window, what);
+            report_bulk(&b, modes[m].mode, dir, b.messages, ep_ns, s.elapsed);
+        }
+    }
+
+    phase = "shutdown";
+    peer_stop(&b.a);
+    peer_stop(&b.b);
+    raw_close(&ra);
+    raw_close(&rb);
+    free(ep_s);
+    free(raw_s);
+    printf("done in %.1f s: %d of 5 figures off target\n", (double)(now_ns() - t_start) / 1e9,
+           missed);
+    return 0;
+}
