@@ -46,6 +46,10 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
         const char *uv = text + 9;
         const char *hash = memchr(uv, '#', (size_t)(end - uv));
         const char *uv_end = hash ? hash : end;
+        if (uv_end == uv || memchr(uv, '/', (size_t)(uv_end - uv)))
+            return jxta__reject(JXTA_EPROTO, "addr", "bad unique value in '%.*s' (empty or "
+                                                     "with '/')",
+                                (int)(len > 100 ? 100 : len), text);
         if ((rc = copy_part(a.host, sizeof a.host, uv, (size_t)(uv_end - uv))) < 0)
             return rc;
         rest = hash ? hash + 1 : end;

@@ -26,6 +26,12 @@ seed_corpus() { # target corpus-dir
     stream)
         find "$JXTA_VECTORS" \( -name '*.tcpframe' -o -name '*.bin' \) -size -200k -exec cp {} "$dir/" \;
         cp "$JXTA_VECTORS/dump/tcp-welcome-example.txt" "$dir/" ;;
+    addr)
+        for a in tcp://127.0.0.1:9701 "tcp://127.0.0.1:9741/EndpointService:jxta-NetGroup/EndpointRouter" \
+                 "urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303#PipeService/x/y" \
+                 "jxta://uuid-AB03/urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000605/jxta-NetGroup"; do
+            printf '%s' "$a" > "$dir/$(printf '%s' "$a" | cksum | cut -d' ' -f1)"
+        done ;;
     adv)
         i=0
         find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;
