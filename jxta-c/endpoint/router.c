@@ -3,12 +3,147 @@
  * Src, Dest and Last are endpoint addresses of peers; Dest carries the
  * real service and parameter.  Fwd and Rvs hold APA lists: we always send
  * an empty Fwd (we route hop by hop) and, when forwarding, an Rvs naming
- * ourselves, which is what JXSE needs to learn the way back. */
+ * ourselves, which is what JXSE needs to learn the way back.
+ *
+ * Every routed message carries this header, so both directions have a fast
+ * path for the common document (no route advertisement, empty hop lists,
+ * no entities): it is written straight into the buffer and read by a small
+ * scanner.  Anything else - a route advertisement, hops, comments, entity
+ * references, odd layout - goes through the full XML layer, and the unit
+ * tests check that both paths agree on every captured header. */
+#include <stdio.h>
+
 #include <jxta/endpoint.h>
 #include <jxta/xml.h>
 
 #include "../util/internal.h"
 #include "router.h"
+
+/* ---- fast path ------------------------------------------------------- */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static int starts(const char *p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+/* Text of <name>...</name> at p (no attributes, no markup, no entities);
+ * returns the position after the end tag or NULL. */
+static const char *simple_elem(const char *p, const char *end, const char *name, const char **t,
+                               size_t *tl)
+{
+    size_t nl = strlen(name);
+    if ((size_t)(end - p) < nl + 2 || p[0] != '<' || memcmp(p + 1, name, nl) != 0 ||
+        p[1 + nl] != '>')
+        return NULL;
+    p += nl + 2;
+    const char *lt = memchr(p, '<', (size_t)(end - p));
+    if (!lt)
+        return NULL;
+    for (const char *c = p; c < lt; c++) /* plain ASCII text only */
+        if ((unsigned char)*c >= 0x7f || *c == '&' || ((unsigned char)*c < ' ' && *c != '\t' &&
+                                                        *c != '\r' && *c != '\n'))
+            return NULL;
+    if (memmem(p, (size_t)(lt - p), "]]>", 3) || (size_t)(end - lt) < nl + 3 || lt[1] != '/' ||
+        memcmp(lt + 2, name, nl) != 0 || lt[2 + nl] != '>')
+        return NULL;
+    const char *a = skip_ws(p, lt), *b = lt;
+    while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r' || b[-1] == '\n'))
+        b--;
+    *t = a;
+    *tl = (size_t)(b - a);
+    return lt + nl + 3;
+}
+
+/* An empty hop list: <X/> or <X></X>.  Returns the position after it. */
+static const char *empty_list(const char *p, const char *end, const char *name)
+{
+    char tag[16];
+    snprintf(tag, sizeof tag, "<%s/>", name);
+    if (starts(p, end, tag))
+        return p + strlen(tag);
+    snprintf(tag, sizeof tag, "<%s>", name);
+    if (!starts(p, end, tag))
+        return NULL;
+    p = skip_ws(p + strlen(tag), end);
+    snprintf(tag, sizeof tag, "</%s>", name);
+    return starts(p, end, tag) ? p + strlen(tag) : NULL;
+}
+
+static int fast_addr(const char *t, size_t tl, jxta_addr_t *a, jxta_id_t *pid)
+{
+    return jxta_addr_parse(a, t, tl) == 0 && jxta_addr_peer_id(a, pid) == 0;
+}
+
+/* 1 = parsed, 0 = not the simple form (use the full parser). */
+static int erm_parse_fast(const char *p, size_t len, jxta_erm_t *out)
+{
+    const char *end = p + len, *t;
+    size_t tl;
+    /* Only the exact prologue and root tags JXSE and we write; anything
+     * else is left to the full parser, so what this path accepts is always
+     * well-formed XML that the full parser reads the same way. */
+    static const char *const roots[] = {
+        "<jxta:ERM xml:space=\"preserve\" xmlns:jxta=\"http://jxta.org\">",
+        "<jxta:ERM xmlns:jxta=\"http://jxta.org\" xml:space=\"preserve\">",
+        "<jxta:ERM xmlns:jxta=\"http://jxta.org\">"};
+    if (!starts(p, end, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"))
+        return 0;
+    p = skip_ws(p + 38, end);
+    if (starts(p, end, "<!DOCTYPE jxta:ERM>"))
+        p = skip_ws(p + 19, end);
+    size_t r;
+    for (r = 0; r < 3 && !starts(p, end, roots[r]); r++)
+        ;
+    if (r == 3)
+        return 0;
+    p += strlen(roots[r]);
+    int have_src = 0, have_dest = 0, have_last = 0, have_fwd = 0, have_rvs = 0;
+    for (;;) {
+        p = skip_ws(p, end);
+        if (starts(p, end, "</jxta:ERM>")) {
+            p = skip_ws(p + 11, end);
+            break;
+        }
+        const char *q;
+        if (!have_src && (q = simple_elem(p, end, "Src", &t, &tl))) {
+            if (!fast_addr(t, tl, &out->src, &out->src_peer))
+                return 0;
+            have_src = 1;
+        } else if (!have_dest && (q = simple_elem(p, end, "Dest", &t, &tl))) {
+            if (!fast_addr(t, tl, &out->dest, &out->dest_peer))
+                return 0;
+            have_dest = 1;
+        } else if (!have_last && (q = simple_elem(p, end, "Last", &t, &tl))) {
+            if (!fast_addr(t, tl, &out->last, &out->last_peer))
+                return 0;
+            have_last = 1;
+        } else if (!have_fwd && (q = empty_list(p, end, "Fwd"))) {
+            have_fwd = 1;
+        } else if (!have_rvs && (q = empty_list(p, end, "Rvs"))) {
+            have_rvs = 1;
+        } else {
+            return 0;
+        }
+        p = q;
+    }
+    if (p != end || !have_src || !have_dest)
+        return 0;
+    if (!have_last) {
+        out->last = out->src;
+        out->last_peer = out->src_peer;
+    }
+    return 1;
+}
+
+/* ---- full path --------------------------------------------------------- */
 
 static int peer_addr(const jxta_xml_node_t *root, const char *name, jxta_addr_t *a,
                      jxta_id_t *pid)
@@ -27,6 +162,15 @@ static int peer_addr(const jxta_xml_node_t *root, const char *name, jxta_addr_t 
 }
 
 int jxta__erm_parse(const void *xml, size_t len, jxta_erm_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (erm_parse_fast(xml, len, out))
+        return 0;
+    memset(out, 0, sizeof *out);
+    return jxta__erm_parse_full(xml, len, out);
+}
+
+int jxta__erm_parse_full(const void *xml, size_t len, jxta_erm_t *out)
 {
     memset(out, 0, sizeof *out);
     jxta_xml_node_t *root = NULL;
@@ -76,8 +220,65 @@ static int add_addr(jxta_xml_node_t *root, const char *name, const jxta_addr_t *
     return jxta_xml_add(root, name, text, NULL);
 }
 
+/* Text escaping exactly as the XML writer does it: & and <, and the > of a
+ * "]]>" (which would otherwise end nothing and break the document). */
+static void put_escaped(jxta_buf_t *out, const char *s)
+{
+    const char *start = s, *run = s;
+    for (; *s; s++) {
+        const char *rep = *s == '&'   ? "&amp;"
+                          : *s == '<' ? "&lt;"
+                          : (*s == '>' && s - start >= 2 && s[-1] == ']' && s[-2] == ']')
+                              ? "&gt;"
+                              : NULL;
+        if (!rep)
+            continue;
+        jxta_buf_append(out, run, (size_t)(s - run));
+        jxta_buf_append_str(out, rep);
+        run = s + 1;
+    }
+    jxta_buf_append(out, run, (size_t)(s - run));
+}
+
+static void put_addr(jxta_buf_t *out, const char *name, const jxta_addr_t *a)
+{
+    char text[JXTA_ADDR_TEXT_MAX];
+    jxta_addr_format(a, text, sizeof text);
+    jxta_buf_printf(out, "<%s>", name);
+    put_escaped(out, text);
+    jxta_buf_printf(out, "</%s>", name);
+}
+
 int jxta__erm_write(const jxta_addr_t *src, const jxta_addr_t *dest, const jxta_addr_t *last,
                     const jxta_id_t *rvs_peer, const jxta_adv_t *ra, jxta_buf_t *out)
+{
+    if (ra)
+        return jxta__erm_write_full(src, dest, last, rvs_peer, ra, out);
+    /* The same bytes the XML writer produces, without building a tree. */
+    size_t before = out->len;
+    jxta_buf_append_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE jxta:ERM>\n"
+                             "<jxta:ERM xmlns:jxta=\"http://jxta.org\" xml:space=\"preserve\">\n");
+    put_addr(out, "Src", src);
+    put_addr(out, "Dest", dest);
+    put_addr(out, "Last", last);
+    jxta_buf_append_str(out, "<Fwd/>");
+    if (rvs_peer) {
+        jxta_id_text_t t;
+        jxta_buf_printf(out, "<Rvs><jxta:APA><PID>%s</PID></jxta:APA></Rvs>",
+                        jxta_id_str(rvs_peer, &t));
+    } else {
+        jxta_buf_append_str(out, "<Rvs/>");
+    }
+    jxta_buf_append_str(out, "</jxta:ERM>\n");
+    int rc = jxta_buf_error(out);
+    if (rc < 0)
+        out->len = before;
+    return rc;
+}
+
+int jxta__erm_write_full(const jxta_addr_t *src, const jxta_addr_t *dest,
+                         const jxta_addr_t *last, const jxta_id_t *rvs_peer, const jxta_adv_t *ra,
+                         jxta_buf_t *out)
 {
     jxta_xml_node_t *root = NULL, *rvs = NULL, *apa = NULL;
     int rc = jxta_xml_new("jxta:ERM", &root);

@@ -24,4 +24,11 @@ void jxta__erm_clear(jxta_erm_t *erm);
 int jxta__erm_write(const jxta_addr_t *src, const jxta_addr_t *dest, const jxta_addr_t *last,
                     const jxta_id_t *rvs_peer, const jxta_adv_t *ra, jxta_buf_t *out);
 
+/* The general paths, always through the XML layer (the functions above use
+ * a fast path for the common form); exposed so tests can compare them. */
+int jxta__erm_parse_full(const void *xml, size_t len, jxta_erm_t *out);
+int jxta__erm_write_full(const jxta_addr_t *src, const jxta_addr_t *dest,
+                         const jxta_addr_t *last, const jxta_id_t *rvs_peer, const jxta_adv_t *ra,
+                         jxta_buf_t *out);
+
 #endif

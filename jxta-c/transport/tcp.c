@@ -727,6 +727,18 @@ int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **o
     return 0;
 }
 
+/* Upper bound guess of the encoded size, so encoding rarely reallocates. */
+static size_t encoded_estimate(const jxta_msg_t *m)
+{
+    size_t n = 64, count = jxta_msg_count(m);
+    for (size_t i = 0; i < count; i++) {
+        const jxta_msg_elem_t *e = jxta_msg_get(m, i);
+        n += 32 + jxta_msg_elem_len(e) + strlen(jxta_msg_elem_name(e)) +
+             strlen(jxta_msg_elem_ns(e)) + strlen(jxta_msg_elem_type(e));
+    }
+    return n;
+}
+
 int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
                   jxta_tcp_sent_cb cb, void *ud)
 {
@@ -742,31 +754,55 @@ int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
     if ((rc = jxta_msg_add_text(m, "jxta", "EndpointSourceAddress", pub)) < 0 ||
         (rc = jxta_msg_add_text(m, "jxta", "EndpointDestinationAddress", dst)) < 0)
         return rc;
-    jxta_buf_t body = JXTA_BUF_INIT;
-    rc = jxta_msg_encode(m, c->msg_version, &body);
+    /* Encode straight behind room for the 63-byte header, then fill it in:
+     * one buffer, no copy of the body. */
+    jxta_buf_t frame = JXTA_BUF_INIT;
+    if ((rc = jxta_buf_reserve(&frame, JXTA_FRAME_JXSE_HEADER_LEN + encoded_estimate(m))) < 0)
+        return rc;
+    frame.len = JXTA_FRAME_JXSE_HEADER_LEN;
+    rc = jxta_msg_encode(m, c->msg_version, &frame);
+    size_t body_len = frame.len - JXTA_FRAME_JXSE_HEADER_LEN;
+    if (rc == 0 && body_len > t->cfg.frame_limits.max_body)
+        rc = JXTA_ETOOBIG;
+    if (rc == 0 && c->q_head &&
+        c->q_bytes + frame.len > t->cfg.max_queue_bytes)
+        rc = JXTA_EBUSY;
+    if (rc == 0) {
+        uint8_t hdr[JXTA_FRAME_JXSE_HEADER_LEN + 8];
+        /* stack buffer: max below cap, so the buffer can never realloc it */
+        jxta_buf_t h = {hdr, 0, sizeof hdr, sizeof hdr - 1, 0};
+        jxta_frame_encode_header(&h, body_len);
+        if (h.err || h.len != JXTA_FRAME_JXSE_HEADER_LEN)
+            rc = JXTA_EINVAL;
+        else
+            memcpy(frame.data, hdr, JXTA_FRAME_JXSE_HEADER_LEN);
+    }
     if (rc < 0) {
-        jxta_buf_free(&body);
+        jxta_buf_free(&frame);
         return rc;
     }
-    if (body.len > t->cfg.frame_limits.max_body) {
-        jxta_buf_free(&body);
-        return JXTA_ETOOBIG;
+    size_t off = 0;
+    if (!cb && !c->q_head && frames_allowed(c)) {
+        /* Nothing queued: write now and skip two epoll_ctl calls and a
+         * loop pass.  (Sends with a callback always take the queue, so
+         * callbacks stay in order and never run inside this call.) */
+        ssize_t n = send(c->fd, frame.data, frame.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c->last_activity = jxta_loop_now(t->loop);
+            off = (size_t)n;
+        }
+        if (off == frame.len) {
+            jxta_buf_free(&frame);
+            return 0;
+        }
     }
-    if (c->q_head && c->q_bytes + body.len + JXTA_FRAME_JXSE_HEADER_LEN > t->cfg.max_queue_bytes) {
-        jxta_buf_free(&body);
-        return JXTA_EBUSY;
-    }
-    jxta_buf_t frame = JXTA_BUF_INIT;
-    jxta_frame_encode_header(&frame, body.len);
-    jxta_buf_append(&frame, body.data, body.len);
-    jxta_buf_free(&body);
     struct sendreq *r = calloc(1, sizeof *r);
-    if (!r || jxta_buf_error(&frame)) {
-        free(r);
+    if (!r) {
         jxta_buf_free(&frame);
         return JXTA_ENOMEM;
     }
     r->len = frame.len;
+    r->off = off;
     r->data = jxta_buf_steal(&frame, NULL);
     r->cb = cb;
     r->ud = ud;
