@@ -27,7 +27,7 @@
 
 #include "../util/internal.h"
 
-#define READ_CHUNK 65536
+#define READ_CHUNK (256 * 1024)
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 
@@ -93,6 +93,7 @@ struct jxta_tcp {
     jxta_addr_t pub;
     jxta_tcp_conn_t *conns;
     size_t nconns;
+    uint8_t *rbuf; /* READ_CHUNK bytes shared by all reads (one loop thread) */
     struct backoff *backoffs;
 };
 
@@ -328,23 +329,25 @@ static int feed_frames(jxta_tcp_conn_t *c, const uint8_t *p, size_t n)
     return 0;
 }
 
-static void conn_read(jxta_tcp_conn_t *c)
+/* One recv() into the transport's read buffer; returns 1 when it filled
+ * the buffer (more is probably waiting), else 0. */
+static int conn_read_once(jxta_tcp_conn_t *c)
 {
-    uint8_t buf[READ_CHUNK];
-    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+    uint8_t *buf = c->t->rbuf;
+    ssize_t n = recv(c->fd, buf, READ_CHUNK, 0);
     if (n == 0) {
         int clean = c->state == ST_UP && jxta_frame_parser_idle(c->parser);
         if (!clean)
             jxta_log(JXTA_LOG_WARN, "tcp", "%s: connection closed in the middle of %s",
                      conn_name(c), c->state == ST_UP ? "a frame" : "the welcome");
         conn_shutdown(c, clean ? JXTA_ECLOSED : JXTA_ETRUNC);
-        return;
+        return 0;
     }
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return;
+            return 0;
         conn_shutdown(c, JXTA_EIO);
-        return;
+        return 0;
     }
     c->last_activity = jxta_loop_now(c->t->loop);
     const uint8_t *p = buf;
@@ -359,12 +362,12 @@ static void conn_read(jxta_tcp_conn_t *c)
         size_t consumed = 0;
         int rc = handle_welcome(c, &consumed);
         if (rc == JXTA_ETRUNC && c->inwel_len < JXTA_WELCOME_MAX)
-            return; /* need more of the line */
+            return 0; /* need more of the line */
         if (rc < 0) {
             jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad welcome line: %s", conn_name(c),
                      jxta_strerror(rc));
             conn_shutdown(c, rc);
-            return;
+            return 0;
         }
         p += consumed - before;
         len -= consumed - before;
@@ -372,13 +375,23 @@ static void conn_read(jxta_tcp_conn_t *c)
     }
     int rc = feed_frames(c, p, len);
     if (c->state == ST_CLOSED)
-        return; /* a callback closed it; conn_io releases it */
+        return 0; /* a callback closed it; conn_io releases it */
     if (rc < 0) {
         jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad frame at stream offset %llu: %s; closing",
                  conn_name(c), (unsigned long long)jxta_frame_parser_offset(c->parser),
                  jxta_strerror(rc));
         conn_shutdown(c, rc);
     }
+    return rc == 0 && (size_t)n == READ_CHUNK;
+}
+
+static void conn_read(jxta_tcp_conn_t *c)
+{
+    /* Drain a busy socket in a few reads per wake-up (bounded, so one
+     * fast sender cannot starve the other connections). */
+    for (int i = 0; i < 8 && c->state != ST_CLOSED; i++)
+        if (!conn_read_once(c))
+            break;
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -616,6 +629,11 @@ int jxta_tcp_new(jxta_loop_t *loop, const jxta_tcp_config_t *cfg, const jxta_tcp
         t->ev = *ev;
     t->ud = ud;
     t->lfd = -1;
+    t->rbuf = malloc(READ_CHUNK);
+    if (!t->rbuf) {
+        free(t);
+        return JXTA_ENOMEM;
+    }
     char pub[128];
     if (cfg->listen) {
         struct sockaddr_storage ss;
@@ -623,6 +641,7 @@ int jxta_tcp_new(jxta_loop_t *loop, const jxta_tcp_config_t *cfg, const jxta_tcp
         if (resolve(cfg->listen_host, cfg->listen_port, &ss, &sl) < 0) {
             jxta_log(JXTA_LOG_ERROR, "tcp", "cannot resolve listen address %s",
                      cfg->listen_host);
+            free(t->rbuf);
             free(t);
             return JXTA_EINVAL;
         }
@@ -636,6 +655,7 @@ int jxta_tcp_new(jxta_loop_t *loop, const jxta_tcp_config_t *cfg, const jxta_tcp
                      cfg->listen_port, strerror(errno));
             if (t->lfd >= 0)
                 close(t->lfd);
+            free(t->rbuf);
             free(t);
             return JXTA_EIO;
         }
@@ -647,6 +667,7 @@ int jxta_tcp_new(jxta_loop_t *loop, const jxta_tcp_config_t *cfg, const jxta_tcp
         t->lio.data = t;
         if (jxta_io_start(&t->lio, JXTA_IO_READ) < 0) {
             close(t->lfd);
+            free(t->rbuf);
             free(t);
             return JXTA_EIO;
         }
@@ -674,6 +695,7 @@ void jxta_tcp_free(jxta_tcp_t *t)
         t->backoffs = b->next;
         free(b);
     }
+    free(t->rbuf);
     free(t);
 }
 
