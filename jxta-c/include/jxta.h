@@ -32,6 +32,11 @@
 #include <jxta/endpoint.h>
 #include <jxta/rdv.h>
 #include <jxta/config.h>
+#include <jxta/discovery.h>
+#include <jxta/cm.h>
+#include <jxta/srdi.h>
+#include <jxta/resolver.h>
+#include <jxta/propagate.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 
