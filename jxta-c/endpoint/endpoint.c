@@ -41,6 +41,8 @@ struct route {
     jxta_id_t peer;
     jxta_addr_t eas[MAX_ROUTE_EAS];
     size_t n;
+    jxta_id_t via; /* relaying peer when has_via */
+    int has_via;
 };
 
 struct jxta_endpoint {
@@ -58,6 +60,8 @@ struct jxta_endpoint {
     jxta_id_t gateway;
     int has_gateway;
     int forwarding;
+    jxta_ep_route_miss_fn miss_fn;
+    void *miss_ud;
 };
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -83,6 +87,38 @@ static struct route *route_find(jxta_endpoint_t *ep, const jxta_id_t *peer)
     return NULL;
 }
 
+static struct route *route_get(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    struct route *r = route_find(ep, peer);
+    if (r)
+        return r;
+    if (grow((void **)&ep->routes, &ep->caproutes, ep->nroutes, sizeof *ep->routes) < 0)
+        return NULL;
+    r = &ep->routes[ep->nroutes++];
+    memset(r, 0, sizeof *r);
+    r->peer = *peer;
+    return r;
+}
+
+int jxta_endpoint_learn_route_via(jxta_endpoint_t *ep, const jxta_id_t *peer,
+                                  const jxta_id_t *via)
+{
+    if (jxta_id_equal(peer, &ep->self) || jxta_id_equal(peer, via))
+        return JXTA_EINVAL;
+    struct route *r = route_get(ep, peer);
+    if (!r)
+        return JXTA_ENOMEM;
+    r->via = *via;
+    r->has_via = 1;
+    return 0;
+}
+
+void jxta_endpoint_on_route_miss(jxta_endpoint_t *ep, jxta_ep_route_miss_fn fn, void *ud)
+{
+    ep->miss_fn = fn;
+    ep->miss_ud = ud;
+}
+
 static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_addr_t *ea)
 {
     char host[JXTA_ADDR_HOST_MAX];
@@ -90,14 +126,9 @@ static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_
     if (jxta_addr_tcp_hostport(ea, host, sizeof host, &port) < 0 || port == 0 ||
         jxta_id_equal(peer, &ep->self))
         return;
-    struct route *r = route_find(ep, peer);
-    if (!r) {
-        if (grow((void **)&ep->routes, &ep->caproutes, ep->nroutes, sizeof *ep->routes) < 0)
-            return;
-        r = &ep->routes[ep->nroutes++];
-        memset(r, 0, sizeof *r);
-        r->peer = *peer;
-    }
+    struct route *r = route_get(ep, peer);
+    if (!r)
+        return;
     for (size_t i = 0; i < r->n; i++)
         if (jxta_addr_same_endpoint(&r->eas[i], ea))
             return;
@@ -115,11 +146,31 @@ int jxta_endpoint_learn_route(jxta_endpoint_t *ep, const jxta_adv_t *ra)
     if (rc < 0)
         return rc;
     const char *eas[16];
-    size_t n = jxta_ra_endpoints(ra, eas, 16);
+    size_t n = jxta_ra_endpoints(ra, eas, 16), usable = 0;
     for (size_t i = 0; i < n && i < 16; i++) {
         jxta_addr_t a;
-        if (jxta_addr_from_string(&a, eas[i]) == 0 && strcmp(a.proto, "tcp") == 0)
+        char host[JXTA_ADDR_HOST_MAX];
+        uint16_t port;
+        if (jxta_addr_from_string(&a, eas[i]) == 0 &&
+            jxta_addr_tcp_hostport(&a, host, sizeof host, &port) == 0 && port) {
             route_add_ea(ep, &dst, &a);
+            usable++;
+        }
+    }
+    /* No address of its own: reachable through its first hop (its
+     * rendezvous), whose addresses we learn too. */
+    jxta_id_t hop;
+    const jxta_xml_node_t *apa;
+    if (!usable && jxta_ra_hop_count(ra) > 0 && jxta_ra_hop(ra, 0, &hop, &apa) == 0 &&
+        !jxta_id_equal(&hop, &ep->self)) {
+        const char *heas[8];
+        size_t hn = jxta_apa_endpoints(apa, heas, 8);
+        for (size_t i = 0; i < hn && i < 8; i++) {
+            jxta_addr_t a;
+            if (jxta_addr_from_string(&a, heas[i]) == 0 && strcmp(a.proto, "tcp") == 0)
+                route_add_ea(ep, &hop, &a);
+        }
+        jxta_endpoint_learn_route_via(ep, &dst, &hop);
     }
     return 0;
 }
@@ -198,9 +249,9 @@ int jxta_endpoint_unlisten(jxta_endpoint_t *ep, const jxta_id_t *group, const ch
     return 0;
 }
 
-static void deliver(jxta_endpoint_t *ep, jxta_msg_t *m, const jxta_id_t *group,
-                    const jxta_addr_t *src, const jxta_addr_t *dst, const jxta_id_t *src_peer,
-                    int routed)
+static int deliver(jxta_endpoint_t *ep, jxta_msg_t *m, const jxta_id_t *group,
+                   const jxta_addr_t *src, const jxta_addr_t *dst, const jxta_id_t *src_peer,
+                   int routed)
 {
     /* JXSE's order: service/param, service with any param, service+param. */
     struct listener *l = listener_find(ep, group, dst->service, dst->param, 0);
@@ -217,10 +268,18 @@ static void deliver(jxta_endpoint_t *ep, jxta_msg_t *m, const jxta_id_t *group,
         jxta_id_text_t t;
         jxta_log(JXTA_LOG_DEBUG, "endpoint", "no listener for %s/%s in group %s; dropped",
                  dst->service, dst->param, jxta_id_str(group, &t));
-        return;
+        return JXTA_ENOTFOUND;
     }
     jxta_ep_info_t info = {group, src, dst, src_peer, routed};
     l->fn(l->ud, m, &info);
+    return 0;
+}
+
+int jxta_endpoint_deliver(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
+                          const jxta_addr_t *src, const jxta_addr_t *dst,
+                          const jxta_id_t *src_peer, int routed)
+{
+    return deliver(ep, m, group, src, dst, src_peer, routed);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -435,6 +494,18 @@ static int next_hop(jxta_endpoint_t *ep, const jxta_id_t *peer, jxta_tcp_conn_t 
             return 0;
         }
     }
+    if (r && r->has_via && !jxta_id_equal(&r->via, &ep->self)) {
+        c = jxta_tcp_conn_for_peer(ep->tcp, &r->via);
+        struct route *vr = c ? NULL : route_find(ep, &r->via);
+        for (size_t i = 0; !c && vr && i < vr->n; i++)
+            if (conn_to_addr(ep, &vr->eas[i], &c) < 0)
+                c = NULL;
+        if (c) {
+            *hop_peer = r->via;
+            *out = c;
+            return 0;
+        }
+    }
     if (ep->has_gateway && !jxta_id_equal(&ep->gateway, peer)) {
         c = jxta_tcp_conn_for_peer(ep->tcp, &ep->gateway);
         if (c) {
@@ -480,6 +551,8 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
     if ((rc = next_hop(ep, &peer, &c, &hop_peer)) < 0) {
         jxta_id_text_t t;
         jxta_log(JXTA_LOG_DEBUG, "endpoint", "no route to %s", jxta_id_str(&peer, &t));
+        if (ep->miss_fn)
+            ep->miss_fn(ep->miss_ud, &peer);
         return rc;
     }
     jxta_adv_t *ra = NULL;
@@ -652,6 +725,14 @@ void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer)
     ep->has_gateway = peer != NULL;
     if (peer)
         ep->gateway = *peer;
+}
+
+int jxta_endpoint_gateway(const jxta_endpoint_t *ep, jxta_id_t *peer)
+{
+    if (!ep->has_gateway)
+        return JXTA_ENOTFOUND;
+    *peer = ep->gateway;
+    return 0;
 }
 
 void jxta_endpoint_set_forwarding(jxta_endpoint_t *ep, int on)

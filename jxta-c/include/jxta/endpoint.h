@@ -65,6 +65,12 @@ int jxta_endpoint_listen(jxta_endpoint_t *ep, const jxta_id_t *group, const char
                          const char *param, jxta_ep_listener_fn fn, void *ud);
 int jxta_endpoint_unlisten(jxta_endpoint_t *ep, const jxta_id_t *group, const char *service,
                            const char *param);
+/* Hand `m` to the listener of dst's service/param in `group`, as if it had
+ * just arrived (used by services that carry other services' messages, such
+ * as propagation).  Returns 0, or JXTA_ENOTFOUND when nobody listens. */
+int jxta_endpoint_deliver(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
+                          const jxta_addr_t *src, const jxta_addr_t *dst,
+                          const jxta_id_t *src_peer, int routed);
 /* Connection watchers (any number). */
 int jxta_endpoint_watch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
 void jxta_endpoint_unwatch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
@@ -89,11 +95,21 @@ int jxta_endpoint_send_sync(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_ms
 
 /* Our own route (sent in router headers on first contact with a peer). */
 int jxta_endpoint_local_route(jxta_endpoint_t *ep, jxta_adv_t **ra);
-/* Remember how to reach ra's destination (its tcp addresses). */
+/* Remember how to reach ra's destination: its tcp addresses, or, when it
+ * lists none but has hops, through its first hop (a relaying rendezvous). */
 int jxta_endpoint_learn_route(jxta_endpoint_t *ep, const jxta_adv_t *ra);
+/* Reach `peer` by routing through `via` (which forwards). */
+int jxta_endpoint_learn_route_via(jxta_endpoint_t *ep, const jxta_id_t *peer,
+                                  const jxta_id_t *via);
+/* Called when a routed send finds no next hop for `peer` (the route
+ * resolver asks the overlay); one hook, NULL to remove. */
+typedef void (*jxta_ep_route_miss_fn)(void *ud, const jxta_id_t *peer);
+void jxta_endpoint_on_route_miss(jxta_endpoint_t *ep, jxta_ep_route_miss_fn fn, void *ud);
 /* Peer through which to send routed messages we cannot deliver ourselves
  * (NULL = none). */
 void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer);
+/* The gateway, or JXTA_ENOTFOUND. */
+int jxta_endpoint_gateway(const jxta_endpoint_t *ep, jxta_id_t *peer);
 void jxta_endpoint_set_forwarding(jxta_endpoint_t *ep, int on);
 /* 1 if a connection to `peer` is up. */
 int jxta_endpoint_connected(jxta_endpoint_t *ep, const jxta_id_t *peer);
