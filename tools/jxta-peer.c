@@ -3,7 +3,8 @@
  * The peer keeps its identity in HOME/PlatformConfig (a JXSE-compatible
  * file, created on first run); command-line options override what the file
  * says and are saved back.  Everything happens on one event loop: the TCP
- * transport, the endpoint router and the rendezvous lease protocol.
+ * transport, the endpoint router, the rendezvous lease protocol,
+ * propagation, the resolver and the route resolver.
  * SIGINT/SIGTERM (through a signalfd on the same loop) or --lifetime end the
  * run cleanly: an edge sends Disconnect to its rendezvous, a rendezvous to
  * its clients, and queued messages get up to a second to leave.
@@ -317,6 +318,9 @@ int main(int argc, char **argv)
     jxta_loop_t *loop = NULL;
     jxta_endpoint_t *ep = NULL;
     jxta_rdv_t *rdv = NULL;
+    jxta_propagate_t *prop = NULL;
+    jxta_resolver_t *res = NULL;
+    jxta_route_resolver_t *route = NULL;
     jxta_adv_t *pa = NULL, *ra = NULL;
     int status = 1;
     if (sfd < 0 || jxta_loop_new(&loop) < 0) {
@@ -357,6 +361,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot start the rendezvous service\n", prog);
         goto out;
     }
+    if (jxta_propagate_new(ep, rdv, &jxta_id_net_group, &prop) < 0 ||
+        jxta_resolver_new(ep, prop, &jxta_id_net_group, &res) < 0 ||
+        jxta_route_resolver_new(res, &route) < 0) {
+        fprintf(stderr, "%s: cannot start the resolver services\n", prog);
+        goto out;
+    }
     if (pc.role == JXTA_RDV_EDGE && pc.nseeds == 0)
         fprintf(stderr, "%s: warning: an edge without --seed will never get a lease\n", prog);
 
@@ -381,6 +391,9 @@ int main(int argc, char **argv)
     }
     status = 0;
 out:
+    jxta_route_resolver_free(route);
+    jxta_resolver_free(res);
+    jxta_propagate_free(prop);
     if (rdv) {
         jxta_rdv_free(rdv); /* goodbyes */
         uint64_t deadline = jxta_loop_now(loop) + 1000;
