@@ -37,6 +37,7 @@
 #include <jxta/srdi.h>
 #include <jxta/resolver.h>
 #include <jxta/propagate.h>
+#include <jxta/peerview.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 
