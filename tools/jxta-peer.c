@@ -4,7 +4,8 @@
  * file, created on first run); command-line options override what the file
  * says and are saved back.  Everything happens on one event loop: the TCP
  * transport, the endpoint router, the rendezvous lease protocol,
- * propagation, the resolver and the route resolver.
+ * propagation, the resolver, the route resolver and, on a rendezvous, the
+ * PeerView.
  * SIGINT/SIGTERM (through a signalfd on the same loop) or --lifetime end the
  * run cleanly: an edge sends Disconnect to its rendezvous, a rendezvous to
  * its clients, and queued messages get up to a second to leave.
@@ -45,8 +46,9 @@ static void usage(FILE *out)
         "                        default tcp://127.0.0.1:9701)\n"
         "  --no-listen           accept no connections (an edge behind a firewall)\n"
         "  --seed tcp://HOST:PORT\n"
-        "                        rendezvous to lease from, tried in order (repeatable;\n"
-        "                        replaces the seeds of PlatformConfig)\n"
+        "                        edge: rendezvous to lease from, tried in order;\n"
+        "                        rendezvous: other rendezvous to form a PeerView with\n"
+        "                        (repeatable; replaces the seeds of PlatformConfig)\n"
         "  --role edge|rdv       be an edge (default) or a rendezvous\n"
         "  --lifetime SECONDS    stop after this long (default: run until signalled)\n"
         "  --log-level LEVEL     error, warn (default), info, debug or trace (stderr)\n"
@@ -56,6 +58,9 @@ static void usage(FILE *out)
         "  --gc-ms N             rendezvous: how often expired clients are dropped (120000)\n"
         "  --retry-ms N          edge: wait for a grant before trying the next seed (15000)\n"
         "  --max-clients N       rendezvous: most edges served at once (200)\n"
+        "  --probe-ms N          rendezvous: PeerView probe period (5000)\n"
+        "  --member-timeout-ms N rendezvous: silence before a PeerView member is dropped\n"
+        "                        (300000)\n"
         "\n"
         "Events on stdout, one per line:\n"
         "  READY peer=<peer-id> role=<edge|rdv> listen=<tcp://host:port|none> name=<name>\n"
@@ -64,6 +69,7 @@ static void usage(FILE *out)
         "  LEASE lost rdv=<peer-id> reason=<connection-lost|disconnected|expired|refused|shutdown>\n"
         "  CLIENT connected peer=<peer-id>\n"
         "  CLIENT disconnected peer=<peer-id> reason=<disconnected|expired|shutdown>\n"
+        "  PEERVIEW joined peer=<peer-id>   PEERVIEW left peer=<peer-id>\n"
         "  STOP reason=<signal|lifetime|error>\n"
         "\n"
         "example:\n"
@@ -109,6 +115,13 @@ static void ev_client_gone(void *ud, const jxta_id_t *peer, const char *reason)
     jxta_id_text_t t;
     (void)ud;
     event("CLIENT disconnected peer=%s reason=%s", jxta_id_str(peer, &t), reason);
+}
+
+static void ev_view(void *ud, const jxta_id_t *peer, int joined)
+{
+    jxta_id_text_t t;
+    (void)ud;
+    event("PEERVIEW %s peer=%s", joined ? "joined" : "left", jxta_id_str(peer, &t));
 }
 
 static const char *stop_reason = "signal";
@@ -163,8 +176,8 @@ typedef struct {
     int no_listen;
     const char *seeds[JXTA_RDV_MAX_SEEDS];
     size_t nseeds;
-    uint64_t lifetime_s, lease_ms, gc_ms, retry_ms, max_clients;
-    int have_lifetime, have_lease, have_gc, have_retry, have_max;
+    uint64_t lifetime_s, lease_ms, gc_ms, retry_ms, max_clients, probe_ms, member_timeout_ms;
+    int have_lifetime, have_lease, have_gc, have_retry, have_max, have_probe, have_member_timeout;
 } opts_t;
 
 static int parse_opts(int argc, char **argv, opts_t *o)
@@ -208,6 +221,14 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             if (parse_u64(a, v, &o->retry_ms) < 0 || o->retry_ms == 0)
                 return -1;
             o->have_retry = 1;
+        } else if (TAKE("--probe-ms")) {
+            if (parse_u64(a, v, &o->probe_ms) < 0 || o->probe_ms == 0)
+                return -1;
+            o->have_probe = 1;
+        } else if (TAKE("--member-timeout-ms")) {
+            if (parse_u64(a, v, &o->member_timeout_ms) < 0 || o->member_timeout_ms == 0)
+                return -1;
+            o->have_member_timeout = 1;
         } else if (TAKE("--max-clients")) {
             if (parse_u64(a, v, &o->max_clients) < 0)
                 return -1;
@@ -321,6 +342,7 @@ int main(int argc, char **argv)
     jxta_propagate_t *prop = NULL;
     jxta_resolver_t *res = NULL;
     jxta_route_resolver_t *route = NULL;
+    jxta_peerview_t *pv = NULL;
     jxta_adv_t *pa = NULL, *ra = NULL;
     int status = 1;
     if (sfd < 0 || jxta_loop_new(&loop) < 0) {
@@ -367,6 +389,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot start the resolver services\n", prog);
         goto out;
     }
+    if (pc.role == JXTA_RDV_RENDEZVOUS) {
+        /* A rendezvous' seeds are the other rendezvous of its PeerView. */
+        jxta_peerview_config_t pvc;
+        jxta_peerview_config_default(&pvc);
+        pvc.name = pc.name;
+        for (size_t i = 0; i < pc.nseeds && i < 16; i++)
+            pvc.seeds[pvc.nseeds++] = pc.seeds[i];
+        if (o.have_probe)
+            pvc.probe_ms = o.probe_ms;
+        if (o.have_member_timeout)
+            pvc.member_timeout_ms = o.member_timeout_ms;
+        if (jxta_peerview_new(ep, prop, &pvc, ev_view, NULL, &pv) < 0) {
+            fprintf(stderr, "%s: cannot start the PeerView\n", prog);
+            goto out;
+        }
+    }
     if (pc.role == JXTA_RDV_EDGE && pc.nseeds == 0)
         fprintf(stderr, "%s: warning: an edge without --seed will never get a lease\n", prog);
 
@@ -391,6 +429,7 @@ int main(int argc, char **argv)
     }
     status = 0;
 out:
+    jxta_peerview_free(pv);
     jxta_route_resolver_free(route);
     jxta_resolver_free(res);
     jxta_propagate_free(prop);
