@@ -352,6 +352,36 @@ static int router_hop_dest(jxta_tcp_conn_t *c, const jxta_id_t *router_group, jx
     return rc < 0 ? rc : jxta_addr_mangle(out, &plain, router_group);
 }
 
+/* Put a router header on m (replacing any) and send it to connection c. */
+static int send_with_erm(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_id_t *router_group,
+                         const jxta_addr_t *src, const jxta_addr_t *dest,
+                         const jxta_addr_t *last, const jxta_id_t *rvs, const jxta_adv_t *ra,
+                         jxta_tcp_sent_cb cb, void *ud)
+{
+    jxta_addr_t hop;
+    jxta_buf_t x = JXTA_BUF_INIT;
+    int rc = jxta__erm_write(src, dest, last, rvs, ra, &x);
+    if (rc == 0) {
+        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
+        rc = jxta_msg_add(m, "jxta", JXTA_ERM_ELEMENT, JXTA_MSG_MIME_XML, x.data, x.len);
+    }
+    jxta_buf_free(&x);
+    if (rc == 0)
+        rc = router_hop_dest(c, router_group, &hop);
+    if (rc == 0)
+        rc = jxta_tcp_send(c, m, &hop, cb, ud);
+    return rc;
+}
+
+/* A group ID from its unique value ("jxta-NetGroup", "uuid-...02"). */
+static int group_from_uv(const char *uv, jxta_id_t *group)
+{
+    char urn[JXTA_ADDR_SERVICE_MAX + 16];
+    snprintf(urn, sizeof urn, "urn:jxta:%s", uv);
+    int rc = jxta_id_parse(group, urn, strlen(urn), JXTA_ID_PARSE_LENIENT);
+    return rc == 0 && jxta_id_kind(group) != JXTA_ID_GROUP ? JXTA_EBADID : rc;
+}
+
 static void forward(jxta_endpoint_t *ep, jxta_msg_t *m, jxta_erm_t *erm,
                     const jxta_id_t *router_group)
 {
@@ -362,19 +392,10 @@ static void forward(jxta_endpoint_t *ep, jxta_msg_t *m, jxta_erm_t *erm,
                  jxta_id_str(&erm->dest_peer, &t), ep->forwarding ? "no connection" : "not a relay");
         return;
     }
-    jxta_addr_t self, hop;
-    jxta_buf_t x = JXTA_BUF_INIT;
+    jxta_addr_t self;
     jxta_addr_for_peer(&self, &ep->self, NULL, NULL);
-    int rc = jxta__erm_write(&erm->src, &erm->dest, &self, &ep->self, erm->ra, &x);
-    if (rc == 0) {
-        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
-        rc = jxta_msg_add(m, "jxta", JXTA_ERM_ELEMENT, JXTA_MSG_MIME_XML, x.data, x.len);
-    }
-    jxta_buf_free(&x);
-    if (rc == 0)
-        rc = router_hop_dest(c, router_group, &hop);
-    if (rc == 0)
-        rc = jxta_tcp_send(c, m, &hop, NULL, NULL);
+    int rc = send_with_erm(c, m, router_group, &erm->src, &erm->dest, &self, &ep->self, erm->ra,
+                           NULL, NULL);
     if (rc < 0)
         jxta_log(JXTA_LOG_INFO, "endpoint", "forwarding to %s failed: %s",
                  jxta_id_str(&erm->dest_peer, &t), jxta_strerror(rc));
@@ -406,11 +427,8 @@ static void router_in(jxta_endpoint_t *ep, jxta_tcp_conn_t *c, jxta_msg_t *m,
         jxta_id_t group = *router_group;
         char uv[JXTA_ADDR_SERVICE_MAX];
         int rc = jxta_addr_demangle(&dst, &erm.dest, uv, sizeof uv);
-        if (rc == 1) {
-            char urn[JXTA_ADDR_SERVICE_MAX + 16];
-            snprintf(urn, sizeof urn, "urn:jxta:%s", uv);
-            rc = jxta_id_parse(&group, urn, strlen(urn), JXTA_ID_PARSE_LENIENT);
-        }
+        if (rc == 1)
+            rc = group_from_uv(uv, &group);
         if (rc < 0)
             jxta_log(JXTA_LOG_INFO, "endpoint", "routed message with bad destination; dropped");
         else
@@ -447,13 +465,8 @@ static void on_message(void *ud, jxta_tcp_conn_t *c, jxta_msg_t *m)
     char uv[JXTA_ADDR_SERVICE_MAX];
     jxta_id_t group = jxta_id_world_group;
     int rc = jxta_addr_demangle(&real, &dst, uv, sizeof uv);
-    if (rc == 1) {
-        char urn[JXTA_ADDR_SERVICE_MAX + 16];
-        snprintf(urn, sizeof urn, "urn:jxta:%s", uv);
-        rc = jxta_id_parse(&group, urn, strlen(urn), JXTA_ID_PARSE_LENIENT);
-        if (rc == 0 && jxta_id_kind(&group) != JXTA_ID_GROUP)
-            rc = JXTA_EBADID;
-    }
+    if (rc == 1)
+        rc = group_from_uv(uv, &group);
     if (rc < 0) {
         jxta_log(JXTA_LOG_INFO, "endpoint", "bad destination service '%s'; dropped", dst.service);
     } else if (strcmp(real.service, JXTA_ROUTER_SERVICE) == 0) {
@@ -542,7 +555,7 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
         return JXTA_EINVAL; /* no loopback delivery through the router */
     /* The router lives in the Net group: other groups' services are
      * mangled inside the header's Dest. */
-    jxta_addr_t rdest, self, hop;
+    jxta_addr_t rdest, self;
     const jxta_id_t *router_group = &jxta_id_net_group;
     if (jxta_id_is_net_group(group) || jxta_id_is_world_group(group))
         rdest = *dest;
@@ -560,18 +573,8 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
     if (first)
         jxta_endpoint_local_route(ep, &ra);
     jxta_addr_for_peer(&self, &ep->self, NULL, NULL);
-    jxta_buf_t x = JXTA_BUF_INIT;
-    rc = jxta__erm_write(&self, &rdest, &self, NULL, ra, &x);
+    rc = send_with_erm(c, m, router_group, &self, &rdest, &self, NULL, ra, cb, ud);
     jxta_adv_free(ra);
-    if (rc == 0) {
-        jxta_msg_remove(m, "jxta", JXTA_ERM_ELEMENT);
-        rc = jxta_msg_add(m, "jxta", JXTA_ERM_ELEMENT, JXTA_MSG_MIME_XML, x.data, x.len);
-    }
-    jxta_buf_free(&x);
-    if (rc == 0)
-        rc = router_hop_dest(c, router_group, &hop);
-    if (rc == 0)
-        rc = jxta_tcp_send(c, m, &hop, cb, ud);
     if (rc == 0 && first &&
         grow((void **)&ep->ra_sent, &ep->capra, ep->nra, sizeof *ep->ra_sent) == 0)
         ep->ra_sent[ep->nra++] = hop_peer;
@@ -649,13 +652,7 @@ int jxta_endpoint_send_sync(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_ms
     s->m = m;
     s->dest = dest;
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    jxta__deadline_after(&deadline, timeout_ms);
     int rc = jxta_loop_call(ep->loop, sync_start, s, timeout_ms);
     if (rc == 0) {
         pthread_mutex_lock(&s->mu);

@@ -371,13 +371,7 @@ int jxta_loop_call(jxta_loop_t *l, jxta_post_fn fn, void *arg, int timeout_ms)
     }
     struct post p = {.fn = fn, .arg = arg, .is_call = 1};
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    jxta__deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&l->mu);
     enqueue(l, &p);
     pthread_mutex_unlock(&l->mu);

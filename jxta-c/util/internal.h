@@ -17,6 +17,20 @@
 int jxta__reject(int err, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* CLOCK_MONOTONIC time `ms` milliseconds from now, for timed waits on
+ * condition variables created with that clock. */
+#include <time.h>
+static inline void jxta__deadline_after(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 /* strndup that returns NULL on allocation failure only. */
 char *jxta__strndup(const char *s, size_t n);
 

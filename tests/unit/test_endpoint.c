@@ -77,12 +77,7 @@ static jxta_msg_t *body_msg(const char *text)
     return m;
 }
 
-#define RUN_UNTIL(loop, cond)                                                                  \
-    do {                                                                                       \
-        for (int _i = 0; _i < 2000 && !(cond); _i++)                                           \
-            ck_assert_int_ge(jxta_loop_run_once(loop, 20), 0);                                 \
-        ck_assert_msg((cond), "condition not reached: " #cond);                                \
-    } while (0)
+#define RUN_UNTIL(loop, cond) TU_RUN_UNTIL(loop, cond, 30)
 
 static void send_ok(jxta_endpoint_t *ep, const jxta_id_t *group, const char *dest,
                     const char *text)

@@ -26,12 +26,7 @@ static void rec_cb(jxta_timer_t *t)
 }
 
 /* Run iterations until cond() or a bounded number of them. */
-#define RUN_UNTIL(loop, cond)                                                                  \
-    do {                                                                                       \
-        for (int _i = 0; _i < 1000 && !(cond); _i++)                                           \
-            ck_assert_int_ge(jxta_loop_run_once(loop, 50), 0);                                 \
-        ck_assert_msg((cond), "condition not reached: " #cond);                                \
-    } while (0)
+#define RUN_UNTIL(loop, cond) TU_RUN_UNTIL(loop, cond, 30)
 
 START_TEST(test_timer_order)
 {

@@ -105,12 +105,7 @@ static void node_kill(node_t *n)
     n->ep = NULL;
 }
 
-#define RUN_UNTIL(loop, cond)                                                                  \
-    do {                                                                                       \
-        for (int _i = 0; _i < 3000 && !(cond); _i++)                                           \
-            ck_assert_int_ge(jxta_loop_run_once(loop, 10), 0);                                 \
-        ck_assert_msg((cond), "condition not reached: " #cond);                                \
-    } while (0)
+#define RUN_UNTIL(loop, cond) TU_RUN_UNTIL(loop, cond, 30)
 
 START_TEST(test_lease_renew_failover_expire)
 {

@@ -28,12 +28,7 @@ typedef struct {
     const jxta_id_t *forward_to;
 } node_t;
 
-#define RUN_UNTIL(loop, cond)                                                                  \
-    do {                                                                                       \
-        for (int _i = 0; _i < 3000 && !(cond); _i++)                                           \
-            ck_assert_int_ge(jxta_loop_run_once(loop, 10), 0);                                 \
-        ck_assert_msg((cond), "condition not reached: " #cond);                                \
-    } while (0)
+#define RUN_UNTIL(loop, cond) TU_RUN_UNTIL(loop, cond, 30)
 
 static void node_start(jxta_loop_t *l, node_t *n, jxta_rdv_role_t role, const jxta_addr_t *seed)
 {

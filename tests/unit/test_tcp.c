@@ -84,12 +84,7 @@ static void peer_start(jxta_loop_t *l, peer_t *p, int listen, void (*tweak)(jxta
     ck_assert_int_eq(jxta_tcp_new(l, &cfg, &events, p, &p->t), 0);
 }
 
-#define RUN_UNTIL(loop, cond)                                                                  \
-    do {                                                                                       \
-        for (int _i = 0; _i < 2000 && !(cond); _i++)                                           \
-            ck_assert_int_ge(jxta_loop_run_once(loop, 20), 0);                                 \
-        ck_assert_msg((cond), "condition not reached: " #cond);                                \
-    } while (0)
+#define RUN_UNTIL(loop, cond) TU_RUN_UNTIL(loop, cond, 30)
 
 static jxta_msg_t *seq_msg(long seq, size_t pad)
 {

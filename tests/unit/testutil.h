@@ -27,6 +27,18 @@ size_t tu_log_count(void);
 const char *tu_log_last(void); /* "" if none */
 void tu_log_release(void);
 
+/* Monotonic milliseconds. */
+uint64_t tu_now_ms(void);
+
+/* Run `loop` until `cond` holds, failing the test after `seconds`. */
+#define TU_RUN_UNTIL(loop, cond, seconds)                                                      \
+    do {                                                                                       \
+        uint64_t _tu_end = tu_now_ms() + (uint64_t)(seconds)*1000u;                            \
+        while (!(cond) && tu_now_ms() < _tu_end)                                               \
+            ck_assert_int_ge(jxta_loop_run_once(loop, 10), 0);                                 \
+        ck_assert_msg((cond), "condition not reached in %ds: %s", (int)(seconds), #cond);      \
+    } while (0)
+
 /* Run a suite with the usual runner; returns the process exit status. */
 int tu_run(Suite *s);
 
