@@ -330,14 +330,37 @@ int jxta_frame_encode_msg(const jxta_msg_t *m, jxta_buf_t *out)
     return rc;
 }
 
-int jxta_frame_decode_msg(const jxta_frame_t *f, const jxta_msg_limits_t *lim, jxta_msg_t **out)
+static int check_msg_type(const jxta_frame_t *f)
 {
-    *out = NULL;
     const char *ct = jxta_frame_content_type(f);
     size_t n = strcspn(ct, ";");
     if (n != strlen(JXTA_MSG_MIME) || strncasecmp(ct, JXTA_MSG_MIME, n) != 0)
         return jxta__reject(JXTA_EPROTO, "frame", "content-type '%s' is not a JXTA message", ct);
+    return 0;
+}
+
+int jxta_frame_decode_msg(const jxta_frame_t *f, const jxta_msg_limits_t *lim, jxta_msg_t **out)
+{
+    *out = NULL;
+    int rc = check_msg_type(f);
+    if (rc < 0)
+        return rc;
     return jxta_msg_decode(f->body, f->body_len, lim, out);
+}
+
+int jxta_frame_take_msg(jxta_frame_t *f, const jxta_msg_limits_t *lim, jxta_msg_t **out)
+{
+    *out = NULL;
+    if (!f)
+        return JXTA_EINVAL;
+    int rc = check_msg_type(f);
+    if (rc == 0) {
+        uint8_t *body = f->body;
+        f->body = NULL;
+        rc = jxta_msg_decode_owned(body, f->body_len, lim, out, NULL);
+    }
+    jxta_frame_free(f);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- parser */
@@ -416,6 +439,53 @@ static int parser_headers_done(jxta_frame_parser_t *p)
     return 0;
 }
 
+/* The body of p->f is complete: hand it over and wait for the next frame.
+ * `pos` is how many bytes of the current input were taken. */
+static jxta_frame_t *parser_body_done(jxta_frame_parser_t *p, size_t pos)
+{
+    jxta_frame_t *f = p->f;
+    p->f = NULL;
+    p->state = P_NAMELEN;
+    p->want = 1;
+    jxta_buf_reset(&p->hdr);
+    p->start = p->offset + pos;
+    return f;
+}
+
+int jxta_frame_parser_body_space(jxta_frame_parser_t *p, void **ptr, size_t *len)
+{
+    *ptr = NULL;
+    *len = 0;
+    if (p->err)
+        return p->err;
+    if (p->state != P_BODY)
+        return 0;
+    /* Outside jxta_frame_parser_feed a body being filled is never complete
+     * (feed hands a frame over as soon as its last byte arrives). */
+    *ptr = p->f->body + p->body_got;
+    *len = p->f->body_len - p->body_got;
+    return 1;
+}
+
+int jxta_frame_parser_body_commit(jxta_frame_parser_t *p, size_t n, jxta_frame_t **frame)
+{
+    *frame = NULL;
+    if (p->err)
+        return p->err;
+    if (n == 0)
+        return 0;
+    if (p->state != P_BODY || n > p->f->body_len - p->body_got)
+        return JXTA_EINVAL;
+    p->body_got += n;
+    if (p->body_got < p->f->body_len) {
+        p->offset += n;
+        return 0;
+    }
+    *frame = parser_body_done(p, n);
+    p->offset += n;
+    return 1;
+}
+
 int jxta_frame_parser_feed(jxta_frame_parser_t *p, const void *data, size_t len, size_t *used,
                            jxta_frame_t **frame)
 {
@@ -440,12 +510,7 @@ int jxta_frame_parser_feed(jxta_frame_parser_t *p, const void *data, size_t len,
             pos += n;
             if (p->body_got < p->f->body_len)
                 break; /* input exhausted */
-            *frame = p->f;
-            p->f = NULL;
-            p->state = P_NAMELEN;
-            p->want = 1;
-            jxta_buf_reset(&p->hdr);
-            p->start = p->offset + pos;
+            *frame = parser_body_done(p, pos);
             rc = 1;
             break;
         }

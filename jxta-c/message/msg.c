@@ -5,7 +5,12 @@
  * Elements are owned by exactly one message (or one signed element) and are
  * kept in an array of pointers: messages are small (JXSE core services use
  * three to six elements), so linear lookups are the simplest correct
- * choice and preserve order, which services and re-encoding rely on. */
+ * choice and preserve order, which services and re-encoding rely on.
+ *
+ * A message decoded by jxta_msg_decode_owned (the TCP transport's receive
+ * path) does not copy element bodies: they point into the decoded buffer,
+ * shared by reference count (wire_shared_t), so removing, duplicating
+ * (always a copy) and freeing work in any order. */
 #include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
@@ -107,9 +112,35 @@ static char *dup_bytes(const void *p, size_t n)
     return s;
 }
 
+wire_shared_t *jxta__wire_shared_new(uint8_t *data)
+{
+    wire_shared_t *s = malloc(sizeof *s);
+    if (!s) {
+        free(data);
+        return NULL;
+    }
+    s->refs = 1;
+    s->data = data;
+    return s;
+}
+
+void jxta__wire_shared_ref(wire_shared_t *s)
+{
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+void jxta__wire_shared_unref(wire_shared_t *s)
+{
+    if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(s->data);
+        free(s);
+    }
+}
+
 int jxta__wire_elem_make(jxta_msg_elem_t **out, const uint8_t *ns, size_t nslen,
                          const uint8_t *name, size_t namelen, const uint8_t *type, size_t typelen,
-                         int has_type, const uint8_t *body, size_t len, unsigned depth)
+                         int has_type, const uint8_t *body, size_t len, unsigned depth,
+                         wire_shared_t *shared)
 {
     jxta_msg_elem_t *e = calloc(1, sizeof *e);
     if (!e)
@@ -120,7 +151,12 @@ int jxta__wire_elem_make(jxta_msg_elem_t **out, const uint8_t *ns, size_t nslen,
     e->name = dup_bytes(name, namelen);
     if (has_type)
         e->type = dup_bytes(type, typelen);
-    if (len) {
+    if (len && shared) {
+        /* Borrow: the body stays where it was decoded. */
+        jxta__wire_shared_ref(shared);
+        e->shared = shared;
+        e->body = (uint8_t *)body;
+    } else if (len) {
         e->body = malloc(len);
         if (e->body)
             memcpy(e->body, body, len);
@@ -239,7 +275,10 @@ void jxta_msg_elem_free(jxta_msg_elem_t *e)
     free(e->ns);
     free(e->name);
     free(e->type);
-    free(e->body);
+    if (e->shared)
+        jxta__wire_shared_unref(e->shared);
+    else
+        free(e->body);
     free(e);
 }
 
@@ -252,7 +291,7 @@ int jxta_msg_elem_dup(const jxta_msg_elem_t *e, jxta_msg_elem_t **out)
     int rc = jxta__wire_elem_make(&c, (const uint8_t *)e->ns, strlen(e->ns),
                                   (const uint8_t *)e->name, strlen(e->name),
                                   (const uint8_t *)e->type, e->type ? strlen(e->type) : 0,
-                                  e->type != NULL, e->body, e->len, e->depth);
+                                  e->type != NULL, e->body, e->len, e->depth, NULL);
     if (rc < 0)
         return rc;
     c->type_forced = e->type_forced;
@@ -372,7 +411,7 @@ int jxta_msg_elem_decode_nested(const jxta_msg_elem_t *e, const jxta_msg_limits_
         return jxta__reject(JXTA_EDEPTH, "msg",
                             "element %s:%s: nested message at depth %u exceeds limit %u", e->ns,
                             e->name, e->depth + 1, l.max_depth);
-    return jxta__msg_decode_depth(e->body, e->len, &l, e->depth + 1, out, NULL);
+    return jxta__msg_decode_depth(e->body, e->len, &l, e->depth + 1, e->shared, out, NULL);
 }
 
 /* ---------------------------------------------------------------- messages */
@@ -558,12 +597,14 @@ static int check_nested(const jxta_msg_t *m, const jxta_msg_limits_t *lim)
 }
 
 int jxta__msg_decode_depth(const void *p, size_t len, const jxta_msg_limits_t *lim,
-                           unsigned depth, jxta_msg_t **out, size_t *err_offset)
+                           unsigned depth, wire_shared_t *shared, jxta_msg_t **out,
+                           size_t *err_offset)
 {
     wire_dec_t d;
     memset(&d, 0, sizeof d);
     d.lim = *lim;
     d.depth = depth;
+    d.shared = shared;
     jxta_reader_init(&d.r, p, len);
     *out = NULL;
     if (err_offset)
@@ -632,7 +673,29 @@ int jxta_msg_decode_ex(const void *p, size_t len, const jxta_msg_limits_t *lim, 
     if (!p && len)
         return JXTA_EINVAL;
     limits_effective(lim, &l);
-    return jxta__msg_decode_depth(p, len, &l, 0, out, err_offset);
+    return jxta__msg_decode_depth(p, len, &l, 0, NULL, out, err_offset);
+}
+
+int jxta_msg_decode_owned(uint8_t *buf, size_t len, const jxta_msg_limits_t *lim,
+                          jxta_msg_t **out, size_t *err_offset)
+{
+    jxta_msg_limits_t l;
+    if (err_offset)
+        *err_offset = 0;
+    if (!out || (!buf && len)) {
+        free(buf);
+        if (out)
+            *out = NULL;
+        return JXTA_EINVAL;
+    }
+    *out = NULL;
+    wire_shared_t *s = jxta__wire_shared_new(buf);
+    if (!s)
+        return JXTA_ENOMEM;
+    limits_effective(lim, &l);
+    int rc = jxta__msg_decode_depth(buf, len, &l, 0, s, out, err_offset);
+    jxta__wire_shared_unref(s); /* the elements keep what they borrow */
+    return rc;
 }
 
 int jxta_msg_decode(const void *p, size_t len, const jxta_msg_limits_t *lim, jxta_msg_t **out)

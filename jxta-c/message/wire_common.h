@@ -36,12 +36,30 @@
 #define V1_NAMES_LITERAL 0xFFFFu
 #define V1_MAX_NAMES 65533u /* listed entries: ids 2..65534 */
 
+/* A decoded message buffer that element bodies point into instead of
+ * holding copies (jxta_msg_decode_owned).  Each borrowing element holds one
+ * reference; the buffer is freed with the last one, whatever the order in
+ * which elements and messages are freed.  The count is atomic so elements
+ * of one message may be freed on different threads. */
+typedef struct wire_shared {
+    size_t refs;
+    uint8_t *data; /* malloc'd */
+} wire_shared_t;
+
+/* New holder of the malloc'd `data` with one reference (the caller's);
+ * NULL (and `data` freed) if out of memory. */
+wire_shared_t *jxta__wire_shared_new(uint8_t *data);
+void jxta__wire_shared_ref(wire_shared_t *s);
+/* Drop one reference (NULL is ignored). */
+void jxta__wire_shared_unref(wire_shared_t *s);
+
 struct jxta_msg_elem {
     char *ns;          /* never NULL; "" = default namespace */
     char *name;        /* never NULL */
     char *type;        /* NULL = no type (application/octet-stream) */
-    uint8_t *body;     /* may be NULL when len == 0 */
+    uint8_t *body;     /* may be NULL when len == 0; owned unless `shared` */
     size_t len;
+    wire_shared_t *shared; /* non-NULL: body points into it (one reference held) */
     jxta_msg_elem_t *sig;
     int type_forced;   /* HAS_TYPE seen on the wire for application/octet-stream */
     int wire_nsid;     /* version-0 namespace id as decoded, -1 if unknown */
@@ -65,6 +83,7 @@ typedef struct wire_dec {
     jxta_msg_limits_t lim;
     unsigned depth;
     size_t err_off;
+    wire_shared_t *shared; /* non-NULL: the input lies in it, bodies borrow */
 } wire_dec_t;
 
 /* Log "offset N: ..." at WARN and return err. */
@@ -79,18 +98,23 @@ int jxta__wire_read_body(wire_dec_t *d, uint64_t len, const uint8_t **body);
 /* 1 if [s, s+n) is UTF-8 with no NUL byte. */
 int jxta__wire_text_ok(const void *s, size_t n);
 
-/* Allocate an element from raw decoded fields (copies everything). */
+/* Allocate an element from raw decoded fields.  Strings are copied; the
+ * body too when `shared` is NULL, else it must lie inside shared->data and
+ * the element borrows it (taking a reference; nothing for an empty body). */
 int jxta__wire_elem_make(jxta_msg_elem_t **out, const uint8_t *ns, size_t nslen, const uint8_t *name,
                    size_t namelen, const uint8_t *type, size_t typelen, int has_type,
-                   const uint8_t *body, size_t len, unsigned depth);
+                   const uint8_t *body, size_t len, unsigned depth, wire_shared_t *shared);
 /* Append to m (no checks); takes ownership, frees e on failure. */
 int jxta__wire_msg_push(jxta_msg_t *m, jxta_msg_elem_t *e);
 /* Whether the element is written with a type on the wire. */
 int jxta__wire_elem_writes_type(const jxta_msg_elem_t *e);
 
-/* Decode with explicit nesting depth (limits already effective). */
+/* Decode with explicit nesting depth (limits already effective).  With
+ * `shared` non-NULL, [p, p+len) lies inside shared->data and element
+ * bodies borrow from it instead of being copied. */
 int jxta__msg_decode_depth(const void *p, size_t len, const jxta_msg_limits_t *lim,
-                           unsigned depth, jxta_msg_t **out, size_t *err_offset);
+                           unsigned depth, wire_shared_t *shared, jxta_msg_t **out,
+                           size_t *err_offset);
 
 /* The codecs.  The decoders start right after the version byte. */
 int jxta__wire_decode_v0(wire_dec_t *d, jxta_msg_t *m);

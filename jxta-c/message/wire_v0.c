@@ -67,7 +67,7 @@ static int decode_elem(wire_dec_t *d, const char *const *tbl, size_t ntbl, int i
         return rc;
     jxta_msg_elem_t *e;
     rc = jxta__wire_elem_make(&e, (const uint8_t *)tbl[nsid], strlen(tbl[nsid]), name, namelen,
-                              type, typelen, (flags & V0_HAS_TYPE) != 0, body, len, d->depth);
+                              type, typelen, (flags & V0_HAS_TYPE) != 0, body, len, d->depth, d->shared);
     if (rc < 0)
         return rc;
     e->wire_nsid = nsid;

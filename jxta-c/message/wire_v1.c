@@ -98,7 +98,7 @@ static int decode_elem(wire_dec_t *d, const names_t *t, uint8_t *used, int is_si
     jxta_msg_elem_t *e;
     rc = jxta__wire_elem_make(&e, (const uint8_t *)t->v[nstok], strlen(t->v[nstok]), name,
                               namelen, type, typelen, (flags & V1_HAS_TYPE) != 0, body,
-                              (size_t)len, d->depth);
+                              (size_t)len, d->depth, d->shared);
     if (rc < 0)
         return rc;
     e->is_sig = is_sig;

@@ -28,6 +28,13 @@
 #include "../util/internal.h"
 
 #define READ_CHUNK (256 * 1024)
+/* A frame body still missing at least DIRECT_MIN bytes is recv()'d
+ * straight into the frame; after such a frame, the next read stops at
+ * HEAD_READ bytes so that the following body, likely as large, is mostly
+ * read in place too instead of being copied out of the read buffer. */
+#define DIRECT_MIN (8 * 1024)
+#define HEAD_READ (4 * 1024)
+#define READ_BUDGET (8 * READ_CHUNK) /* bytes per wake-up and connection */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 
@@ -68,6 +75,7 @@ struct jxta_tcp_conn {
     char inwel[JXTA_WELCOME_MAX + 1];
     size_t inwel_len;
     jxta_frame_parser_t *parser;
+    size_t last_body; /* body length of the last frame received */
 
     struct sendreq *q_head, *q_tail;
     size_t q_bytes;
@@ -302,10 +310,26 @@ static int handle_welcome(jxta_tcp_conn_t *c, size_t *consumed)
 /* conn_read and conn_write run only inside conn_io, which holds `busy`:
  * a connection closed meanwhile is released by conn_io on the way out. */
 
+/* A complete frame: decode it (the message keeps the frame's body, no
+ * copy) and hand the message over.  <0 on a bad message. */
+static int deliver_frame(jxta_tcp_conn_t *c, jxta_frame_t *f)
+{
+    jxta_tcp_t *t = c->t;
+    jxta_msg_t *m = NULL;
+    c->last_body = f->body_len;
+    int rc = jxta_frame_take_msg(f, &t->cfg.msg_limits, &m);
+    if (rc < 0)
+        return rc; /* JXSE closes the connection on a bad message too */
+    if (t->ev.message)
+        t->ev.message(t->ud, c, m);
+    else
+        jxta_msg_free(m);
+    return 0;
+}
+
 /* Feed frame bytes; returns <0 on a broken stream. */
 static int feed_frames(jxta_tcp_conn_t *c, const uint8_t *p, size_t n)
 {
-    jxta_tcp_t *t = c->t;
     while (n > 0 && c->state == ST_UP) {
         size_t used = 0;
         jxta_frame_t *f = NULL;
@@ -316,25 +340,51 @@ static int feed_frames(jxta_tcp_conn_t *c, const uint8_t *p, size_t n)
         n -= used;
         if (rc == 0)
             break;
-        jxta_msg_t *m = NULL;
-        rc = jxta_frame_decode_msg(f, &t->cfg.msg_limits, &m);
-        jxta_frame_free(f);
-        if (rc < 0)
-            return rc; /* JXSE closes the connection on a bad message too */
-        if (t->ev.message)
-            t->ev.message(t->ud, c, m);
-        else
-            jxta_msg_free(m);
+        if ((rc = deliver_frame(c, f)) < 0)
+            return rc;
     }
     return 0;
 }
 
-/* One recv() into the transport's read buffer; returns 1 when it filled
- * the buffer (more is probably waiting), else 0. */
-static int conn_read_once(jxta_tcp_conn_t *c)
+/* After the bytes of a read were processed with result rc: 1 if reading
+ * may go on, else 0 (the connection was closed, by a callback or here on a
+ * broken stream). */
+static int after_frames(jxta_tcp_conn_t *c, int rc)
+{
+    if (c->state == ST_CLOSED)
+        return 0; /* a callback closed it; conn_io releases it */
+    if (rc < 0) {
+        jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad frame at stream offset %llu: %s; closing",
+                 conn_name(c), (unsigned long long)jxta_frame_parser_offset(c->parser),
+                 jxta_strerror(rc));
+        conn_shutdown(c, rc);
+        return 0;
+    }
+    return 1;
+}
+
+/* One recv(): straight into the frame body when a large part of one is
+ * missing, else into the transport's read buffer.  Returns 1 when it
+ * filled what it asked for (more is probably waiting), else 0; *got gets
+ * the bytes read. */
+static int conn_read_once(jxta_tcp_conn_t *c, size_t *got)
 {
     uint8_t *buf = c->t->rbuf;
-    ssize_t n = recv(c->fd, buf, READ_CHUNK, 0);
+    size_t want = READ_CHUNK;
+    int direct = 0;
+    *got = 0;
+    if (c->state == ST_UP) {
+        void *space;
+        size_t room;
+        if (jxta_frame_parser_body_space(c->parser, &space, &room) == 1 && room >= DIRECT_MIN) {
+            buf = space;
+            want = room;
+            direct = 1;
+        } else if (c->last_body >= DIRECT_MIN) {
+            want = HEAD_READ;
+        }
+    }
+    ssize_t n = recv(c->fd, buf, want, 0);
     if (n == 0) {
         int clean = c->state == ST_UP && jxta_frame_parser_idle(c->parser);
         if (!clean)
@@ -349,7 +399,15 @@ static int conn_read_once(jxta_tcp_conn_t *c)
         conn_shutdown(c, JXTA_EIO);
         return 0;
     }
+    *got = (size_t)n;
     c->last_activity = jxta_loop_now(c->t->loop);
+    if (direct) {
+        jxta_frame_t *f = NULL;
+        int rc = jxta_frame_parser_body_commit(c->parser, (size_t)n, &f);
+        if (rc == 1)
+            rc = deliver_frame(c, f);
+        return after_frames(c, rc) && (size_t)n == want;
+    }
     const uint8_t *p = buf;
     size_t len = (size_t)n;
     if (c->state == ST_WELCOME) {
@@ -374,24 +432,20 @@ static int conn_read_once(jxta_tcp_conn_t *c)
         update_interest(c);
     }
     int rc = feed_frames(c, p, len);
-    if (c->state == ST_CLOSED)
-        return 0; /* a callback closed it; conn_io releases it */
-    if (rc < 0) {
-        jxta_log(JXTA_LOG_WARN, "tcp", "%s: bad frame at stream offset %llu: %s; closing",
-                 conn_name(c), (unsigned long long)jxta_frame_parser_offset(c->parser),
-                 jxta_strerror(rc));
-        conn_shutdown(c, rc);
-    }
-    return rc == 0 && (size_t)n == READ_CHUNK;
+    return after_frames(c, rc) && (size_t)n == want;
 }
 
 static void conn_read(jxta_tcp_conn_t *c)
 {
     /* Drain a busy socket in a few reads per wake-up (bounded, so one
      * fast sender cannot starve the other connections). */
-    for (int i = 0; i < 8 && c->state != ST_CLOSED; i++)
-        if (!conn_read_once(c))
+    size_t total = 0;
+    for (int i = 0; i < 64 && total < READ_BUDGET && c->state != ST_CLOSED; i++) {
+        size_t got;
+        if (!conn_read_once(c, &got))
             break;
+        total += got;
+    }
 }
 
 /* ---- writing ---------------------------------------------------------- */

@@ -405,6 +405,214 @@ START_TEST(parser_errors)
 }
 END_TEST
 
+/* Like parse_chunked, but whenever the parser is inside a body, usually
+ * write a random part of it through jxta_frame_parser_body_space/_commit
+ * (as a recv() straight into the frame would) instead of feeding it.
+ * Every frame is checked against the one-shot decoder and, when it holds a
+ * message, jxta_frame_take_msg against jxta_frame_decode_msg. */
+static size_t parse_direct(const uint8_t *p, size_t len, unsigned seed, jxta_buf_t *reenc,
+                           size_t *direct_out)
+{
+    jxta_frame_parser_t *ps;
+    ck_assert_int_eq(jxta_frame_parser_new(NULL, &ps), 0);
+    size_t pos = 0, frames = 0, direct = 0, frame_start = 0;
+    srand(seed);
+    while (pos < len) {
+        void *space;
+        size_t room;
+        jxta_frame_t *f = NULL;
+        int rc = jxta_frame_parser_body_space(ps, &space, &room);
+        ck_assert_int_ge(rc, 0);
+        if (rc == 0) {
+            ck_assert_ptr_null(space);
+            ck_assert_uint_eq(room, 0);
+        } else {
+            ck_assert_ptr_nonnull(space);
+            ck_assert_uint_gt(room, 0);
+            ck_assert(!jxta_frame_parser_idle(ps));
+        }
+        if (rc == 1 && rand() % 4) {
+            size_t max = rand() % 3 ? room : 1 + (size_t)rand() % 9000;
+            size_t n = 1 + (size_t)rand() % (max < room ? max : room);
+            ck_assert_uint_le(n, len - pos); /* never more than the body */
+            memcpy(space, p + pos, n);
+            rc = jxta_frame_parser_body_commit(ps, n, &f);
+            ck_assert_int_ge(rc, 0);
+            ck_assert_int_eq(rc == 1, n == room);
+            pos += n;
+            direct++;
+        } else {
+            size_t n = 1 + (size_t)rand() % (rand() % 2 ? 700 : 70000), used;
+            if (n > len - pos)
+                n = len - pos;
+            rc = jxta_frame_parser_feed(ps, p + pos, n, &used, &f);
+            ck_assert_int_ge(rc, 0);
+            pos += used;
+        }
+        ck_assert_uint_eq(jxta_frame_parser_offset(ps), pos);
+        if (rc == 1) {
+            /* Same frame as the one-shot decoder gives at this offset. */
+            jxta_frame_t *want = NULL;
+            size_t flen;
+            ck_assert_int_eq(jxta_frame_decode(p + frame_start, len - frame_start, NULL, &want,
+                                               &flen), 0);
+            ck_assert_uint_eq(frame_start + flen, pos);
+            ck_assert_uint_eq(f->nhdrs, want->nhdrs);
+            ck_assert_uint_eq(f->body_len, want->body_len);
+            ck_assert(memcmp(f->body, want->body, f->body_len) == 0);
+            ck_assert_int_eq(jxta_frame_encode(f, reenc), 0);
+            jxta_msg_t *a = NULL, *b = NULL;
+            tu_log_capture();
+            int ra = jxta_frame_decode_msg(want, NULL, &a);
+            int rb = jxta_frame_take_msg(f, NULL, &b); /* frees f */
+            tu_log_release();
+            ck_assert_int_eq(ra, rb);
+            if (ra == 0) {
+                ck_assert(jxta_msg_equal(a, b));
+                jxta_buf_t x = JXTA_BUF_INIT, y = JXTA_BUF_INIT;
+                ck_assert_int_eq(jxta_msg_encode(a, JXTA_MSG_V0, &x), 0);
+                ck_assert_int_eq(jxta_msg_encode(b, JXTA_MSG_V0, &y), 0);
+                ck_assert(x.len == y.len && memcmp(x.data, y.data, x.len) == 0);
+                jxta_buf_free(&x);
+                jxta_buf_free(&y);
+            }
+            jxta_msg_free(a);
+            jxta_msg_free(b);
+            jxta_frame_free(want);
+            frame_start = pos;
+            frames++;
+        }
+    }
+    ck_assert(jxta_frame_parser_idle(ps));
+    ck_assert_uint_eq(jxta_frame_parser_offset(ps), len);
+    void *space = (void *)1;
+    size_t room = 1;
+    ck_assert_int_eq(jxta_frame_parser_body_space(ps, &space, &room), 0);
+    ck_assert_ptr_null(space);
+    ck_assert_uint_eq(room, 0);
+    jxta_frame_parser_free(ps);
+    *direct_out += direct;
+    return frames;
+}
+
+START_TEST(parser_body_space_streams)
+{
+    /* The captured streams, and every dump frame back to back (msg-07 is
+     * large enough to be split many times). */
+    for (size_t i = 0; i <= sizeof streams / sizeof *streams; i++) {
+        size_t len, wl = 0, expect;
+        uint8_t *raw;
+        if (i < sizeof streams / sizeof *streams) {
+            raw = read_stream(i, &len);
+            jxta_welcome_t w;
+            ck_assert_int_eq(jxta_welcome_parse(raw, len, &w, &wl), 0);
+            expect = streams[i].frames;
+        } else {
+            jxta_buf_t all = JXTA_BUF_INIT;
+            for (size_t v = 0; v < sizeof dump_vectors / sizeof *dump_vectors; v++) {
+                char rel[128];
+                size_t flen;
+                snprintf(rel, sizeof rel, "dump/%s.tcpframe", dump_vectors[v]);
+                uint8_t *fr = read_vec(rel, &flen);
+                jxta_buf_append(&all, fr, flen);
+                free(fr);
+            }
+            /* and a frame with an empty body: never offered as space */
+            jxta_frame_t *ef;
+            ck_assert_int_eq(jxta_frame_new("text/plain", NULL, 0, &ef), 0);
+            ck_assert_int_eq(jxta_frame_encode(ef, &all), 0);
+            jxta_frame_free(ef);
+            raw = jxta_buf_steal(&all, &len);
+            expect = sizeof dump_vectors / sizeof *dump_vectors + 1;
+        }
+        size_t direct = 0;
+        for (unsigned seed = 0; seed < 12; seed++) {
+            jxta_buf_t b = JXTA_BUF_INIT;
+            size_t n = parse_direct(raw + wl, len - wl, (unsigned)(i * 101 + seed), &b, &direct);
+            ck_assert_uint_eq(n, expect);
+            ck_assert(b.len == len - wl && memcmp(b.data, raw + wl, b.len) == 0);
+            jxta_buf_free(&b);
+        }
+        ck_assert_uint_gt(direct, 12); /* the body path was really taken */
+        free(raw);
+    }
+}
+END_TEST
+
+START_TEST(parser_body_space_errors)
+{
+    size_t len, used;
+    uint8_t *raw = read_vec("dump/msg-07-large.tcpframe", &len);
+    jxta_frame_parser_t *ps;
+    jxta_frame_t *f = NULL, *want;
+    void *space;
+    size_t room;
+    ck_assert_int_eq(jxta_frame_decode(raw, len, NULL, &want, NULL), 0);
+    ck_assert_int_eq(jxta_frame_parser_new(NULL, &ps), 0);
+    /* Not in a body: nothing offered, a commit is refused (not sticky). */
+    ck_assert_int_eq(jxta_frame_parser_body_space(ps, &space, &room), 0);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, 0, &f), 0);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, 1, &f), JXTA_EINVAL);
+    ck_assert_ptr_null(f);
+    ck_assert_int_eq(jxta_frame_parser_feed(ps, raw, 10, &used, &f), 0);
+    ck_assert_int_eq(jxta_frame_parser_body_space(ps, &space, &room), 0);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, 1, &f), JXTA_EINVAL);
+    /* Header done plus 100 body bytes: the rest is offered exactly. */
+    ck_assert_int_eq(jxta_frame_parser_feed(ps, raw + 10, JXTA_FRAME_JXSE_HEADER_LEN + 90, &used,
+                                            &f), 0);
+    ck_assert_int_eq(jxta_frame_parser_body_space(ps, &space, &room), 1);
+    ck_assert_uint_eq(room, len - JXTA_FRAME_JXSE_HEADER_LEN - 100);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, room + 1, &f), JXTA_EINVAL);
+    ck_assert_uint_eq(jxta_frame_parser_offset(ps), JXTA_FRAME_JXSE_HEADER_LEN + 100);
+    memcpy(space, raw + JXTA_FRAME_JXSE_HEADER_LEN + 100, room);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, room, &f), 1);
+    ck_assert_uint_eq(f->body_len, want->body_len);
+    ck_assert(memcmp(f->body, want->body, f->body_len) == 0);
+    jxta_frame_free(f);
+    ck_assert(jxta_frame_parser_idle(ps));
+    ck_assert_uint_eq(jxta_frame_parser_offset(ps), len);
+    /* Freed with a partly committed body: no leak. */
+    ck_assert_int_eq(jxta_frame_parser_feed(ps, raw, 200, &used, &f), 0);
+    ck_assert_int_eq(jxta_frame_parser_body_space(ps, &space, &room), 1);
+    memcpy(space, raw + 200, 50);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, 50, &f), 0);
+    ck_assert(!jxta_frame_parser_idle(ps));
+    jxta_frame_parser_free(ps);
+    /* A broken stream stays broken for both calls. */
+    static const uint8_t bad[] = {3, 'a', 'b', 'c', 0, 0, 0}; /* no content-type */
+    ck_assert_int_eq(jxta_frame_parser_new(NULL, &ps), 0);
+    tu_log_capture();
+    ck_assert_int_eq(jxta_frame_parser_feed(ps, bad, sizeof bad, &used, &f), JXTA_EMISSING);
+    tu_log_release();
+    space = (void *)1;
+    ck_assert_int_eq(jxta_frame_parser_body_space(ps, &space, &room), JXTA_EMISSING);
+    ck_assert_ptr_null(space);
+    ck_assert_int_eq(jxta_frame_parser_body_commit(ps, 1, &f), JXTA_EMISSING);
+    jxta_frame_parser_free(ps);
+
+    /* jxta_frame_take_msg consumes the frame whatever happens. */
+    jxta_msg_t *m = NULL, *ref = NULL;
+    ck_assert_int_eq(jxta_frame_decode_msg(want, NULL, &ref), 0);
+    ck_assert_int_eq(jxta_frame_take_msg(want, NULL, &m), 0);
+    ck_assert(jxta_msg_equal(m, ref));
+    jxta_msg_free(m);
+    jxta_msg_free(ref);
+    ck_assert_int_eq(jxta_frame_new("text/plain", "jxmg", 4, &f), 0);
+    tu_log_capture();
+    ck_assert_int_eq(jxta_frame_take_msg(f, NULL, &m), JXTA_EPROTO);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(jxta_frame_new(JXTA_MSG_MIME, "jxmg\0", 5, &f), 0);
+    ck_assert_int_eq(jxta_frame_take_msg(f, NULL, &m), JXTA_ETRUNC);
+    ck_assert_int_eq(jxta_frame_new(JXTA_MSG_MIME, "JXMG\0", 5, &f), 0);
+    ck_assert_int_eq(jxta_frame_take_msg(f, NULL, &m), JXTA_EMAGIC);
+    ck_assert_int_eq(jxta_frame_new(JXTA_MSG_MIME, NULL, 0, &f), 0);
+    ck_assert_int_eq(jxta_frame_take_msg(f, NULL, &m), JXTA_ETRUNC);
+    tu_log_release();
+    ck_assert_int_eq(jxta_frame_take_msg(NULL, NULL, &m), JXTA_EINVAL);
+    free(raw);
+}
+END_TEST
+
 /* ------------------------------------------------------------- welcome */
 
 static void check_welcome(const char *line, const char *dest, const char *pub, const char *peer,
@@ -659,6 +867,8 @@ static Suite *frame_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, parser_streams);
     tcase_add_test(tc, parser_errors);
+    tcase_add_test(tc, parser_body_space_streams);
+    tcase_add_test(tc, parser_body_space_errors);
     suite_add_tcase(s, tc);
     tc = tcase_create("welcome");
     tcase_add_test(tc, welcome_protocols_examples);

@@ -838,6 +838,365 @@ START_TEST(v1_signature_roundtrip)
 }
 END_TEST
 
+/* ------------------------------------------------ borrowed-buffer decoding */
+
+/* Every message vector: the dump set and both captured conversations. */
+typedef struct vec {
+    char name[256];
+    uint8_t *raw;
+    size_t len;
+} vec_t;
+
+static size_t load_all_vectors(vec_t **out)
+{
+    static const char *const dirs[] = {"dump", "edge-listening/decoded/frames",
+                                       "minimal-edge/decoded/frames"};
+    vec_t *v = NULL;
+    size_t n = 0;
+    for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
+        char **names;
+        char *dir = tu_vector_path(dirs[d]);
+        size_t k = tu_list(dir, ".jxmg", &names);
+        ck_assert_uint_gt(k, 0);
+        v = realloc(v, (n + k) * sizeof *v);
+        for (size_t i = 0; i < k; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            snprintf(v[n].name, sizeof v[n].name, "%s/%s", dirs[d], names[i]);
+            v[n].raw = tu_read(path, &v[n].len);
+            n++;
+        }
+        tu_free_list(names);
+        free(dir);
+    }
+    *out = v;
+    return n;
+}
+
+static void free_vectors(vec_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].raw);
+    free(v);
+}
+
+/* jxta_msg_decode_owned on a malloc'd copy of exactly `len` bytes (so ASan
+ * and valgrind see any read past the end); *buf gets the copy's address. */
+static int decode_owned_copy(const uint8_t *raw, size_t len, const jxta_msg_limits_t *lim,
+                             jxta_msg_t **m, size_t *off, const uint8_t **buf)
+{
+    uint8_t *copy = NULL;
+    if (len) {
+        copy = malloc(len);
+        memcpy(copy, raw, len);
+    }
+    if (buf)
+        *buf = copy;
+    return jxta_msg_decode_owned(copy, len, lim, m, off);
+}
+
+static int points_into(const jxta_msg_elem_t *e, const uint8_t *buf, size_t len)
+{
+    size_t n;
+    const uint8_t *b = jxta_msg_elem_body(e, &n);
+    return n && (uintptr_t)b >= (uintptr_t)buf && (uintptr_t)b < (uintptr_t)buf + len;
+}
+
+/* Field by field, signatures included (jxta_msg_equal plus namespace ids,
+ * checked through the version-0 encoding below). */
+static void assert_same(const char *what, const jxta_msg_t *a, const jxta_msg_t *b)
+{
+    ck_assert_msg(jxta_msg_equal(a, b), "%s: messages differ", what);
+    ck_assert_int_eq(jxta_msg_wire_version(a), jxta_msg_wire_version(b));
+    ck_assert_uint_eq(jxta_msg_depth(a), jxta_msg_depth(b));
+    ck_assert_uint_eq(jxta_msg_ns_count(a), jxta_msg_ns_count(b));
+    for (size_t i = 0; i < jxta_msg_ns_count(a); i++)
+        ck_assert_str_eq(jxta_msg_ns_at(a, i), jxta_msg_ns_at(b, i));
+    for (int ver = JXTA_MSG_V0; ver <= JXTA_MSG_V1; ver++) {
+        jxta_buf_t x = JXTA_BUF_INIT, y = JXTA_BUF_INIT;
+        ck_assert_int_eq(jxta_msg_encode(a, ver, &x), 0);
+        ck_assert_int_eq(jxta_msg_encode(b, ver, &y), 0);
+        ck_assert_msg(x.len == y.len && memcmp(x.data, y.data, x.len) == 0,
+                      "%s: v%d encodings differ", what, ver);
+        jxta_buf_free(&x);
+        jxta_buf_free(&y);
+    }
+    for (size_t i = 0; i < jxta_msg_count(a); i++) {
+        const jxta_msg_elem_t *ea = jxta_msg_get(a, i), *eb = jxta_msg_get(b, i);
+        ck_assert_int_eq(jxta_msg_elem_has_type(ea), jxta_msg_elem_has_type(eb));
+        ck_assert_int_eq(jxta_msg_elem_is_text(ea), jxta_msg_elem_is_text(eb));
+        ck_assert_int_eq(jxta_msg_elem_is_message(ea), jxta_msg_elem_is_message(eb));
+        ck_assert_uint_eq(jxta_msg_elem_depth(ea), jxta_msg_elem_depth(eb));
+    }
+}
+
+/* Decode nested messages of both, recursively, and compare them too. */
+static void assert_same_nested(const char *what, const jxta_msg_t *a, const jxta_msg_t *b)
+{
+    for (size_t i = 0; i < jxta_msg_count(a); i++) {
+        const jxta_msg_elem_t *ea = jxta_msg_get(a, i), *eb = jxta_msg_get(b, i);
+        if (!jxta_msg_elem_is_message(ea))
+            continue;
+        jxta_msg_t *na = NULL, *nb = NULL;
+        tu_log_capture();
+        int ra = jxta_msg_elem_decode_nested(ea, NULL, &na);
+        int rb = jxta_msg_elem_decode_nested(eb, NULL, &nb);
+        tu_log_release();
+        ck_assert_int_eq(ra, rb);
+        if (ra == 0) {
+            assert_same(what, na, nb);
+            assert_same_nested(what, na, nb);
+        }
+        jxta_msg_free(na);
+        jxta_msg_free(nb);
+    }
+}
+
+START_TEST(owned_equals_copied)
+{
+    vec_t *v;
+    size_t n = load_all_vectors(&v);
+    ck_assert_uint_ge(n, 9 + 30);
+    size_t borrowed = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* Each vector as given (version 0) and re-encoded as version 1. */
+        jxta_msg_t *ref = NULL;
+        ck_assert_int_eq(jxta_msg_decode(v[i].raw, v[i].len, NULL, &ref), 0);
+        jxta_buf_t v1 = JXTA_BUF_INIT;
+        ck_assert_int_eq(jxta_msg_encode(ref, JXTA_MSG_V1, &v1), 0);
+        jxta_msg_free(ref);
+        for (int ver = 0; ver < 2; ver++) {
+            const uint8_t *raw = ver ? v1.data : v[i].raw;
+            size_t len = ver ? v1.len : v[i].len;
+            for (int nested = 0; nested < 2; nested++) {
+                jxta_msg_limits_t lim;
+                jxta_msg_limits_default(&lim);
+                lim.flags = nested ? JXTA_MSG_CHECK_NESTED : 0;
+                jxta_msg_t *a = NULL, *b = NULL;
+                const uint8_t *buf;
+                size_t off = 99;
+                ck_assert_int_eq(jxta_msg_decode(raw, len, &lim, &a), 0);
+                int rc = decode_owned_copy(raw, len, &lim, &b, &off, &buf);
+                ck_assert_msg(rc == 0, "%s v%d: %s", v[i].name, ver, jxta_errname(rc));
+                ck_assert_uint_eq(off, 0);
+                assert_same(v[i].name, a, b);
+                assert_same_nested(v[i].name, a, b);
+                /* Non-empty bodies really are borrowed (no copy), and
+                 * those of a message decoded the usual way are not. */
+                for (size_t k = 0; k < jxta_msg_count(b); k++) {
+                    const jxta_msg_elem_t *e = jxta_msg_get(b, k);
+                    ck_assert_int_eq(points_into(e, buf, len), jxta_msg_elem_len(e) > 0);
+                    borrowed += points_into(e, buf, len);
+                    ck_assert(!points_into(jxta_msg_get(a, k), raw, len));
+                }
+                jxta_msg_free(a);
+                jxta_msg_free(b);
+            }
+        }
+        jxta_buf_free(&v1);
+    }
+    ck_assert_uint_gt(borrowed, n);
+    free_vectors(v, n);
+
+    /* Argument errors: the buffer is always taken over (leak checkers). */
+    jxta_msg_t *m = (jxta_msg_t *)1;
+    ck_assert_int_eq(jxta_msg_decode_owned(NULL, 5, NULL, &m, NULL), JXTA_EINVAL);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(jxta_msg_decode_owned(malloc(8), 8, NULL, NULL, NULL), JXTA_EINVAL);
+    tu_log_capture();
+    ck_assert_int_eq(jxta_msg_decode_owned(NULL, 0, NULL, &m, NULL), JXTA_ETRUNC);
+    ck_assert_int_eq(jxta_msg_decode_owned(calloc(1, 16), 16, NULL, &m, NULL), JXTA_EMAGIC);
+    ck_assert_ptr_null(m);
+    tu_log_release();
+}
+END_TEST
+
+/* Elements of a borrowed-buffer message survive removal, duplication and
+ * freeing in any order: duplicates and nested messages outlive the message
+ * and each other (ASan and valgrind check the memory side). */
+START_TEST(owned_lifetimes)
+{
+    vec_t *v;
+    size_t n = load_all_vectors(&v);
+    srand(20240611);
+    for (size_t i = 0; i < n; i++) {
+        for (int round = 0; round < 8; round++) {
+            jxta_msg_t *ref = NULL, *m = NULL;
+            const uint8_t *buf;
+            ck_assert_int_eq(jxta_msg_decode(v[i].raw, v[i].len, NULL, &ref), 0);
+            ck_assert_int_eq(decode_owned_copy(v[i].raw, v[i].len, NULL, &m, NULL, &buf), 0);
+            size_t count = jxta_msg_count(m);
+            /* Duplicates of every element, a nested message of each message
+             * element, all taken before anything is removed. */
+            jxta_msg_elem_t **dups = calloc(count + 1, sizeof *dups);
+            jxta_msg_t **inner = calloc(count + 1, sizeof *inner);
+            for (size_t k = 0; k < count; k++) {
+                const jxta_msg_elem_t *e = jxta_msg_get(m, k);
+                ck_assert_int_eq(jxta_msg_elem_dup(e, &dups[k]), 0);
+                ck_assert(!points_into(dups[k], buf, v[i].len)); /* dup copies */
+                if (jxta_msg_elem_signature(dups[k]))
+                    ck_assert(!points_into(jxta_msg_elem_signature(dups[k]), buf, v[i].len));
+                if (jxta_msg_elem_is_message(e)) {
+                    tu_log_capture();
+                    if (jxta_msg_elem_decode_nested(e, NULL, &inner[k]) < 0)
+                        inner[k] = NULL;
+                    tu_log_release();
+                }
+            }
+            /* Remove some elements (by index or by name), maybe free the
+             * message half way, in a random order. */
+            int freed_early = rand() % 3 == 0;
+            size_t steps = count ? (size_t)rand() % (count + 1) : 0;
+            for (size_t s = 0; s < steps && jxta_msg_count(m) > 0; s++) {
+                size_t at = (size_t)rand() % jxta_msg_count(m);
+                if (rand() % 2) {
+                    ck_assert_int_eq(jxta_msg_remove_at(m, at), 0);
+                } else {
+                    const jxta_msg_elem_t *e = jxta_msg_get(m, at);
+                    char *ns = strdup(jxta_msg_elem_ns(e)), *nm = strdup(jxta_msg_elem_name(e));
+                    ck_assert_uint_ge(jxta_msg_remove(m, ns, nm), 1);
+                    free(ns);
+                    free(nm);
+                }
+            }
+            ck_assert_int_eq(jxta_msg_remove_at(m, jxta_msg_count(m)), JXTA_ENOTFOUND);
+            /* What is left is still intact. */
+            for (size_t k = 0; k < jxta_msg_count(m); k++) {
+                const jxta_msg_elem_t *e = jxta_msg_get(m, k);
+                size_t bl;
+                const uint8_t *body = jxta_msg_elem_body(e, &bl);
+                int found = 0;
+                for (size_t j = 0; j < jxta_msg_count(ref) && !found; j++) {
+                    size_t rl;
+                    const uint8_t *rb = jxta_msg_elem_body(jxta_msg_get(ref, j), &rl);
+                    found = rl == bl && memcmp(rb, body, bl) == 0 &&
+                            strcmp(jxta_msg_elem_name(jxta_msg_get(ref, j)),
+                                   jxta_msg_elem_name(e)) == 0;
+                }
+                ck_assert(found);
+            }
+            if (freed_early) {
+                jxta_msg_free(m);
+                m = NULL;
+            }
+            /* Free duplicates and nested messages in a shuffled order,
+             * checking each against the reference before it goes. */
+            size_t *order = malloc((count + 1) * sizeof *order);
+            for (size_t k = 0; k < count; k++)
+                order[k] = k;
+            for (size_t k = count; k > 1; k--) {
+                size_t j = (size_t)rand() % k, t = order[k - 1];
+                order[k - 1] = order[j];
+                order[j] = t;
+            }
+            for (size_t o = 0; o < count; o++) {
+                size_t k = order[o];
+                const jxta_msg_elem_t *re = jxta_msg_get(ref, k);
+                size_t rl, dl;
+                const uint8_t *rb = jxta_msg_elem_body(re, &rl);
+                const uint8_t *db = jxta_msg_elem_body(dups[k], &dl);
+                ck_assert_uint_eq(rl, dl);
+                ck_assert(memcmp(rb, db, rl) == 0);
+                ck_assert_str_eq(jxta_msg_elem_name(re), jxta_msg_elem_name(dups[k]));
+                if (inner[k]) {
+                    jxta_msg_t *want = NULL;
+                    ck_assert_int_eq(jxta_msg_elem_decode_nested(re, NULL, &want), 0);
+                    assert_same(v[i].name, want, inner[k]);
+                    jxta_msg_free(want);
+                    jxta_msg_free(inner[k]);
+                }
+                jxta_msg_elem_free(dups[k]);
+                if (m && o == count / 2) {
+                    jxta_msg_free(m);
+                    m = NULL;
+                }
+            }
+            jxta_msg_free(m);
+            jxta_msg_free(ref);
+            free(order);
+            free(dups);
+            free(inner);
+        }
+    }
+    free_vectors(v, n);
+}
+END_TEST
+
+/* Hostile input: for truncation at every offset, trailing bytes and random
+ * corruptions of every vector, the borrowed-buffer decoder gives the same
+ * error at the same offset as jxta_msg_decode_ex (or an equal message). */
+static void compare_decoders(const char *what, const uint8_t *p, size_t len,
+                             const jxta_msg_limits_t *lim)
+{
+    jxta_msg_t *a = NULL, *b = NULL;
+    size_t oa = 7, ob = 9;
+    tu_log_capture();
+    int ra = jxta_msg_decode_ex(p, len, lim, &a, &oa);
+    size_t la = tu_log_count();
+    tu_log_release();
+    tu_log_capture();
+    int rb = decode_owned_copy(p, len, lim, &b, &ob, NULL);
+    size_t lb = tu_log_count();
+    tu_log_release();
+    ck_assert_msg(ra == rb, "%s: %s vs %s", what, jxta_errname(ra), jxta_errname(rb));
+    ck_assert_uint_eq(la, lb);
+    if (ra == 0) {
+        assert_same(what, a, b);
+        assert_same_nested(what, a, b);
+    } else {
+        ck_assert_ptr_null(b);
+        ck_assert_uint_eq(oa, ob);
+    }
+    jxta_msg_free(a);
+    jxta_msg_free(b);
+}
+
+START_TEST(owned_hostile)
+{
+    vec_t *v;
+    size_t n = load_all_vectors(&v);
+    jxta_msg_limits_t nested;
+    jxta_msg_limits_default(&nested);
+    nested.flags = JXTA_MSG_CHECK_NESTED;
+    srand(77);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *raw = v[i].raw;
+        size_t len = v[i].len;
+        /* Truncations: every offset for small vectors, a sample for big ones. */
+        size_t step = len > 4096 ? len / 509 : 1;
+        for (size_t cut = 0; cut < len; cut += step)
+            compare_decoders(v[i].name, raw, cut, NULL);
+        uint8_t *p = malloc(len + 1);
+        memcpy(p, raw, len);
+        p[len] = 0;
+        compare_decoders(v[i].name, p, len + 1, NULL);
+        /* Random corruptions of 1-4 bytes, biased to the first 200 bytes
+         * where the structure is. */
+        for (int k = 0; k < 300; k++) {
+            memcpy(p, raw, len);
+            int nb = 1 + rand() % 4;
+            for (int b = 0; b < nb; b++) {
+                size_t span = len < 200 || rand() % 4 ? (len < 200 ? len : 200) : len;
+                size_t at = (size_t)rand() % span;
+                if (rand() % 3 == 0)
+                    p[at] ^= (uint8_t)(1u << (rand() % 8));
+                else
+                    p[at] = (uint8_t)rand();
+            }
+            compare_decoders(v[i].name, p, len, k % 2 ? &nested : NULL);
+        }
+        free(p);
+    }
+    free_vectors(v, n);
+    /* A depth bomb fails the same way and frees everything it borrowed. */
+    jxta_buf_t b = JXTA_BUF_INIT;
+    build_nested(200, &b);
+    compare_decoders("bomb", b.data, b.len, &nested);
+    compare_decoders("bomb", b.data, b.len, NULL);
+    jxta_buf_free(&b);
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -866,6 +1225,12 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, truncation_every_offset);
     tcase_add_test(tc, corruptions);
     tcase_add_test(tc, nested_depth_bomb);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("owned");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, owned_equals_copied);
+    tcase_add_test(tc, owned_lifetimes);
+    tcase_add_test(tc, owned_hostile);
     suite_add_tcase(s, tc);
     tc = tcase_create("v1");
     tcase_add_test(tc, v1_layout);

@@ -87,6 +87,10 @@ int jxta_frame_encode_msg(const jxta_msg_t *m, jxta_buf_t *out);
 /* Decode the body as a message.  JXTA_EPROTO if the content-type is not
  * application/x-jxta-msg; otherwise as jxta_msg_decode. */
 int jxta_frame_decode_msg(const jxta_frame_t *f, const jxta_msg_limits_t *lim, jxta_msg_t **out);
+/* Same result, but consumes `f` (freed in every case) and lets the message
+ * keep the frame's body instead of copying each element body out of it
+ * (see jxta_msg_decode_owned). */
+int jxta_frame_take_msg(jxta_frame_t *f, const jxta_msg_limits_t *lim, jxta_msg_t **out);
 
 /* Incremental parser.  Feed bytes as they arrive:
  *   rc = jxta_frame_parser_feed(p, data, len, &used, &frame);
@@ -104,6 +108,20 @@ int jxta_frame_parser_feed(jxta_frame_parser_t *p, const void *data, size_t len,
 int jxta_frame_parser_idle(const jxta_frame_parser_t *p);
 /* Total bytes taken since creation (stream offset, for error messages). */
 uint64_t jxta_frame_parser_offset(const jxta_frame_parser_t *p);
+
+/* Reading a body in place.  While the parser is inside a frame body,
+ * jxta_frame_parser_body_space() returns 1 and sets *ptr and *len to where the
+ * rest of that body goes (*len > 0: exactly the bytes still missing, never
+ * more), so a caller may recv() straight into it; otherwise it returns 0
+ * with *ptr NULL and *len 0 (use jxta_frame_parser_feed), or the sticky
+ * error.  After writing n <= *len bytes there, jxta_frame_parser_body_commit
+ * takes them exactly as jxta_frame_parser_feed would have: rc 1 and *frame
+ * when the body is complete, rc 0 when more is needed (or n == 0), the
+ * sticky error, or JXTA_EINVAL (not sticky) if n exceeds the space.  The
+ * space is valid until the next call on the parser other than _body_space,
+ * _idle and _offset. */
+int jxta_frame_parser_body_space(jxta_frame_parser_t *p, void **ptr, size_t *len);
+int jxta_frame_parser_body_commit(jxta_frame_parser_t *p, size_t n, jxta_frame_t **frame);
 
 /* ---- Welcome line ---------------------------------------------------- */
 

@@ -162,6 +162,16 @@ int jxta_msg_decode(const void *p, size_t len, const jxta_msg_limits_t *lim, jxt
  * the problem was detected. */
 int jxta_msg_decode_ex(const void *p, size_t len, const jxta_msg_limits_t *lim,
                        jxta_msg_t **out, size_t *err_offset);
+/* Same as jxta_msg_decode_ex, but takes ownership of the malloc'd `buf`
+ * (freed on every error too) and does not copy element bodies: they point
+ * into `buf`, which lives until the last element using it is freed (by
+ * jxta_msg_free, jxta_msg_remove/_remove_at or jxta_msg_elem_free), in any
+ * order.  Nested messages decoded from such elements borrow it as well;
+ * jxta_msg_elem_dup always copies.  The result is indistinguishable from
+ * jxta_msg_decode's through this API, except that callers must not write
+ * through jxta_msg_elem_body() (it is const anyway). */
+int jxta_msg_decode_owned(uint8_t *buf, size_t len, const jxta_msg_limits_t *lim,
+                          jxta_msg_t **out, size_t *err_offset);
 
 /* Append the encoding of `m` to `out`.  `version` JXTA_MSG_V0 (what JXSE
  * expects) or JXTA_MSG_V1.  Errors: JXTA_EINVAL (version), JXTA_ETOOBIG
