@@ -833,7 +833,8 @@ int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
     /* Encode straight behind room for the 63-byte header, then fill it in:
      * one buffer, no copy of the body. */
     jxta_buf_t frame = JXTA_BUF_INIT;
-    if ((rc = jxta_buf_reserve(&frame, JXTA_FRAME_JXSE_HEADER_LEN + encoded_estimate(m))) < 0)
+    if ((rc = jxta_buf_reserve_exact(&frame, JXTA_FRAME_JXSE_HEADER_LEN + encoded_estimate(m))) <
+        0)
         return rc;
     frame.len = JXTA_FRAME_JXSE_HEADER_LEN;
     rc = jxta_msg_encode(m, c->msg_version, &frame);
@@ -858,10 +859,10 @@ int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
         return rc;
     }
     size_t off = 0;
-    if (!cb && !c->q_head && frames_allowed(c)) {
-        /* Nothing queued: write now and skip two epoll_ctl calls and a
-         * loop pass.  (Sends with a callback always take the queue, so
-         * callbacks stay in order and never run inside this call.) */
+    if (!c->q_head && frames_allowed(c)) {
+        /* Nothing queued: write now, skipping two epoll_ctl calls and a
+         * loop pass.  Every earlier send has completed (the queue is
+         * empty), so calling cb right here keeps callbacks in order. */
         ssize_t n = send(c->fd, frame.data, frame.len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             c->last_activity = jxta_loop_now(t->loop);
@@ -869,6 +870,8 @@ int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
         }
         if (off == frame.len) {
             jxta_buf_free(&frame);
+            if (cb)
+                cb(ud, 0); /* may close c: not touched afterwards */
             return 0;
         }
     }

@@ -47,6 +47,24 @@ int jxta_buf_reserve(jxta_buf_t *b, size_t extra)
     return 0;
 }
 
+int jxta_buf_reserve_exact(jxta_buf_t *b, size_t extra)
+{
+    if (b->err)
+        return b->err;
+    size_t max = b->max ? b->max : BUF_DEFAULT_MAX;
+    if (extra > max || b->len > max - extra)
+        return b->err = JXTA_ETOOBIG;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    uint8_t *p = realloc(b->data, need);
+    if (!p)
+        return b->err = JXTA_ENOMEM;
+    b->data = p;
+    b->cap = need;
+    return 0;
+}
+
 void jxta_buf_append(jxta_buf_t *b, const void *p, size_t n)
 {
     if (n == 0 || jxta_buf_reserve(b, n) != 0)

@@ -28,6 +28,10 @@ void jxta_buf_init(jxta_buf_t *b);
 void jxta_buf_free(jxta_buf_t *b);
 void jxta_buf_reset(jxta_buf_t *b); /* len = 0, keeps memory, clears error */
 int jxta_buf_reserve(jxta_buf_t *b, size_t extra);
+/* Same, but when it must grow, to exactly len + extra (+1 for a NUL): for
+ * buffers whose final size is known, so big ones do not round up past the
+ * allocator's mmap threshold (fresh pages, page faults, on every use). */
+int jxta_buf_reserve_exact(jxta_buf_t *b, size_t extra);
 void jxta_buf_append(jxta_buf_t *b, const void *p, size_t n);
 void jxta_buf_append_str(jxta_buf_t *b, const char *s);
 void jxta_buf_printf(jxta_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -85,9 +85,10 @@ int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **o
  * jxta:EndpointSourceAddress (our public address) and
  * jxta:EndpointDestinationAddress (`dest`) elements of `m` (JXSE 4.4); the
  * caller keeps `m`.  Messages queued before the welcome completes are sent
- * after it.  Returns 0 (cb will be called exactly once), or an error
- * (cb not called): JXTA_EBUSY queue full, JXTA_ECLOSED connection closing,
- * JXTA_ETOOBIG message over the frame limit. */
+ * after it.  Returns 0 (cb will be called exactly once - possibly before
+ * jxta_tcp_send returns, when the frame could be written at once), or an
+ * error (cb not called): JXTA_EBUSY queue full, JXTA_ECLOSED connection
+ * closing, JXTA_ETOOBIG message over the frame limit. */
 int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
                   jxta_tcp_sent_cb cb, void *ud);
 /* Close now; queued sends fail with JXTA_ECLOSED; conn_down(err) follows. */
