@@ -4,8 +4,8 @@
  * file, created on first run); command-line options override what the file
  * says and are saved back.  Everything happens on one event loop: the TCP
  * transport, the endpoint router, the rendezvous lease protocol,
- * propagation, the resolver, the route resolver and, on a rendezvous, the
- * PeerView.
+ * propagation, the resolver, the route resolver, discovery over a cache
+ * kept in the home directory and, on a rendezvous, the PeerView.
  * SIGINT/SIGTERM (through a signalfd on the same loop) or --lifetime end the
  * run cleanly: an edge sends Disconnect to its rendezvous, a rendezvous to
  * its clients, and queued messages get up to a second to leave.
@@ -51,6 +51,17 @@ static void usage(FILE *out)
         "                        (repeatable; replaces the seeds of PlatformConfig)\n"
         "  --role edge|rdv       be an edge (default) or a rendezvous\n"
         "  --lifetime SECONDS    stop after this long (default: run until signalled)\n"
+        "  --publish FILE.xml    publish this advertisement locally (indexed at the\n"
+        "                        rendezvous by SRDI) and remotely after each new lease\n"
+        "                        (repeatable)\n"
+        "  --discover TYPE[:ATTR=VALUE]\n"
+        "                        look for advertisements (TYPE peer|group|adv; VALUE may\n"
+        "                        use * at either end) every --discover-every-ms, printing\n"
+        "                        each distinct result once (repeatable)\n"
+        "  --publish-lifetime-ms N\n"
+        "                        how long --publish advertisements live here and in\n"
+        "                        other peers' caches (default: 1 year here, 2 h elsewhere)\n"
+        "  --json                events as JSON lines instead of text\n"
         "  --log-level LEVEL     error, warn (default), info, debug or trace (stderr)\n"
         "\n"
         "Tuning (defaults are JXSE's; tests use short values):\n"
@@ -58,6 +69,8 @@ static void usage(FILE *out)
         "  --gc-ms N             rendezvous: how often expired clients are dropped (120000)\n"
         "  --retry-ms N          edge: wait for a grant before trying the next seed (15000)\n"
         "  --max-clients N       rendezvous: most edges served at once (200)\n"
+        "  --srdi-ms N           edge: SRDI push period (30000)\n"
+        "  --discover-every-ms N how often --discover queries are repeated (5000)\n"
         "  --probe-ms N          rendezvous: PeerView probe period (5000)\n"
         "  --member-timeout-ms N rendezvous: silence before a PeerView member is dropped\n"
         "                        (300000)\n"
@@ -70,6 +83,7 @@ static void usage(FILE *out)
         "  CLIENT connected peer=<peer-id>\n"
         "  CLIENT disconnected peer=<peer-id> reason=<disconnected|expired|shutdown>\n"
         "  PEERVIEW joined peer=<peer-id>   PEERVIEW left peer=<peer-id>\n"
+        "  FOUND type=<peer|group|adv> id=<id-or-name> from=<peer-id>\n"
         "  STOP reason=<signal|lifetime|error>\n"
         "\n"
         "example:\n"
@@ -77,51 +91,223 @@ static void usage(FILE *out)
         "  jxta-peer --home /tmp/e1 --no-listen --seed tcp://127.0.0.1:9701\n");
 }
 
-static void event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void event(const char *fmt, ...)
+static int json_events;
+
+static void put_json_string(const char *v)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+/* One event line: "EVENT [what] key=value..." or, with --json, one JSON
+ * object per line with the same names.  Arguments after `what` are
+ * key/value string pairs ending with NULL. */
+static void emit(const char *event, const char *what, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
+    if (json_events) {
+        printf("{\"event\":");
+        put_json_string(event);
+        if (what) {
+            printf(",\"what\":");
+            put_json_string(what);
+        }
+    } else {
+        fputs(event, stdout);
+        if (what)
+            printf(" %s", what);
+    }
+    va_start(ap, what);
+    for (const char *k; (k = va_arg(ap, const char *)) != NULL;) {
+        const char *v = va_arg(ap, const char *);
+        if (json_events) {
+            printf(",");
+            put_json_string(k);
+            putchar(':');
+            put_json_string(v);
+        } else {
+            printf(" %s=%s", k, v);
+        }
+    }
     va_end(ap);
-    putchar('\n');
+    puts(json_events ? "}" : "");
     fflush(stdout);
+}
+
+/* What the discovery options need from callbacks. */
+#define MAX_PUBLISH 32
+#define MAX_DISCOVER 16
+static struct {
+    jxta_discovery_t *disc;
+    jxta_adv_t *pubs[MAX_PUBLISH];
+    size_t npubs;
+    struct {
+        int type;
+        char attr[64], value[256];
+    } queries[MAX_DISCOVER];
+    size_t nqueries;
+    char **seen; /* "type|id" of every result already printed */
+    size_t nseen, capseen;
+    jxta_timer_t timer;
+    uint64_t every_ms;
+    int64_t pub_life, pub_exp;
+} st;
+
+static const char *type_names[3] = {"peer", "group", "adv"};
+
+/* After each new lease: the --publish advertisements go out (remote
+ * publish) and the --discover queries are asked again at once. */
+static void on_new_lease(void)
+{
+    for (size_t i = 0; st.disc && i < st.npubs; i++) {
+        int rc = jxta_discovery_remote_publish(st.disc, st.pubs[i], st.pub_exp);
+        if (rc < 0)
+            jxta_log(JXTA_LOG_WARN, "peer", "remote publish failed: %s", jxta_strerror(rc));
+    }
+    if (st.disc && st.nqueries)
+        jxta_timer_start(&st.timer, 200);
+}
+
+static void ask(jxta_timer_t *t)
+{
+    for (size_t i = 0; i < st.nqueries; i++) {
+        int rc = jxta_discovery_query(st.disc, st.queries[i].type,
+                                      st.queries[i].attr[0] ? st.queries[i].attr : NULL,
+                                      st.queries[i].value[0] ? st.queries[i].value : NULL, 50,
+                                      NULL, NULL);
+        if (rc < 0)
+            jxta_log(JXTA_LOG_INFO, "peer", "discovery query not sent: %s", jxta_strerror(rc));
+    }
+    jxta_timer_start(t, st.every_ms);
+}
+
+static void on_found(void *ud, int type, const char *xml, size_t len, const jxta_id_t *from,
+                     long qid)
+{
+    (void)ud;
+    (void)qid;
+    jxta_adv_t *adv = NULL;
+    if (type < 0 || type > 2 || jxta_adv_parse(xml, len, &adv) < 0)
+        return;
+    jxta_id_t id;
+    jxta_id_text_t t, ft;
+    const char *name = jxta_adv_id(adv, &id) == 0 ? jxta_id_str(&id, &t) : jxta_adv_get(adv, "Name");
+    char key[600];
+    snprintf(key, sizeof key, "%d|%s", type, name ? name : "(unnamed)");
+    for (size_t i = 0; i < st.nseen; i++)
+        if (strcmp(st.seen[i], key) == 0) {
+            jxta_adv_free(adv);
+            return;
+        }
+    if (st.nseen == st.capseen) {
+        size_t cap = st.capseen ? st.capseen * 2 : 64;
+        char **p = realloc(st.seen, cap * sizeof *p);
+        if (!p) {
+            jxta_adv_free(adv);
+            return;
+        }
+        st.seen = p;
+        st.capseen = cap;
+    }
+    st.seen[st.nseen++] = strdup(key);
+    emit("FOUND", NULL, "type", type_names[type], "id", name ? name : "(unnamed)", "from",
+         from ? jxta_id_str(from, &ft) : "unknown", NULL);
+    jxta_adv_free(adv);
+}
+
+static int parse_discover(const char *v)
+{
+    if (st.nqueries == MAX_DISCOVER) {
+        fprintf(stderr, "%s: at most %d --discover options\n", prog, MAX_DISCOVER);
+        return -1;
+    }
+    const char *colon = strchr(v, ':');
+    size_t tl = colon ? (size_t)(colon - v) : strlen(v);
+    int type = -1;
+    for (int i = 0; i < 3; i++)
+        if (strlen(type_names[i]) == tl && strncmp(v, type_names[i], tl) == 0)
+            type = i;
+    const char *eq = colon ? strchr(colon + 1, '=') : NULL;
+    if (type < 0 || (colon && (!eq || eq == colon + 1))) {
+        fprintf(stderr, "%s: --discover wants peer|group|adv[:ATTR=VALUE], not '%s'\n", prog, v);
+        return -1;
+    }
+    st.queries[st.nqueries].type = type;
+    if (colon) {
+        snprintf(st.queries[st.nqueries].attr, sizeof st.queries[0].attr, "%.*s",
+                 (int)(eq - colon - 1), colon + 1);
+        snprintf(st.queries[st.nqueries].value, sizeof st.queries[0].value, "%s", eq + 1);
+    }
+    st.nqueries++;
+    return 0;
+}
+
+static int load_publish(const char *file)
+{
+    if (st.npubs == MAX_PUBLISH) {
+        fprintf(stderr, "%s: at most %d --publish options\n", prog, MAX_PUBLISH);
+        return -1;
+    }
+    uint8_t *data;
+    size_t len;
+    if (cli_read_file(prog, file, 1u << 20, &data, &len) < 0)
+        return -1;
+    int rc = jxta_adv_parse(data, len, &st.pubs[st.npubs]);
+    free(data);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s: not a valid advertisement: %s\n", prog, file, jxta_strerror(rc));
+        return -1;
+    }
+    st.npubs++;
+    return 0;
 }
 
 static void ev_granted(void *ud, const jxta_id_t *rdv, uint64_t ms, int renewal)
 {
     jxta_id_text_t t;
     (void)ud;
-    event("LEASE %s rdv=%s lease_ms=%llu", renewal ? "renewed" : "granted", jxta_id_str(rdv, &t),
-          (unsigned long long)ms);
+    char ms_s[24];
+    snprintf(ms_s, sizeof ms_s, "%llu", (unsigned long long)ms);
+    emit("LEASE", renewal ? "renewed" : "granted", "rdv", jxta_id_str(rdv, &t), "lease_ms", ms_s,
+         NULL);
+    if (!renewal)
+        on_new_lease();
 }
 
 static void ev_lost(void *ud, const jxta_id_t *rdv, const char *reason)
 {
     jxta_id_text_t t;
     (void)ud;
-    event("LEASE lost rdv=%s reason=%s", jxta_id_str(rdv, &t), reason);
+    emit("LEASE", "lost", "rdv", jxta_id_str(rdv, &t), "reason", reason, NULL);
 }
 
 static void ev_client(void *ud, const jxta_id_t *peer)
 {
     jxta_id_text_t t;
     (void)ud;
-    event("CLIENT connected peer=%s", jxta_id_str(peer, &t));
+    emit("CLIENT", "connected", "peer", jxta_id_str(peer, &t), NULL);
 }
 
 static void ev_client_gone(void *ud, const jxta_id_t *peer, const char *reason)
 {
     jxta_id_text_t t;
     (void)ud;
-    event("CLIENT disconnected peer=%s reason=%s", jxta_id_str(peer, &t), reason);
+    emit("CLIENT", "disconnected", "peer", jxta_id_str(peer, &t), "reason", reason, NULL);
 }
 
 static void ev_view(void *ud, const jxta_id_t *peer, int joined)
 {
     jxta_id_text_t t;
     (void)ud;
-    event("PEERVIEW %s peer=%s", joined ? "joined" : "left", jxta_id_str(peer, &t));
+    emit("PEERVIEW", joined ? "joined" : "left", "peer", jxta_id_str(peer, &t), NULL);
 }
 
 static const char *stop_reason = "signal";
@@ -178,6 +364,8 @@ typedef struct {
     size_t nseeds;
     uint64_t lifetime_s, lease_ms, gc_ms, retry_ms, max_clients, probe_ms, member_timeout_ms;
     int have_lifetime, have_lease, have_gc, have_retry, have_max, have_probe, have_member_timeout;
+    uint64_t srdi_ms, discover_ms, publish_life_ms;
+    int have_srdi, have_discover_ms, have_publish_life;
 } opts_t;
 
 static int parse_opts(int argc, char **argv, opts_t *o)
@@ -229,6 +417,26 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             if (parse_u64(a, v, &o->member_timeout_ms) < 0 || o->member_timeout_ms == 0)
                 return -1;
             o->have_member_timeout = 1;
+        } else if (TAKE("--publish")) {
+            if (load_publish(v) < 0)
+                return -1;
+        } else if (TAKE("--discover")) {
+            if (parse_discover(v) < 0)
+                return -1;
+        } else if (TAKE("--srdi-ms")) {
+            if (parse_u64(a, v, &o->srdi_ms) < 0 || o->srdi_ms == 0)
+                return -1;
+            o->have_srdi = 1;
+        } else if (TAKE("--discover-every-ms")) {
+            if (parse_u64(a, v, &o->discover_ms) < 0 || o->discover_ms == 0)
+                return -1;
+            o->have_discover_ms = 1;
+        } else if (TAKE("--publish-lifetime-ms")) {
+            if (parse_u64(a, v, &o->publish_life_ms) < 0 || o->publish_life_ms == 0)
+                return -1;
+            o->have_publish_life = 1;
+        } else if (strcmp(a, "--json") == 0) {
+            json_events = 1;
         } else if (TAKE("--max-clients")) {
             if (parse_u64(a, v, &o->max_clients) < 0)
                 return -1;
@@ -343,12 +551,14 @@ int main(int argc, char **argv)
     jxta_resolver_t *res = NULL;
     jxta_route_resolver_t *route = NULL;
     jxta_peerview_t *pv = NULL;
+    jxta_cm_t *cm = NULL;
     jxta_adv_t *pa = NULL, *ra = NULL;
     int status = 1;
     if (sfd < 0 || jxta_loop_new(&loop) < 0) {
         fprintf(stderr, "%s: cannot set up the event loop: %s\n", prog, strerror(errno));
         goto out;
     }
+    jxta_timer_init(loop, &st.timer, ask);
     jxta_tcp_config_t tc;
     jxta_tcp_config_default(&tc);
     tc.peer_id = pc.peer_id;
@@ -405,6 +615,29 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    /* Discovery over the cache kept in the peer home. */
+    jxta_discovery_config_t dcfg;
+    jxta_discovery_config_default(&dcfg);
+    if (o.have_srdi)
+        dcfg.srdi_ms = o.srdi_ms;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000u + (uint64_t)wall.tv_nsec / 1000000u;
+    if (jxta_cm_open(o.home, NULL, wall_ms, &cm) < 0 ||
+        jxta_discovery_new(res, rdv, cm, &dcfg, &st.disc) < 0) {
+        fprintf(stderr, "%s: cannot start discovery (cache in %s)\n", prog, o.home);
+        goto out;
+    }
+    jxta_discovery_on_found(st.disc, on_found, NULL);
+    jxta_discovery_publish(st.disc, pa, JXTA_CM_FOREVER, JXTA_CM_DEFAULT_EXPIRATION_MS);
+    st.pub_life = o.have_publish_life ? (int64_t)o.publish_life_ms : JXTA_CM_DEFAULT_LIFETIME_MS;
+    st.pub_exp = o.have_publish_life ? (int64_t)o.publish_life_ms : JXTA_CM_DEFAULT_EXPIRATION_MS;
+    for (size_t i = 0; i < st.npubs; i++)
+        if (jxta_discovery_publish(st.disc, st.pubs[i], st.pub_life, st.pub_exp) < 0)
+            fprintf(stderr, "%s: warning: advertisement %zu could not be published\n", prog, i + 1);
+    st.every_ms = o.have_discover_ms ? o.discover_ms : 5000;
+    if (st.nqueries)
+        jxta_timer_start(&st.timer, pc.role == JXTA_RDV_RENDEZVOUS ? 0 : st.every_ms);
     if (pc.role == JXTA_RDV_EDGE && pc.nseeds == 0)
         fprintf(stderr, "%s: warning: an edge without --seed will never get a lease\n", prog);
 
@@ -420,8 +653,8 @@ int main(int argc, char **argv)
     if (pc.listen)
         jxta_addr_format(jxta_tcp_public_addr(jxta_endpoint_tcp(ep)), listen, sizeof listen);
     jxta_id_text_t t;
-    event("READY peer=%s role=%s listen=%s name=%s", jxta_id_str(&pc.peer_id, &t),
-          pc.role == JXTA_RDV_RENDEZVOUS ? "rdv" : "edge", listen, pc.name);
+    emit("READY", NULL, "peer", jxta_id_str(&pc.peer_id, &t), "role",
+         pc.role == JXTA_RDV_RENDEZVOUS ? "rdv" : "edge", "listen", listen, "name", pc.name, NULL);
 
     if (jxta_loop_run(loop) < 0) {
         stop_reason = "error";
@@ -429,6 +662,16 @@ int main(int argc, char **argv)
     }
     status = 0;
 out:
+    if (loop)
+        jxta_timer_stop(&st.timer);
+    jxta_discovery_free(st.disc);
+    st.disc = NULL;
+    jxta_cm_close(cm);
+    for (size_t i = 0; i < st.npubs; i++)
+        jxta_adv_free(st.pubs[i]);
+    for (size_t i = 0; i < st.nseen; i++)
+        free(st.seen[i]);
+    free(st.seen);
     jxta_peerview_free(pv);
     jxta_route_resolver_free(route);
     jxta_resolver_free(res);
@@ -446,6 +689,6 @@ out:
     if (sfd >= 0)
         close(sfd);
     if (loop)
-        event("STOP reason=%s", status == 0 ? stop_reason : "error");
+        emit("STOP", NULL, "reason", status == 0 ? stop_reason : "error", NULL);
     return status;
 }

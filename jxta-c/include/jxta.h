@@ -38,6 +38,7 @@
 #include <jxta/resolver.h>
 #include <jxta/propagate.h>
 #include <jxta/peerview.h>
+#include <jxta/discovery_service.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

@@ -32,6 +32,31 @@ seed_corpus() { # target corpus-dir
                  "jxta://uuid-AB03/urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000605/jxta-NetGroup"; do
             printf '%s' "$a" > "$dir/$(printf '%s' "$a" | cksum | cut -d' ' -f1)"
         done ;;
+    discovery|srdi)
+        # the bodies of the captured resolver/SRDI elements (python3 reads
+        # the version-0 message layout; this is seed preparation only)
+        find "$JXTA_VECTORS" -path '*decoded/frames/*.jxmg' | python3 -c '
+import re, struct, sys, os, hashlib, html
+want, out = sys.argv[1], sys.argv[2]
+for path in sys.stdin.read().split():
+    b = open(path, "rb").read()
+    if b[:4] != b"jxmg": continue
+    p = 5; nns = struct.unpack(">H", b[p:p+2])[0]; p += 2
+    for _ in range(nns): l = struct.unpack(">H", b[p:p+2])[0]; p += 2 + l
+    n = struct.unpack(">H", b[p:p+2])[0]; p += 2
+    for _ in range(n):
+        p += 4; flags = b[p+1]; p += 2
+        l = struct.unpack(">H", b[p:p+2])[0]; name = b[p+2:p+2+l].decode(); p += 2 + l
+        if flags & 1: l = struct.unpack(">H", b[p:p+2])[0]; p += 2 + l
+        l = struct.unpack(">I", b[p:p+4])[0]; body = b[p+4:p+4+l]; p += 4 + l
+        keep = []
+        if want == "srdi" and name.endswith("Srdi"): keep = [body]
+        if want == "discovery" and (name.endswith("ORes") or name.endswith("IRes")):
+            m = re.search(rb"<(Query|Response)>(.*)</(Query|Response)>", body, re.S)
+            if m: keep = [html.unescape(m.group(2).decode()).strip().encode()]
+        for k in keep:
+            open(os.path.join(out, hashlib.sha1(k).hexdigest()), "wb").write(k)
+' "$t" "$dir" ;;
     adv)
         i=0
         find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;

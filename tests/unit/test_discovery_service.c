@@ -1,0 +1,172 @@
+/* test_discovery_service.c - discovery between in-process peers on one
+ * loop: an edge publishes, its index reaches the rendezvous by SRDI, a
+ * second edge's query is forwarded to the holder, which answers the
+ * querier directly; remote publish answered from the rendezvous' cache;
+ * a rendezvous forgets the index of an edge that goes away. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jxta.h>
+
+#include "testutil.h"
+
+typedef struct {
+    jxta_endpoint_t *ep;
+    jxta_rdv_t *rdv;
+    jxta_propagate_t *prop;
+    jxta_resolver_t *res;
+    jxta_cm_t *cm;
+    jxta_discovery_t *disc;
+    jxta_id_t id;
+    int found;
+    long last_qid;
+    char last_doc[2048];
+    jxta_id_t last_from;
+} node_t;
+
+#define RUN_UNTIL(loop, cond) TU_RUN_UNTIL(loop, cond, 30)
+
+static void on_found(void *ud, int type, const char *xml, size_t len, const jxta_id_t *from,
+                     long qid)
+{
+    node_t *n = ud;
+    (void)type;
+    n->found++;
+    n->last_qid = qid;
+    snprintf(n->last_doc, sizeof n->last_doc, "%.*s", (int)len, xml);
+    if (from)
+        n->last_from = *from;
+}
+
+static void start(jxta_loop_t *l, node_t *n, jxta_rdv_role_t role, const jxta_addr_t *seed)
+{
+    memset(n, 0, sizeof *n);
+    jxta_tcp_config_t tc;
+    jxta_tcp_config_default(&tc);
+    jxta_id_new_peer(&tc.peer_id, &jxta_id_net_group);
+    n->id = tc.peer_id;
+    tc.listen = role == JXTA_RDV_RENDEZVOUS;
+    tc.first_frame_delay_ms = 5;
+    ck_assert_int_eq(jxta_endpoint_new(l, &tc, &n->ep), 0);
+    jxta_adv_t *pa;
+    jxta_pa_new(&n->id, &jxta_id_net_group, "node", &pa);
+    jxta_rdv_config_t rc;
+    jxta_rdv_config_default(&rc);
+    rc.role = role;
+    rc.retry_ms = 300;
+    if (seed) {
+        rc.seeds[0] = *seed;
+        rc.nseeds = 1;
+    }
+    ck_assert_int_eq(jxta_rdv_new(n->ep, pa, &rc, NULL, NULL, &n->rdv), 0);
+    ck_assert_int_eq(jxta_propagate_new(n->ep, n->rdv, &jxta_id_net_group, &n->prop), 0);
+    ck_assert_int_eq(jxta_resolver_new(n->ep, n->prop, &jxta_id_net_group, &n->res), 0);
+    ck_assert_int_eq(jxta_cm_open(NULL, NULL, 0, &n->cm), 0);
+    jxta_discovery_config_t dc;
+    jxta_discovery_config_default(&dc);
+    dc.srdi_ms = 200;
+    dc.gc_ms = 200;
+    ck_assert_int_eq(jxta_discovery_new(n->res, n->rdv, n->cm, &dc, &n->disc), 0);
+    jxta_discovery_on_found(n->disc, on_found, n);
+    /* every peer publishes its own advertisement, as a JXSE peer does */
+    ck_assert_int_eq(jxta_discovery_publish(n->disc, pa, JXTA_CM_FOREVER,
+                                            JXTA_CM_DEFAULT_EXPIRATION_MS),
+                     0);
+    jxta_adv_free(pa);
+}
+
+static void stop(node_t *n)
+{
+    jxta_discovery_free(n->disc);
+    jxta_cm_close(n->cm);
+    jxta_resolver_free(n->res);
+    jxta_propagate_free(n->prop);
+    jxta_rdv_discard(n->rdv);
+    jxta_endpoint_free(n->ep);
+}
+
+START_TEST(test_publish_srdi_forward_answer)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    node_t r, a, b;
+    start(l, &r, JXTA_RDV_RENDEZVOUS, NULL);
+    jxta_addr_t seed = *jxta_tcp_public_addr(jxta_endpoint_tcp(r.ep));
+    start(l, &a, JXTA_RDV_EDGE, &seed);
+    start(l, &b, JXTA_RDV_EDGE, &seed);
+    RUN_UNTIL(l, jxta_rdv_has_lease(a.rdv, NULL) && jxta_rdv_has_lease(b.rdv, NULL));
+    /* a publishes a pipe advertisement; its index reaches r. */
+    jxta_id_t pipe_id;
+    jxta_id_new_pipe(&pipe_id, &jxta_id_net_group);
+    jxta_adv_t *pipe;
+    ck_assert_int_eq(jxta_pipe_adv_new(&pipe_id, "JxtaUnicast", "chat-in", &pipe), 0);
+    size_t before = jxta_discovery_index_size(r.disc);
+    ck_assert_int_eq(jxta_discovery_publish(a.disc, pipe, 60000, 30000), 0);
+    RUN_UNTIL(l, jxta_discovery_index_size(r.disc) >= before + 2); /* Name and Id */
+    /* b asks with a wildcard; r forwards to a; a answers b. */
+    long qid;
+    ck_assert_int_eq(jxta_discovery_query(b.disc, 2, "Name", "chat*", 5, NULL, &qid), 0);
+    RUN_UNTIL(l, b.found >= 1);
+    ck_assert_int_eq(b.last_qid, qid);
+    ck_assert(jxta_id_equal(&b.last_from, &a.id));
+    ck_assert_ptr_nonnull(strstr(b.last_doc, "<Name>chat-in</Name>"));
+    /* the answer is now in b's cache */
+    jxta_cm_result_t *res;
+    size_t n;
+    ck_assert_int_eq(jxta_cm_search_docs(b.cm, &jxta_id_net_group, JXTA_ADV_DIR_ADV, "Name",
+                                         "chat-in", 5, 0, (uint64_t)time(NULL) * 1000, &res, &n),
+                     0);
+    ck_assert_uint_eq(n, 1);
+    jxta_cm_results_free(res, n);
+    /* Peers are found by PID. */
+    jxta_id_text_t t;
+    b.found = 0;
+    ck_assert_int_eq(jxta_discovery_query(b.disc, 0, "PID", jxta_id_str(&a.id, &t), 1, NULL, NULL),
+                     0);
+    RUN_UNTIL(l, b.found >= 1);
+    ck_assert_ptr_nonnull(strstr(b.last_doc, jxta_id_str(&a.id, &t)));
+    /* Remote publish: r caches it and answers from its cache. */
+    jxta_id_t pipe2;
+    jxta_id_new_pipe(&pipe2, &jxta_id_net_group);
+    jxta_adv_t *p2;
+    ck_assert_int_eq(jxta_pipe_adv_new(&pipe2, "JxtaPropagate", "news", &p2), 0);
+    ck_assert_int_eq(jxta_discovery_remote_publish(a.disc, p2, 30000), 0);
+    RUN_UNTIL(l, jxta_cm_count(r.cm, &jxta_id_net_group, JXTA_ADV_DIR_ADV) >= 1);
+    b.found = 0;
+    ck_assert_int_eq(jxta_discovery_query(b.disc, 2, "Name", "news", 5, NULL, NULL), 0);
+    RUN_UNTIL(l, b.found >= 1);
+    ck_assert(jxta_id_equal(&b.last_from, &r.id));
+    /* Nothing matches: no answer, no error. */
+    b.found = 0;
+    ck_assert_int_eq(jxta_discovery_query(b.disc, 2, "Name", "nothing-*", 5, NULL, NULL), 0);
+    for (int i = 0; i < 30; i++)
+        jxta_loop_run_once(l, 10);
+    ck_assert_int_eq(b.found, 0);
+    /* a goes away: r forgets a's index entries. */
+    size_t with_a = jxta_discovery_index_size(r.disc);
+    stop(&a);
+    RUN_UNTIL(l, jxta_discovery_index_size(r.disc) < with_a);
+    jxta_adv_free(pipe);
+    jxta_adv_free(p2);
+    stop(&b);
+    stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
+static Suite *disc_suite(void)
+{
+    Suite *s = suite_create("discovery-service");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_publish_srdi_forward_answer);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(disc_suite());
+}
