@@ -58,6 +58,10 @@ static void usage(FILE *out)
         "                        look for advertisements (TYPE peer|group|adv; VALUE may\n"
         "                        use * at either end) every --discover-every-ms, printing\n"
         "                        each distinct result once (repeatable)\n"
+        "  --adv-type ROOT=FIELD[,FIELD...]\n"
+        "                        an application advertisement type (e.g.\n"
+        "                        jxinterop:DataAdv=Id,Name): published in the Adv\n"
+        "                        directory and indexed on those fields (repeatable)\n"
         "  --publish-lifetime-ms N\n"
         "                        how long --publish advertisements live here and in\n"
         "                        other peers' caches (default: 1 year here, 2 h elsewhere)\n"
@@ -250,12 +254,45 @@ static int parse_discover(const char *v)
     return 0;
 }
 
-static int load_publish(const char *file)
+/* --adv-type ROOT=FIELD[,FIELD...]: an application advertisement type
+ * (kept in the Adv directory, indexed on those fields, its ID in "Id" when
+ * listed), registered so it can be published and discovered by field. */
+static int register_adv_type(const char *spec)
 {
-    if (st.npubs == MAX_PUBLISH) {
-        fprintf(stderr, "%s: at most %d --publish options\n", prog, MAX_PUBLISH);
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1]) {
+        fprintf(stderr, "%s: --adv-type wants ROOT=FIELD[,FIELD...], not '%s'\n", prog, spec);
         return -1;
     }
+    jxta_adv_type_t *t = calloc(1, sizeof *t);
+    char **index = calloc(17, sizeof *index);
+    char *fields = strdup(eq + 1);
+    char *root = strndup(spec, (size_t)(eq - spec));
+    if (!t || !index || !fields || !root) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return -1;
+    }
+    size_t n = 0;
+    for (char *save = NULL, *f = strtok_r(fields, ",", &save); f && n < 16;
+         f = strtok_r(NULL, ",", &save)) {
+        index[n++] = f;
+        if (strcmp(f, "Id") == 0)
+            t->id_field = f;
+    }
+    t->root = root;
+    t->dir = JXTA_ADV_DIR_ADV;
+    t->index = (const char *const *)index;
+    int rc = jxta_adv_register(t);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot register advertisement type %s: %s\n", prog, root,
+                jxta_strerror(rc));
+        return -1;
+    }
+    return 0; /* the type lives as long as the process */
+}
+
+static int load_publish(const char *file)
+{
     uint8_t *data;
     size_t len;
     if (cli_read_file(prog, file, 1u << 20, &data, &len) < 0)
@@ -364,6 +401,8 @@ typedef struct {
     size_t nseeds;
     uint64_t lifetime_s, lease_ms, gc_ms, retry_ms, max_clients, probe_ms, member_timeout_ms;
     int have_lifetime, have_lease, have_gc, have_retry, have_max, have_probe, have_member_timeout;
+    const char *publish[MAX_PUBLISH];
+    size_t npublish;
     uint64_t srdi_ms, discover_ms, publish_life_ms;
     int have_srdi, have_discover_ms, have_publish_life;
 } opts_t;
@@ -418,7 +457,13 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                 return -1;
             o->have_member_timeout = 1;
         } else if (TAKE("--publish")) {
-            if (load_publish(v) < 0)
+            if (o->npublish == MAX_PUBLISH) {
+                fprintf(stderr, "%s: at most %d --publish options\n", prog, MAX_PUBLISH);
+                return -1;
+            }
+            o->publish[o->npublish++] = v;
+        } else if (TAKE("--adv-type")) {
+            if (register_adv_type(v) < 0)
                 return -1;
         } else if (TAKE("--discover")) {
             if (parse_discover(v) < 0)
@@ -455,6 +500,9 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         fprintf(stderr, "%s: --listen and --no-listen exclude each other\n", prog);
         return -1;
     }
+    for (size_t i = 0; i < o->npublish; i++) /* after --adv-type, whatever the order */
+        if (load_publish(o->publish[i]) < 0)
+            return -1;
     if (o->role && strcmp(o->role, "edge") != 0 && strcmp(o->role, "rdv") != 0) {
         fprintf(stderr, "%s: --role is edge or rdv, not '%s'\n", prog, o->role);
         return -1;
