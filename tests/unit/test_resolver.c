@@ -285,6 +285,99 @@ START_TEST(test_documents)
 }
 END_TEST
 
+static int x_count; /* messages that reached service X */
+static void x_fn(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
+{
+    (void)ud;
+    (void)m;
+    (void)info;
+    x_count++;
+}
+
+/* Send m from `from` to r's propagation service with header h. */
+static void send_prop(node_t *from, node_t *to, const jxta_prop_hdr_t *h, const char *raw)
+{
+    jxta_msg_t *m;
+    jxta_msg_new(&m);
+    jxta_buf_t b = JXTA_BUF_INIT;
+    if (h)
+        ck_assert_int_eq(jxta_prop_hdr_write(h, &b), 0);
+    else
+        jxta_buf_append_str(&b, raw);
+    jxta_msg_add(m, "jxta", "RendezVousPropagatejxta-NetGroup", JXTA_MSG_MIME_XML, b.data, b.len);
+    jxta_buf_free(&b);
+    jxta_addr_t dest;
+    jxta_addr_for_peer(&dest, &to->id, "JxtaPropagate", "jxta-NetGroup");
+    ck_assert_int_eq(jxta_endpoint_send(from->ep, &jxta_id_net_group, m, &dest, NULL, NULL), 0);
+    jxta_msg_free(m);
+}
+
+START_TEST(test_hostile_propagation_and_queries)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    node_t r, a;
+    node_start(l, &r, JXTA_RDV_RENDEZVOUS, NULL);
+    jxta_addr_t seed = *jxta_tcp_public_addr(jxta_endpoint_tcp(r.ep));
+    node_start(l, &a, JXTA_RDV_EDGE, &seed);
+    RUN_UNTIL(l, jxta_rdv_has_lease(a.rdv, NULL));
+    ck_assert_int_eq(jxta_endpoint_listen(r.ep, &jxta_id_net_group, "X", NULL, x_fn, NULL), 0);
+    tu_log_capture();
+    jxta_prop_hdr_t h;
+    memset(&h, 0, sizeof h);
+    strcpy(h.dest_sname, "X");
+    h.ttl = 5;
+    h.path[0] = a.id;
+    h.npath = 1;
+    /* a good one, then the same ID again: delivered once */
+    jxta_prop_new_msg_id(h.msg_id);
+    send_prop(&a, &r, &h, NULL);
+    send_prop(&a, &r, &h, NULL);
+    /* a loop: the receiver is already on the path */
+    jxta_prop_new_msg_id(h.msg_id);
+    h.path[1] = r.id;
+    h.npath = 2;
+    send_prop(&a, &r, &h, NULL);
+    /* spent TTL */
+    jxta_prop_new_msg_id(h.msg_id);
+    h.npath = 1;
+    h.ttl = 0;
+    send_prop(&a, &r, &h, NULL);
+    /* malformed headers: no TTL, bad TTL, not XML, a bomb */
+    send_prop(&a, &r, NULL, "<?xml version=\"1.0\"?><jxta:RendezVousPropagateMessage "
+                            "xmlns:jxta=\"http://jxta.org\"><MessageId>m</MessageId><DestSName>X"
+                            "</DestSName></jxta:RendezVousPropagateMessage>");
+    send_prop(&a, &r, NULL, "<?xml version=\"1.0\"?><jxta:RendezVousPropagateMessage "
+                            "xmlns:jxta=\"http://jxta.org\"><MessageId>m2</MessageId><DestSName>X"
+                            "</DestSName><TTL>-3</TTL></jxta:RendezVousPropagateMessage>");
+    send_prop(&a, &r, NULL, "not xml at all");
+    send_prop(&a, &r, NULL, "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><x>&a;</x>");
+    /* queries for a handler nobody has, and with absurd fields */
+    ck_assert_int_eq(jxta_resolver_query(a.res, "no-such-handler", "x", NULL, NULL), 0);
+    ck_assert_int_eq(jxta_resolver_query(a.res, "urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000305",
+                                         "<?xml version=\"1.0\"?><jxta:DiscoveryQuery "
+                                         "xmlns:jxta=\"http://jxta.org\"><Type>2</Type>"
+                                         "<Threshold>99999999999999</Threshold></jxta:"
+                                         "DiscoveryQuery>",
+                                         NULL, NULL),
+                     0);
+    /* a final good message proves the rendezvous is still serving */
+    jxta_prop_new_msg_id(h.msg_id);
+    h.ttl = 3;
+    send_prop(&a, &r, &h, NULL);
+    /* (one connection, so everything arrives in order: the last one last) */
+    RUN_UNTIL(l, x_count == 2 && jxta_propagate_delivered(r.prop) >= 4);
+    /* only the first good one, the two queries and the last one got through */
+    ck_assert_uint_eq(jxta_propagate_delivered(r.prop), 4);
+    ck_assert_uint_ge(jxta_propagate_dropped(r.prop), 7);
+    ck_assert_uint_ge(tu_log_count(), 3);
+    tu_log_release();
+    node_stop(&a);
+    node_stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
 static Suite *resolver_suite(void)
 {
     Suite *s = suite_create("resolver");
@@ -293,6 +386,7 @@ static Suite *resolver_suite(void)
     tcase_add_test(tc, test_documents);
     tcase_add_test(tc, test_walk_forward_respond);
     tcase_add_test(tc, test_route_query_between_rendezvous);
+    tcase_add_test(tc, test_hostile_propagation_and_queries);
     suite_add_tcase(s, tc);
     return s;
 }
