@@ -32,6 +32,7 @@ struct jxta_discovery {
     uint64_t next_gc;
     int pushed_to_valid;
     jxta_id_t pushed_to; /* rendezvous our last push went to */
+    uint64_t srdi_msgs, srdi_bytes;
 };
 
 static const jxta_adv_dir_t dirs[3] = {JXTA_ADV_DIR_PEERS, JXTA_ADV_DIR_GROUPS, JXTA_ADV_DIR_ADV};
@@ -86,6 +87,10 @@ static int push_dir(jxta_discovery_t *d, jxta_adv_dir_t dir, int full, uint64_t 
         size_t len;
         const uint8_t *b = jxta_msg_elem_body(e, &len);
         rc = jxta_resolver_send_srdi(d->res, b, len, jxta_msg_elem_type(e), NULL);
+        if (rc == 0) {
+            d->srdi_msgs++;
+            d->srdi_bytes += len;
+        }
     }
     jxta_log(JXTA_LOG_DEBUG, "discovery", "SRDI %s push of %zu %s entries: %s",
              full ? "full" : "delta", s.count, jxta_cm_dir_name(dir), jxta_strerror(rc));
@@ -313,6 +318,12 @@ void jxta_discovery_on_found(jxta_discovery_t *d, jxta_discovery_found_fn fn, vo
 {
     d->found_fn = fn;
     d->found_ud = ud;
+}
+
+void jxta_discovery_srdi_sent(const jxta_discovery_t *d, uint64_t *messages, uint64_t *bytes)
+{
+    *messages = d->srdi_msgs;
+    *bytes = d->srdi_bytes;
 }
 
 size_t jxta_discovery_index_size(const jxta_discovery_t *d)

@@ -57,6 +57,8 @@ int jxta_discovery_remote_publish(jxta_discovery_t *d, const jxta_adv_t *adv,
  * value may be NULL (any); *qid gets the query ID. */
 int jxta_discovery_query(jxta_discovery_t *d, int type, const char *attr, const char *value,
                          int threshold, const jxta_id_t *dest, long *qid);
+/* Edge: SRDI messages and bytes (element bodies, gzip'd) pushed so far. */
+void jxta_discovery_srdi_sent(const jxta_discovery_t *d, uint64_t *messages, uint64_t *bytes);
 /* Rendezvous: entries in the SRDI index (0 on an edge). */
 size_t jxta_discovery_index_size(const jxta_discovery_t *d);
 
