@@ -31,30 +31,44 @@ wait_for() {
         sleep 0.1
     done
 }
-short() { sed -E 's/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]*03/peer-\1/g'; }
+short() { sed -E 's/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]{24}03/peer-\1/g; s/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]{24}04/pipe-\1/g'; }
 
-echo "== 1. A local JXTA overlay: 2 rendezvous, 6 edges (lease 3 s, renewed every 1.5 s)"
+echo "== 1. A local JXTA overlay: 2 rendezvous in one PeerView, 6 edges (lease 3 s, renewed"
+echo "   every 1.5 s); every edge publishes a pipe advertisement, edge6 looks for all of them"
 start() { # name args...
     n=$1; shift
     "$T/jxta-peer" --home "$work/$n" --name "$n" "$@" > "$work/$n.out" 2> "$work/$n.err" &
     pids="$pids $!"
     eval "pid_$n=$!"
 }
-start rdv1 --role rdv --listen tcp://127.0.0.1:0 --lease-ms 3000 --gc-ms 500
-start rdv2 --role rdv --listen tcp://127.0.0.1:0 --lease-ms 3000 --gc-ms 500
+start rdv1 --role rdv --listen tcp://127.0.0.1:0 --lease-ms 3000 --gc-ms 500 --probe-ms 500
 wait_for "$work/rdv1.out" READY 1 10
-wait_for "$work/rdv2.out" READY 1 10
 a1=$(sed -n 's/.*listen=\([^ ]*\).*/\1/p' "$work/rdv1.out")
+start rdv2 --role rdv --listen tcp://127.0.0.1:0 --lease-ms 3000 --gc-ms 500 --probe-ms 500 --seed "$a1"
+wait_for "$work/rdv2.out" READY 1 10
 a2=$(sed -n 's/.*listen=\([^ ]*\).*/\1/p' "$work/rdv2.out")
+wait_for "$work/rdv2.out" "PEERVIEW joined" 1 10
 echo "rdv1 at $a1, rdv2 at $a2"
 for i in 1 2 3 4 5 6; do
     if [ $((i % 2)) -eq 0 ]; then l="--listen tcp://127.0.0.1:0"; else l="--no-listen"; fi
+    cat > "$work/pipe$i.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE jxta:PipeAdvertisement>
+<jxta:PipeAdvertisement xmlns:jxta="http://jxta.org">
+<Id>$("$T/jxta-id" new pipe --seed "demo-pipe-$i")</Id><Type>JxtaUnicast</Type><Name>demo-pipe-$i</Name>
+</jxta:PipeAdvertisement>
+XML
+    d=""; [ $i -eq 6 ] && d="--discover adv:Name=demo-pipe-* --discover-every-ms 700"
     # shellcheck disable=SC2086
-    start "edge$i" $l --seed "$a1" --seed "$a2" --retry-ms 1000
+    start "edge$i" $l --seed "$a1" --seed "$a2" --retry-ms 1000 --srdi-ms 300 \
+        --publish "$work/pipe$i.xml" $d
 done
 for i in 1 2 3 4 5 6; do wait_for "$work/edge$i.out" "LEASE renewed" 1 20; done
 echo "-- rdv1 says:"; short < "$work/rdv1.out"
 echo "-- edge1 says:"; short < "$work/edge1.out"
+wait_for "$work/edge6.out" "FOUND type=adv" 5 20
+echo "-- edge6 found all six pipes (remote publishes cached by the rendezvous, or the SRDI index):"
+grep FOUND "$work/edge6.out" | short
 echo "-- killing rdv1 (SIGKILL): the edges fail over to rdv2"
 eval "kill -KILL \$pid_rdv1"
 for i in 1 2 3 4 5 6; do wait_for "$work/edge$i.out" "LEASE granted" 2 20; done

@@ -197,9 +197,10 @@ static void on_found(void *ud, int type, const char *xml, size_t len, const jxta
                      long qid)
 {
     (void)ud;
-    (void)qid;
     jxta_adv_t *adv = NULL;
-    if (type < 0 || type > 2 || jxta_adv_parse(xml, len, &adv) < 0)
+    /* qid 0 = someone's remote publish passing through: cached, not "found" */
+    if (qid == 0 || st.nqueries == 0 || type < 0 || type > 2 ||
+        jxta_adv_parse(xml, len, &adv) < 0)
         return;
     jxta_id_t id;
     jxta_id_text_t t, ft;
