@@ -22,6 +22,7 @@
 #include "router.h"
 
 #define MAX_ROUTE_EAS 4
+#define MAX_ROUTES 4096 /* routes are learnt from anyone's messages: bounded */
 
 struct listener {
     jxta_id_t group;
@@ -92,6 +93,10 @@ static struct route *route_get(jxta_endpoint_t *ep, const jxta_id_t *peer)
     struct route *r = route_find(ep, peer);
     if (r)
         return r;
+    if (ep->nroutes == MAX_ROUTES) { /* forget the oldest */
+        memmove(&ep->routes[0], &ep->routes[1], (MAX_ROUTES - 1) * sizeof *ep->routes);
+        ep->nroutes--;
+    }
     if (grow((void **)&ep->routes, &ep->caproutes, ep->nroutes, sizeof *ep->routes) < 0)
         return NULL;
     r = &ep->routes[ep->nroutes++];
