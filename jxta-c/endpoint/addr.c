@@ -30,10 +30,10 @@ static int has_bad_chars(const char *s, size_t n)
 
 int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
 {
-    jxta_addr_t a;
-    memset(&a, 0, sizeof a);
     if (!out || (!text && len))
         return JXTA_EINVAL;
+    /* parsed in place (on error *out is left zeroed or partly filled) */
+    memset(out, 0, sizeof *out);
     if (len == 0 || has_bad_chars(text, len))
         return jxta__reject(JXTA_EPROTO, "addr", "endpoint address '%.*s' is empty or has "
                                                  "spaces/control characters",
@@ -42,7 +42,7 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
     int rc;
     if (len > 9 && strncasecmp(text, "urn:jxta:", 9) == 0) {
         /* urn:jxta:<uv>#service/param -> jxta://<uv>/service/param */
-        strcpy(a.proto, "jxta");
+        strcpy(out->proto, "jxta");
         const char *uv = text + 9;
         const char *hash = memchr(uv, '#', (size_t)(end - uv));
         const char *uv_end = hash ? hash : end;
@@ -50,7 +50,7 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
             return jxta__reject(JXTA_EPROTO, "addr", "bad unique value in '%.*s' (empty or "
                                                      "with '/')",
                                 (int)(len > 100 ? 100 : len), text);
-        if ((rc = copy_part(a.host, sizeof a.host, uv, (size_t)(uv_end - uv))) < 0)
+        if ((rc = copy_part(out->host, sizeof out->host, uv, (size_t)(uv_end - uv))) < 0)
             return rc;
         rest = hash ? hash + 1 : end;
         if (rest == end)
@@ -69,9 +69,9 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
     if (memchr(text, '/', (size_t)(sep - text)))
         return jxta__reject(JXTA_EPROTO, "addr", "bad protocol in '%.*s'",
                             (int)(len > 100 ? 100 : len), text);
-    if ((rc = copy_part(a.proto, sizeof a.proto, text, (size_t)(sep - text))) < 0)
+    if ((rc = copy_part(out->proto, sizeof out->proto, text, (size_t)(sep - text))) < 0)
         return rc;
-    for (char *p = a.proto; *p; p++)
+    for (char *p = out->proto; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     {
@@ -81,7 +81,7 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
         if (h_end == h)
             return jxta__reject(JXTA_EPROTO, "addr", "empty address in '%.*s'",
                                 (int)(len > 100 ? 100 : len), text);
-        if ((rc = copy_part(a.host, sizeof a.host, h, (size_t)(h_end - h))) < 0)
+        if ((rc = copy_part(out->host, sizeof out->host, h, (size_t)(h_end - h))) < 0)
             return rc;
         rest = slash ? slash + 1 : end;
         if (!slash)
@@ -90,15 +90,14 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
 service: {
     const char *slash = memchr(rest, '/', (size_t)(end - rest));
     const char *s_end = slash ? slash : end;
-    if ((rc = copy_part(a.service, sizeof a.service, rest, (size_t)(s_end - rest))) < 0)
+    if ((rc = copy_part(out->service, sizeof out->service, rest, (size_t)(s_end - rest))) < 0)
         return rc;
-    if (slash && (rc = copy_part(a.param, sizeof a.param, slash + 1, (size_t)(end - slash - 1))) < 0)
+    if (slash && (rc = copy_part(out->param, sizeof out->param, slash + 1, (size_t)(end - slash - 1))) < 0)
         return rc;
 }
 parts_done:
-    if (strcasecmp(a.proto, "urn:jxta") == 0)
-        strcpy(a.proto, "jxta");
-    *out = a;
+    if (strcasecmp(out->proto, "urn:jxta") == 0)
+        strcpy(out->proto, "jxta");
     return 0;
 }
 
@@ -137,16 +136,37 @@ int jxta_addr_for_peer(jxta_addr_t *out, const jxta_id_t *peer, const char *serv
     return jxta_addr_set(out, "jxta", jxta_id_unique_value(peer, &t), service, param);
 }
 
+/* Append src to out[*n..cap) (always NUL-terminated); *n counts the full
+ * length even when truncated. */
+static void put(char *out, size_t cap, size_t *n, const char *src)
+{
+    size_t l = strlen(src);
+    if (*n < cap) {
+        size_t room = cap - *n - 1, k = l < room ? l : room;
+        memcpy(out + *n, src, k);
+        out[*n + k] = '\0';
+    }
+    *n += l;
+}
+
 size_t jxta_addr_format(const jxta_addr_t *a, char *out, size_t cap)
 {
-    int n;
-    if (a->param[0])
-        n = snprintf(out, cap, "%s://%s/%s/%s", a->proto, a->host, a->service, a->param);
-    else if (a->service[0])
-        n = snprintf(out, cap, "%s://%s/%s", a->proto, a->host, a->service);
-    else
-        n = snprintf(out, cap, "%s://%s", a->proto, a->host);
-    return n < 0 ? 0 : (size_t)n;
+    /* on every routed message: plain copies, no printf */
+    size_t n = 0;
+    if (cap)
+        out[0] = '\0';
+    put(out, cap, &n, a->proto);
+    put(out, cap, &n, "://");
+    put(out, cap, &n, a->host);
+    if (a->service[0]) {
+        put(out, cap, &n, "/");
+        put(out, cap, &n, a->service);
+        if (a->param[0]) {
+            put(out, cap, &n, "/");
+            put(out, cap, &n, a->param);
+        }
+    }
+    return n;
 }
 
 void jxta_addr_append(const jxta_addr_t *a, jxta_buf_t *out)
@@ -250,9 +270,10 @@ int jxta_addr_peer_id(const jxta_addr_t *a, jxta_id_t *peer)
 {
     if (strcmp(a->proto, "jxta") != 0)
         return JXTA_EINVAL;
-    char urn[JXTA_ADDR_HOST_MAX + 16];
-    snprintf(urn, sizeof urn, "urn:jxta:%s", a->host);
-    int rc = jxta_id_parse(peer, urn, strlen(urn), JXTA_ID_PARSE_LENIENT);
+    char urn[JXTA_ADDR_HOST_MAX + 16] = "urn:jxta:";
+    size_t hl = strlen(a->host);
+    memcpy(urn + 9, a->host, hl + 1);
+    int rc = jxta_id_parse(peer, urn, 9 + hl, JXTA_ID_PARSE_LENIENT);
     if (rc < 0)
         return rc;
     return jxta_id_kind(peer) == JXTA_ID_PEER ? 0 : JXTA_EBADID;

@@ -244,9 +244,13 @@ static void put_addr(jxta_buf_t *out, const char *name, const jxta_addr_t *a)
 {
     char text[JXTA_ADDR_TEXT_MAX];
     jxta_addr_format(a, text, sizeof text);
-    jxta_buf_printf(out, "<%s>", name);
+    jxta_buf_put_u8(out, '<');
+    jxta_buf_append_str(out, name);
+    jxta_buf_put_u8(out, '>');
     put_escaped(out, text);
-    jxta_buf_printf(out, "</%s>", name);
+    jxta_buf_append_str(out, "</");
+    jxta_buf_append_str(out, name);
+    jxta_buf_put_u8(out, '>');
 }
 
 int jxta__erm_write(const jxta_addr_t *src, const jxta_addr_t *dest, const jxta_addr_t *last,

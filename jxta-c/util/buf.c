@@ -80,13 +80,20 @@ void jxta_buf_append_str(jxta_buf_t *b, const char *s)
 
 void jxta_buf_printf(jxta_buf_t *b, const char *fmt, ...)
 {
+    if (b->err)
+        return;
+    /* One pass when it fits in the room already there, two otherwise. */
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? (char *)b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
     if (n < 0) {
-        if (!b->err)
-            b->err = JXTA_EINVAL;
+        b->err = JXTA_EINVAL;
+        return;
+    }
+    if ((size_t)n < room) {
+        b->len += (size_t)n;
         return;
     }
     if (jxta_buf_reserve(b, (size_t)n) != 0)

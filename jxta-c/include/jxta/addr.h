@@ -35,9 +35,9 @@ typedef struct jxta_addr {
     char param[JXTA_ADDR_PARAM_MAX];     /* "" = none */
 } jxta_addr_t;
 
-/* Parse `len` bytes.  JXTA_EINVAL-free: malformed text gives JXTA_EPROTO,
- * parts over their size JXTA_ETOOBIG, control characters or spaces
- * JXTA_EPROTO. */
+/* Parse `len` bytes.  Malformed text gives JXTA_EPROTO, parts over their
+ * size JXTA_ETOOBIG, control characters or spaces JXTA_EPROTO; on error
+ * *out holds nothing useful. */
 int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len);
 int jxta_addr_from_string(jxta_addr_t *out, const char *text);
 /* Build from parts (service/param may be NULL). */
