@@ -102,6 +102,8 @@ START_TEST(test_publish_srdi_forward_answer)
     jxta_id_new_pipe(&pipe_id, &jxta_id_net_group);
     jxta_adv_t *pipe;
     ck_assert_int_eq(jxta_pipe_adv_new(&pipe_id, "JxtaUnicast", "chat-in", &pipe), 0);
+    /* first both peer advertisements (Name and PID each) are indexed */
+    RUN_UNTIL(l, jxta_discovery_index_size(r.disc) >= 4);
     size_t before = jxta_discovery_index_size(r.disc);
     ck_assert_int_eq(jxta_discovery_publish(a.disc, pipe, 60000, 30000), 0);
     RUN_UNTIL(l, jxta_discovery_index_size(r.disc) >= before + 2); /* Name and Id */
