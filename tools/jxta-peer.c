@@ -204,7 +204,16 @@ static void on_found(void *ud, int type, const char *xml, size_t len, const jxta
         return;
     jxta_id_t id;
     jxta_id_text_t t, ft;
-    const char *name = jxta_adv_id(adv, &id) == 0 ? jxta_id_str(&id, &t) : jxta_adv_get(adv, "Name");
+    int has_id = jxta_adv_id(adv, &id) == 0;
+    /* our own advertisements coming back are not news */
+    for (size_t i = 0; has_id && i < st.npubs; i++) {
+        jxta_id_t mine;
+        if (jxta_adv_id(st.pubs[i], &mine) == 0 && jxta_id_equal(&mine, &id)) {
+            jxta_adv_free(adv);
+            return;
+        }
+    }
+    const char *name = has_id ? jxta_id_str(&id, &t) : jxta_adv_get(adv, "Name");
     char key[600];
     snprintf(key, sizeof key, "%d|%s", type, name ? name : "(unnamed)");
     for (size_t i = 0; i < st.nseen; i++)

@@ -119,6 +119,7 @@ done:
 /* ---- service ------------------------------------------------------------ */
 
 struct jxta_propagate {
+    char walk_service[JXTA_ID_TEXT_MAX + 16]; /* "LR-Greeter" + group URN */
     jxta_endpoint_t *ep;
     jxta_rdv_t *rdv;
     jxta_id_t group;
@@ -218,6 +219,41 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
     jxta_endpoint_deliver(p->ep, &p->group, m, &src, &dst, info->src_peer, info->routed);
 }
 
+/* A JXSE rendezvous walks messages to the rendezvous of its view as
+ * "limited range walks" (PROTOCOLS.md 6.4): service LR-Greeter<group URN>,
+ * elements LimitedRangeRdvMessage (TTL, direction, origin) and
+ * RdvWalkSvcName/RdvWalkSvcParam (the real destination).  We deliver the
+ * message there; we do not continue a walk (our own walks reach every
+ * member of the view directly). */
+static void on_walk(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
+{
+    jxta_propagate_t *p = ud;
+    const jxta_msg_elem_t *sn = jxta_msg_find(m, "jxta", "RdvWalkSvcName");
+    const jxta_msg_elem_t *sp = jxta_msg_find(m, "jxta", "RdvWalkSvcParam");
+    size_t nl = 0, pl = 0;
+    const uint8_t *nb = sn ? jxta_msg_elem_body(sn, &nl) : NULL;
+    const uint8_t *pb = sp ? jxta_msg_elem_body(sp, &pl) : NULL;
+    char svc[JXTA_ADDR_SERVICE_MAX], par[JXTA_ADDR_PARAM_MAX];
+    jxta_addr_t dst;
+    if (!nb || nl == 0 || nl >= sizeof svc || pl >= sizeof par ||
+        !jxta_msg_find(m, "jxta", "LimitedRangeRdvMessage")) {
+        jxta_log(JXTA_LOG_INFO, "propagate", "walked message without its walk elements; dropped");
+        p->dropped++;
+        return;
+    }
+    memcpy(svc, nb, nl);
+    svc[nl] = '\0';
+    if (pb)
+        memcpy(par, pb, pl);
+    par[pb ? pl : 0] = '\0';
+    if (jxta_addr_set(&dst, "jxta", "local", svc, par[0] ? par : NULL) < 0) {
+        p->dropped++;
+        return;
+    }
+    p->delivered++;
+    jxta_endpoint_deliver(p->ep, &p->group, m, info->src, &dst, info->src_peer, info->routed);
+}
+
 int jxta_propagate_walk(jxta_propagate_t *p, jxta_msg_t *m, const char *service,
                         const char *param, int ttl)
 {
@@ -282,7 +318,10 @@ int jxta_propagate_new(jxta_endpoint_t *ep, jxta_rdv_t *rdv, const jxta_id_t *gr
     jxta_id_text_t t;
     snprintf(p->param, sizeof p->param, "%s", jxta_id_unique_value(group, &t));
     jxta_prop_elem_name(group, p->elem, sizeof p->elem);
+    snprintf(p->walk_service, sizeof p->walk_service, "LR-Greeter%s", jxta_id_str(group, &t));
     int rc = jxta_endpoint_listen(ep, group, JXTA_PROPAGATE_SERVICE, NULL, on_message, p);
+    if (rc == 0 && (rc = jxta_endpoint_listen(ep, group, p->walk_service, NULL, on_walk, p)) < 0)
+        jxta_endpoint_unlisten(ep, group, JXTA_PROPAGATE_SERVICE, NULL);
     if (rc < 0) {
         free(p);
         return rc;
@@ -296,6 +335,7 @@ void jxta_propagate_free(jxta_propagate_t *p)
     if (!p)
         return;
     jxta_endpoint_unlisten(p->ep, &p->group, JXTA_PROPAGATE_SERVICE, NULL);
+    jxta_endpoint_unlisten(p->ep, &p->group, p->walk_service, NULL);
     free(p->view);
     free(p);
 }

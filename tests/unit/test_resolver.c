@@ -378,6 +378,49 @@ START_TEST(test_hostile_propagation_and_queries)
 }
 END_TEST
 
+START_TEST(test_limited_range_walk_delivered)
+{
+    /* A JXSE rendezvous walks a message to us with the LR-Greeter service:
+     * it must reach its real destination (RdvWalkSvcName/Param). */
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    node_t r, a;
+    node_start(l, &r, JXTA_RDV_RENDEZVOUS, NULL);
+    node_start(l, &a, JXTA_RDV_RENDEZVOUS, NULL);
+    ck_assert_int_eq(jxta_endpoint_listen(r.ep, &jxta_id_net_group, "X", NULL, x_fn, NULL), 0);
+    jxta_adv_t *ra;
+    jxta_endpoint_local_route(r.ep, &ra);
+    jxta_endpoint_learn_route(a.ep, ra);
+    jxta_adv_free(ra);
+    jxta_id_text_t t;
+    jxta_msg_t *m;
+    jxta_msg_new(&m);
+    char lr[600];
+    snprintf(lr, sizeof lr,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE jxta:LimitedRangeRdvMessage>\n"
+             "<jxta:LimitedRangeRdvMessage xmlns:jxta=\"http://jxta.org\"><TTL>2</TTL><Dir>2</Dir>"
+             "<SrcPeerID>%s</SrcPeerID><SrcSvcName>urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000605"
+             "</SrcSvcName></jxta:LimitedRangeRdvMessage>",
+             jxta_id_str(&a.id, &t));
+    jxta_msg_add(m, "jxta", "LimitedRangeRdvMessage", JXTA_MSG_MIME_XML, lr, strlen(lr));
+    jxta_msg_add_text(m, "jxta", "RdvWalkSvcName", "X");
+    jxta_msg_add_text(m, "jxta", "RdvWalkSvcParam", "p");
+    jxta_addr_t dest;
+    jxta_addr_for_peer(&dest, &r.id, "LR-Greeterurn:jxta:jxta-NetGroup",
+                       "urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000605jxta-NetGroup");
+    x_count = 0;
+    ck_assert_int_eq(jxta_endpoint_send(a.ep, &jxta_id_net_group, m, &dest, NULL, NULL), 0);
+    /* and one without its walk elements: dropped */
+    jxta_msg_remove(m, "jxta", "RdvWalkSvcName");
+    ck_assert_int_eq(jxta_endpoint_send(a.ep, &jxta_id_net_group, m, &dest, NULL, NULL), 0);
+    jxta_msg_free(m);
+    RUN_UNTIL(l, x_count == 1 && jxta_propagate_dropped(r.prop) == 1);
+    node_stop(&a);
+    node_stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
 static Suite *resolver_suite(void)
 {
     Suite *s = suite_create("resolver");
@@ -387,6 +430,7 @@ static Suite *resolver_suite(void)
     tcase_add_test(tc, test_walk_forward_respond);
     tcase_add_test(tc, test_route_query_between_rendezvous);
     tcase_add_test(tc, test_hostile_propagation_and_queries);
+    tcase_add_test(tc, test_limited_range_walk_delivered);
     suite_add_tcase(s, tc);
     return s;
 }

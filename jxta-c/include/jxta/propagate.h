@@ -7,7 +7,9 @@
  * its rendezvous; a rendezvous delivers what it receives locally (once per
  * message ID: the last 1000 IDs are remembered), and re-walks it to the
  * other rendezvous it knows while the TTL allows.  JXSE's resolver and SRDI
- * traffic from edges arrives this way.
+ * traffic from edges arrives this way.  Limited-range walks from JXSE
+ * rendezvous (LR-Greeter<group>) are delivered to their real destination
+ * too.
  *
  * The header document functions are separate from the service so that the
  * dump tools and tests can use them on captured traffic. */
