@@ -224,3 +224,34 @@ int tproc_field(const char *line, const char *key, char *out, size_t cap)
     out[n] = '\0';
     return 1;
 }
+
+tproc_t *tproc_peer(const char *bin, const char *workdir, const char *name,
+                    const char *const *extra)
+{
+    char home[512];
+    snprintf(home, sizeof home, "%s/%s", workdir, name);
+    const char *argv[48] = {bin, "--home", home, "--log-level", "info"};
+    size_t n = 5;
+    for (size_t i = 0; extra[i] && n < 47; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    return tproc_spawn(name, workdir, argv);
+}
+
+void tproc_workdir(char *dir, size_t cap, const char *prefix)
+{
+    snprintf(dir, cap, "/tmp/%s-XXXXXX", prefix);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+void tproc_workdir_remove(char *dir)
+{
+    tproc_cleanup();
+    if (!dir[0] || strncmp(dir, "/tmp/", 5) != 0 || strstr(dir, "XXXXXX"))
+        return;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    dir[0] = '\0';
+}

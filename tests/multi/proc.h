@@ -30,6 +30,15 @@ void tproc_signal(tproc_t *p, int sig);
 int tproc_reap(tproc_t *p, int timeout_ms);
 /* Stop every child still running, reap them all, free everything. */
 void tproc_cleanup(void);
+/* A jxta-peer daemon `name` with its home in workdir/name, logging at info
+ * level to workdir/name.log, plus `extra` arguments (NULL-terminated). */
+tproc_t *tproc_peer(const char *bin, const char *workdir, const char *name,
+                    const char *const *extra);
+/* A fresh work directory "/tmp/<prefix>-XXXXXX" (into dir[cap]) and, in
+ * tproc_workdir_remove, its removal after tproc_cleanup. */
+void tproc_workdir(char *dir, size_t cap, const char *prefix);
+void tproc_workdir_remove(char *dir);
+
 /* The value of "key=<value>" in a line (up to the next space). */
 int tproc_field(const char *line, const char *key, char *out, size_t cap);
 

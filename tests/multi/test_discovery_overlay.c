@@ -27,19 +27,12 @@
 #define NEDGES 30
 #define NRDV 3
 
-static char workdir[] = "/tmp/jxta-disc-XXXXXX";
+static char workdir[256];
 static const char *peer_bin = TOOLS_DIR "/jxta-peer";
 
 static tproc_t *start_peer(const char *name, const char *const *extra)
 {
-    char home[512];
-    snprintf(home, sizeof home, "%s/%s", workdir, name);
-    const char *argv[48] = {peer_bin, "--home", home, "--log-level", "info"};
-    size_t n = 5;
-    for (size_t i = 0; extra[i] && n < 47; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    return tproc_spawn(name, workdir, argv);
+    return tproc_peer(peer_bin, workdir, name, extra);
 }
 
 /* Write a pipe advertisement named `name`; returns its path (static). */
@@ -70,7 +63,7 @@ static size_t found_pipes(tproc_t *p)
 
 START_TEST(test_thirty_edges_three_rendezvous)
 {
-    ck_assert_ptr_nonnull(mkdtemp(workdir));
+    tproc_workdir(workdir, sizeof workdir, "jxta-disc");
     char addr[NRDV][128], id[NRDV][128], line[512];
     tproc_t *r[NRDV];
     for (int i = 0; i < NRDV; i++) {
@@ -172,13 +165,7 @@ END_TEST
 
 static void teardown(void)
 {
-    tproc_cleanup();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
-    if (strncmp(workdir, "/tmp/jxta-disc-", 15) == 0 && !strstr(workdir, "XXXXXX") &&
-        system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", workdir);
-    strcpy(workdir, "/tmp/jxta-disc-XXXXXX");
+    tproc_workdir_remove(workdir);
 }
 
 static Suite *suite(void)

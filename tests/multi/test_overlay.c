@@ -22,19 +22,12 @@
 #define NEDGES 20
 #define LEASE_MS "2000"
 
-static char workdir[] = "/tmp/jxta-overlay-XXXXXX";
+static char workdir[256];
 static const char *peer_bin = TOOLS_DIR "/jxta-peer";
 
 static tproc_t *start_peer(const char *name, const char *const *extra)
 {
-    char home[512];
-    snprintf(home, sizeof home, "%s/%s", workdir, name);
-    const char *argv[32] = {peer_bin, "--home", home, "--log-level", "info"};
-    size_t n = 5;
-    for (size_t i = 0; extra[i] && n < 31; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    return tproc_spawn(name, workdir, argv);
+    return tproc_peer(peer_bin, workdir, name, extra);
 }
 
 /* Start a rendezvous on a free port; returns its READY line fields. */
@@ -52,7 +45,7 @@ static tproc_t *start_rdv(const char *name, char *addr, size_t acap, char *id, s
 
 START_TEST(test_rdv_with_20_edges_failover_expiry)
 {
-    ck_assert_ptr_nonnull(mkdtemp(workdir));
+    tproc_workdir(workdir, sizeof workdir, "jxta-overlay");
     char a1[128], a2[128], id1[128], id2[128];
     tproc_t *r1 = start_rdv("rdv1", a1, sizeof a1, id1, sizeof id1);
     tproc_t *r2 = start_rdv("rdv2", a2, sizeof a2, id2, sizeof id2);
@@ -127,7 +120,7 @@ END_TEST
 
 START_TEST(test_identity_persists_and_bad_options)
 {
-    ck_assert_ptr_nonnull(mkdtemp(workdir));
+    tproc_workdir(workdir, sizeof workdir, "jxta-overlay");
     const char *extra[] = {"--role", "rdv", "--listen", "tcp://127.0.0.1:0", "--lifetime", "0",
                            NULL};
     char line[512], id_a[128], id_b[128];
@@ -154,13 +147,7 @@ END_TEST
 
 static void teardown(void)
 {
-    tproc_cleanup();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
-    if (strncmp(workdir, "/tmp/jxta-overlay-", 18) == 0 && !strstr(workdir, "XXXXXX") &&
-        system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", workdir);
-    strcpy(workdir, "/tmp/jxta-overlay-XXXXXX");
+    tproc_workdir_remove(workdir);
 }
 
 static Suite *overlay_suite(void)
