@@ -116,7 +116,21 @@ uint64_t jxta_loop_now(jxta_loop_t *l)
 
 int jxta_loop_on_thread(jxta_loop_t *l)
 {
-    return l->has_thread && pthread_equal(l->thread, pthread_self());
+    pthread_mutex_lock(&l->mu); /* other threads ask this (jxta_loop_call) */
+    int yes = l->has_thread && pthread_equal(l->thread, pthread_self());
+    pthread_mutex_unlock(&l->mu);
+    return yes;
+}
+
+static void claim_thread(jxta_loop_t *l)
+{
+    pthread_t self = pthread_self();
+    if (l->has_thread && pthread_equal(l->thread, self))
+        return; /* only this thread ever writes them: no lock needed to read */
+    pthread_mutex_lock(&l->mu);
+    l->thread = self;
+    l->has_thread = 1;
+    pthread_mutex_unlock(&l->mu);
 }
 
 void jxta_loop_stop(jxta_loop_t *l)
@@ -398,8 +412,7 @@ int jxta_loop_call(jxta_loop_t *l, jxta_post_fn fn, void *arg, int timeout_ms)
 
 int jxta_loop_run_once(jxta_loop_t *l, int timeout_ms)
 {
-    l->thread = pthread_self(); /* whoever runs it is its thread */
-    l->has_thread = 1;
+    claim_thread(l); /* whoever runs it is its thread */
     l->now = mono_ms();
     if (l->heap_len) {
         uint64_t due = l->heap[0]->due_ms;
@@ -447,8 +460,7 @@ int jxta_loop_run_once(jxta_loop_t *l, int timeout_ms)
 
 int jxta_loop_run(jxta_loop_t *l)
 {
-    l->thread = pthread_self();
-    l->has_thread = 1;
+    claim_thread(l);
     while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
         int rc = jxta_loop_run_once(l, -1);
         if (rc < 0)
