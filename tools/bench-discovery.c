@@ -61,6 +61,7 @@
 
 #include <jxta.h>
 
+#include "bench.h"
 #include "cli.h"
 
 static const char *prog = "bench-discovery";
@@ -101,31 +102,11 @@ static void usage(FILE *out)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples. */
-static double percentile(const double *s, size_t n, double q)
-{
-    size_t k = (size_t)ceil(q * (double)n);
-    return s[k ? k - 1 : 0];
 }
 
 static uint64_t rng_state;
@@ -240,7 +221,7 @@ typedef struct watch {
     uint64_t start, target, value;
     uint64_t limit_ms; /* give up quietly after this long (0 = never) */
     uint64_t give_up_at;
-    uint64_t t_hit; /* now_ns() when it held */
+    uint64_t t_hit; /* bench_now_ns() when it held */
     int hit;
 } watch_t;
 
@@ -327,7 +308,7 @@ static int watch_check(watch_t *w)
 {
     w->value = watch_value(w);
     if (w->value >= w->target) {
-        w->t_hit = now_ns();
+        w->t_hit = bench_now_ns();
         w->hit = 1;
         finish(w->b, 0, NULL);
         return 1;
@@ -387,7 +368,7 @@ static void on_found(void *ud, int type, const char *xml, size_t len, const jxta
     snprintf(needle, sizeof needle, "<Name>%s</Name>", n->want_name);
     if (!memmem(xml, len, needle, strlen(needle)))
         return;
-    n->t_found = now_ns();
+    n->t_found = bench_now_ns();
     n->want_active = 0;
     finish(n->b, 0, NULL);
 }
@@ -547,7 +528,7 @@ static void do_publish(jxta_loop_t *loop, void *arg)
     int rc = jxta_id_new_pipe(&pipe_id, &jxta_id_net_group);
     if (rc == 0)
         rc = jxta_pipe_adv_new(&pipe_id, "JxtaUnicast", p->pub_name, &adv);
-    uint64_t t = now_ns();
+    uint64_t t = bench_now_ns();
     if (rc == 0)
         rc = jxta_discovery_publish(p->disc, adv, ADV_LIFE_MS, ADV_LIFE_MS);
     jxta_adv_free(adv);
@@ -565,7 +546,7 @@ static void do_query(jxta_loop_t *loop, void *arg)
     (void)loop;
     q->want_active = 1;
     q->t_found = 0;
-    q->t_query = now_ns();
+    q->t_query = bench_now_ns();
     int rc = jxta_discovery_query(q->disc, JXTA_DISC_ADV, "Name", q->want_name, 1, NULL,
                                   &q->want_qid);
     if (rc < 0) {
@@ -575,36 +556,6 @@ static void do_query(jxta_loop_t *loop, void *arg)
 }
 
 /* ---- raw TCP baseline ------------------------------------------------- */
-
-static int read_full(int fd, void *p, size_t n)
-{
-    uint8_t *q = p;
-    while (n) {
-        ssize_t r = recv(fd, q, n, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        q += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const void *p, size_t n)
-{
-    const uint8_t *q = p;
-    while (n) {
-        ssize_t r = send(fd, q, n, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        q += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
 
 typedef struct raw_job {
     int fd, ping;
@@ -619,14 +570,14 @@ static void raw_run(raw_job_t *j)
     j->rc = -1;
     for (uint64_t i = 0; i < RAW_WARMUP + RAW_COUNT; i++) {
         if (j->ping) {
-            uint64_t t = now_ns();
+            uint64_t t = bench_now_ns();
             memcpy(buf, &i, sizeof i);
-            if (write_full(j->fd, buf, sizeof buf) < 0 || read_full(j->fd, buf, sizeof buf) < 0 ||
+            if (bench_write_full(j->fd, buf, sizeof buf) < 0 || bench_read_full(j->fd, buf, sizeof buf) < 0 ||
                 memcmp(buf, &i, sizeof i) != 0)
                 return;
             if (i >= RAW_WARMUP)
-                j->samples[i - RAW_WARMUP] = (double)(now_ns() - t) / 1000.0;
-        } else if (read_full(j->fd, buf, sizeof buf) < 0 || write_full(j->fd, buf, sizeof buf) < 0) {
+                j->samples[i - RAW_WARMUP] = (double)(bench_now_ns() - t) / 1000.0;
+        } else if (bench_read_full(j->fd, buf, sizeof buf) < 0 || bench_write_full(j->fd, buf, sizeof buf) < 0) {
             return;
         }
     }
@@ -679,27 +630,13 @@ static double raw_rtt(void)
     close(c);
     if (ping.rc < 0 || echo.rc < 0)
         cli_fail(1, prog, "raw TCP round trips failed: connection broken or socket time-out");
-    qsort(s, RAW_COUNT, sizeof *s, cmp_double);
-    double m = percentile(s, RAW_COUNT, 0.5);
+    qsort(s, RAW_COUNT, sizeof *s, bench_cmp_double);
+    double m = bench_percentile(s, RAW_COUNT, 0.5);
     free(s);
     return m;
 }
 
 /* ---- options ---------------------------------------------------------- */
-
-static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || errno || v[0] == '-' || x < lo || x > hi) {
-        fprintf(stderr, "%s: %s needs a whole number from %llu to %llu, not '%s'\n", prog, opt,
-                (unsigned long long)lo, (unsigned long long)hi, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
 
 static int parse_opts(int argc, char **argv, bench_t *b, const char **log_level)
 {
@@ -743,11 +680,11 @@ static int parse_opts(int argc, char **argv, bench_t *b, const char **log_level)
         i++;
         int rc = 0;
         if (strcmp(a, "--timeout") == 0)
-            rc = parse_u64(a, v, 1, 86400, &timeout);
+            rc = bench_parse_u64(prog, a, v, 1, 86400, &timeout);
         else if (strcmp(a, "--log-level") == 0)
             *log_level = v;
         else
-            rc = parse_u64(a, v, num[k].lo, num[k].hi, (uint64_t *)((char *)b + num[k].off));
+            rc = bench_parse_u64(prog, a, v, num[k].lo, num[k].hi, (uint64_t *)((char *)b + num[k].off));
         if (rc < 0)
             return -1;
     }
@@ -806,15 +743,15 @@ static void edges_srdi(bench_t *b, uint64_t *msgs, uint64_t *bytes, uint64_t *pu
  * `quiet_ms` (SRDI pushes in flight have landed). */
 static size_t rdv_index_settle(bench_t *b, uint64_t quiet_ms)
 {
-    uint64_t last = UINT64_MAX, since = now_ns();
+    uint64_t last = UINT64_MAX, since = bench_now_ns();
     for (;;) {
         check_deadline();
         call_on(b->rdv.lp, rdv_snapshot, &b->rdv);
         uint64_t v = b->rdv.index_size;
         if (v != last) {
             last = v;
-            since = now_ns();
-        } else if (now_ns() - since >= quiet_ms * 1000000u) {
+            since = bench_now_ns();
+        } else if (bench_now_ns() - since >= quiet_ms * 1000000u) {
             return (size_t)v;
         }
         sleep_ms(10);
@@ -846,7 +783,7 @@ int main(int argc, char **argv)
     pthread_cond_init(&b.cv, &ca);
     pthread_condattr_destroy(&ca);
     rng_state = b.seed * 0x9E3779B97F4A7C15ULL + 1;
-    uint64_t t_start = now_ns();
+    uint64_t t_start = bench_now_ns();
 
     double *pub_s = malloc(b.rounds * sizeof *pub_s), *disc_s = malloc(b.rounds * sizeof *disc_s);
     b.lps = calloc(b.loops, sizeof *b.lps);
@@ -902,7 +839,7 @@ int main(int argc, char **argv)
     }
     uint64_t setup_msgs = msgs, setup_bytes = bytes;
     size_t index0 = rdv_index_settle(&b, 2 * b.srdi_ms + 100);
-    double setup_s = (double)(now_ns() - t_start) / 1e9;
+    double setup_s = (double)(bench_now_ns() - t_start) / 1e9;
 
     char raddr[JXTA_ADDR_TEXT_MAX];
     jxta_addr_format(&b.seed_addr, raddr, sizeof raddr);
@@ -970,10 +907,10 @@ int main(int argc, char **argv)
             settle_missed++;
     }
 
-    qsort(pub_s, b.rounds, sizeof *pub_s, cmp_double);
-    qsort(disc_s, b.rounds, sizeof *disc_s, cmp_double);
-    double pm = percentile(pub_s, b.rounds, 0.5), p99 = percentile(pub_s, b.rounds, 0.99);
-    double dm = percentile(disc_s, b.rounds, 0.5), d99 = percentile(disc_s, b.rounds, 0.99);
+    qsort(pub_s, b.rounds, sizeof *pub_s, bench_cmp_double);
+    qsort(disc_s, b.rounds, sizeof *disc_s, bench_cmp_double);
+    double pm = bench_percentile(pub_s, b.rounds, 0.5), p99 = bench_percentile(pub_s, b.rounds, 0.99);
+    double dm = bench_percentile(disc_s, b.rounds, 0.5), d99 = bench_percentile(disc_s, b.rounds, 0.99);
     double pmean = 0;
     for (uint64_t r = 0; r < b.rounds; r++)
         pmean += pub_s[r] / (double)b.rounds;
@@ -1020,11 +957,11 @@ int main(int argc, char **argv)
     set_phase("SRDI at rest (%llu s idle)", (unsigned long long)b.rest_s);
     uint64_t m0, b0, m1, b1;
     edges_srdi(&b, &m0, &b0, &pushed, &leases);
-    uint64_t t0 = now_ns();
+    uint64_t t0 = bench_now_ns();
     sleep_ms(b.rest_s * 1000);
     check_deadline();
     edges_srdi(&b, &m1, &b1, &pushed, &leases);
-    double minutes = (double)(now_ns() - t0) / 60e9;
+    double minutes = (double)(bench_now_ns() - t0) / 60e9;
     if (leases != b.edges)
         printf("  note: %llu of %llu edges lost their lease while idle\n",
                (unsigned long long)(b.edges - leases), (unsigned long long)b.edges);
@@ -1050,6 +987,6 @@ int main(int argc, char **argv)
     free(b.nodes);
     free(pub_s);
     free(disc_s);
-    printf("done in %.1f s\n", (double)(now_ns() - t_start) / 1e9);
+    printf("done in %.1f s\n", (double)(bench_now_ns() - t_start) / 1e9);
     return 0;
 }

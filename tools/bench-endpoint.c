@@ -45,6 +45,7 @@
 
 #include <jxta.h>
 
+#include "bench.h"
 #include "cli.h"
 
 static const char *prog = "bench-endpoint";
@@ -83,13 +84,6 @@ static void usage(FILE *out)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
@@ -112,19 +106,6 @@ static uint8_t *payload_new(size_t len)
         for (size_t i = 0; i < len; i++)
             p[i] = (uint8_t)(i * 31u + 7u);
     return p;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples. */
-static double percentile(const double *s, size_t n, double q)
-{
-    size_t k = (size_t)ceil(q * (double)n);
-    return s[k ? k - 1 : 0];
 }
 
 /* ---- time-out --------------------------------------------------------- */
@@ -309,7 +290,7 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
     } else if (strcmp(param, "ping") == 0) { /* B: echo */
         send_payload(p, &p->to_pong, seq, len);
     } else if (strcmp(param, "pong") == 0) { /* A: one round trip done */
-        uint64_t t = now_ns();
+        uint64_t t = bench_now_ns();
         if (seq != p->rtt_i || len != SMALL) {
             finish(b, JXTA_EPROTO, "peer A: pong %llu (%zu bytes), expected %llu (%d bytes)",
                    (unsigned long long)seq, len, (unsigned long long)p->rtt_i, SMALL);
@@ -321,7 +302,7 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
             finish(b, 0, NULL);
             return;
         }
-        p->rtt_t = now_ns();
+        p->rtt_t = bench_now_ns();
         send_payload(p, &p->to_ping, p->rtt_i, SMALL);
     } else if (strcmp(param, "data") == 0) { /* receiver: check, acknowledge */
         if (seq == 0)
@@ -342,7 +323,7 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
             return;
         }
         if (++p->acked == p->count) {
-            p->t1 = now_ns();
+            p->t1 = bench_now_ns();
             finish(b, 0, NULL);
             return;
         }
@@ -414,7 +395,7 @@ static void start_rtt(jxta_loop_t *loop, void *arg)
     peer_t *p = arg;
     (void)loop;
     p->rtt_i = 0;
-    p->rtt_t = now_ns();
+    p->rtt_t = bench_now_ns();
     send_payload(p, &p->to_ping, 0, SMALL);
 }
 
@@ -423,7 +404,7 @@ static void start_bulk(jxta_loop_t *loop, void *arg)
     peer_t *p = arg;
     (void)loop;
     p->sent = p->acked = 0;
-    p->t0 = now_ns();
+    p->t0 = bench_now_ns();
     bulk_pump(p);
 }
 
@@ -509,36 +490,6 @@ typedef struct raw {
     size_t cap;
 } raw_t;
 
-static int read_full(int fd, void *p, size_t n)
-{
-    uint8_t *q = p;
-    while (n) {
-        ssize_t r = recv(fd, q, n, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        q += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const void *p, size_t n)
-{
-    const uint8_t *q = p;
-    while (n) {
-        ssize_t r = send(fd, q, n, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        q += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 static int raw_send(raw_t *r, uint64_t seq, size_t len)
 {
     r->tx[0] = (uint8_t)(len >> 24);
@@ -546,17 +497,17 @@ static int raw_send(raw_t *r, uint64_t seq, size_t len)
     r->tx[2] = (uint8_t)(len >> 8);
     r->tx[3] = (uint8_t)len;
     put_be64(r->tx + 4, seq);
-    return write_full(r->fd, r->tx, 4 + len);
+    return bench_write_full(r->fd, r->tx, 4 + len);
 }
 
 /* Receive one frame; checks its length and sequence number. */
 static int raw_recv(raw_t *r, uint64_t want_seq, size_t want_len)
 {
     uint8_t h[4];
-    if (read_full(r->fd, h, 4) < 0)
+    if (bench_read_full(r->fd, h, 4) < 0)
         return -1;
     size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-    if (len != want_len || len > r->cap || read_full(r->fd, r->rx, len) < 0)
+    if (len != want_len || len > r->cap || bench_read_full(r->fd, r->rx, len) < 0)
         return -1;
     return get_be64(r->rx) == want_seq ? 0 : -1;
 }
@@ -585,15 +536,15 @@ static void raw_run(raw_job_t *j)
         break;
     case RAW_PING:
         for (uint64_t i = 0; i < j->warm + j->count; i++) {
-            uint64_t t = now_ns();
+            uint64_t t = bench_now_ns();
             if (raw_send(r, i, SMALL) < 0 || raw_recv(r, i, SMALL) < 0)
                 return;
             if (i >= j->warm)
-                j->samples[i - j->warm] = (double)(now_ns() - t) / 1000.0;
+                j->samples[i - j->warm] = (double)(bench_now_ns() - t) / 1000.0;
         }
         break;
     case RAW_SEND: {
-        uint64_t t0 = now_ns(), acked = 0;
+        uint64_t t0 = bench_now_ns(), acked = 0;
         for (uint64_t i = 0; i < j->count; i++) {
             while (i - acked >= j->window)
                 if (raw_recv(r, acked++, SMALL) < 0)
@@ -604,7 +555,7 @@ static void raw_run(raw_job_t *j)
         while (acked < j->count)
             if (raw_recv(r, acked++, SMALL) < 0)
                 return;
-        j->elapsed = now_ns() - t0;
+        j->elapsed = bench_now_ns() - t0;
         break;
     }
     case RAW_RECV:
@@ -695,10 +646,10 @@ static int missed;
 
 static void report_rtt(double *ep, double *raw, size_t n)
 {
-    qsort(ep, n, sizeof *ep, cmp_double);
-    qsort(raw, n, sizeof *raw, cmp_double);
-    double em = percentile(ep, n, 0.5), rm = percentile(raw, n, 0.5);
-    double e99 = percentile(ep, n, 0.99), r99 = percentile(raw, n, 0.99);
+    qsort(ep, n, sizeof *ep, bench_cmp_double);
+    qsort(raw, n, sizeof *raw, bench_cmp_double);
+    double em = bench_percentile(ep, n, 0.5), rm = bench_percentile(raw, n, 0.5);
+    double e99 = bench_percentile(ep, n, 0.99), r99 = bench_percentile(raw, n, 0.99);
     int ok = em <= 1.5 * rm;
     missed += !ok;
     printf("rtt%d median %.1f us (raw %.1f us, ratio %.2fx)  p99 %.1f us (raw %.1f us, "
@@ -723,20 +674,6 @@ static void report_bulk(const bench_t *b, const char *mode, const char *dir, uin
 
 /* ---- options ---------------------------------------------------------- */
 
-static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || errno || v[0] == '-' || x < lo || x > hi) {
-        fprintf(stderr, "%s: %s needs a whole number from %llu to %llu, not '%s'\n", prog, opt,
-                (unsigned long long)lo, (unsigned long long)hi, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 static int parse_opts(int argc, char **argv, bench_t *b, const char **log_level)
 {
     uint64_t size = 65536, timeout = 120;
@@ -759,17 +696,17 @@ static int parse_opts(int argc, char **argv, bench_t *b, const char **log_level)
             i++;
         int rc = 0;
         if (strcmp(a, "--count") == 0)
-            rc = parse_u64(a, v, 1, 100000000, &b->count);
+            rc = bench_parse_u64(prog, a, v, 1, 100000000, &b->count);
         else if (strcmp(a, "--warmup") == 0)
-            rc = parse_u64(a, v, 0, 100000000, &b->warmup);
+            rc = bench_parse_u64(prog, a, v, 0, 100000000, &b->warmup);
         else if (strcmp(a, "--messages") == 0)
-            rc = parse_u64(a, v, 1, 100000000, &b->messages);
+            rc = bench_parse_u64(prog, a, v, 1, 100000000, &b->messages);
         else if (strcmp(a, "--size") == 0)
-            rc = parse_u64(a, v, SMALL, 8u << 20, &size);
+            rc = bench_parse_u64(prog, a, v, SMALL, 8u << 20, &size);
         else if (strcmp(a, "--window") == 0)
-            rc = parse_u64(a, v, 1, 1024, &b->window);
+            rc = bench_parse_u64(prog, a, v, 1, 1024, &b->window);
         else if (strcmp(a, "--timeout") == 0)
-            rc = parse_u64(a, v, 1, 86400, &timeout);
+            rc = bench_parse_u64(prog, a, v, 1, 86400, &timeout);
         else if (strcmp(a, "--log-level") == 0)
             *log_level = v;
         else if (strcmp(a, "--direct") == 0)
@@ -816,7 +753,7 @@ int main(int argc, char **argv)
     if (!ep_s || !raw_s)
         cli_fail(1, prog, "out of memory for %llu samples", (unsigned long long)b.count);
     uint64_t bulk_warm = b.messages / 10 ? b.messages / 10 : 1;
-    uint64_t t_start = now_ns();
+    uint64_t t_start = bench_now_ns();
 
     /* Peers: B listens, A dials it; first contact as an edge makes it. */
     b.a.name = "A";
@@ -887,7 +824,7 @@ int main(int argc, char **argv)
     raw_close(&rb);
     free(ep_s);
     free(raw_s);
-    printf("done in %.1f s: %d of 5 figures off target\n", (double)(now_ns() - t_start) / 1e9,
+    printf("done in %.1f s: %d of 5 figures off target\n", (double)(bench_now_ns() - t_start) / 1e9,
            missed);
     return 0;
 }
