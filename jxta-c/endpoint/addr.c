@@ -90,6 +90,9 @@ int jxta_addr_parse(jxta_addr_t *out, const char *text, size_t len)
 service: {
     const char *slash = memchr(rest, '/', (size_t)(end - rest));
     const char *s_end = slash ? slash : end;
+    if (slash && s_end == rest) /* "//param": a parameter needs a service */
+        return jxta__reject(JXTA_EPROTO, "addr", "parameter without a service in '%.*s'",
+                            (int)(len > 100 ? 100 : len), text);
     if ((rc = copy_part(out->service, sizeof out->service, rest, (size_t)(s_end - rest))) < 0)
         return rc;
     if (slash && (rc = copy_part(out->param, sizeof out->param, slash + 1, (size_t)(end - slash - 1))) < 0)
