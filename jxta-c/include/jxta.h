@@ -39,6 +39,7 @@
 #include <jxta/propagate.h>
 #include <jxta/peerview.h>
 #include <jxta/discovery_service.h>
+#include <jxta/pipe_doc.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

@@ -32,7 +32,7 @@ seed_corpus() { # target corpus-dir
                  "jxta://uuid-AB03/urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000605/jxta-NetGroup"; do
             printf '%s' "$a" > "$dir/$(printf '%s' "$a" | cksum | cut -d' ' -f1)"
         done ;;
-    discovery|srdi)
+    discovery|srdi|pipe)
         # the bodies of the captured resolver/SRDI elements (python3 reads
         # the version-0 message layout; this is seed preparation only)
         find "$JXTA_VECTORS" -path '*decoded/frames/*.jxmg' | python3 -c '
@@ -51,7 +51,8 @@ for path in sys.stdin.read().split():
         l = struct.unpack(">I", b[p:p+4])[0]; body = b[p+4:p+4+l]; p += 4 + l
         keep = []
         if want == "srdi" and name.endswith("Srdi"): keep = [body]
-        if want == "discovery" and (name.endswith("ORes") or name.endswith("IRes")):
+        if want == "pipe" and name == "JxtaWireHeader": keep = [body]
+        if want in ("discovery", "pipe") and (name.endswith("ORes") or name.endswith("IRes")):
             m = re.search(rb"<(Query|Response)>(.*)</(Query|Response)>", body, re.S)
             if m: keep = [html.unescape(m.group(2).decode()).strip().encode()]
         for k in keep:
