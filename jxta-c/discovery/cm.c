@@ -778,9 +778,18 @@ static int publish_doc(jxta_cm_t *cm, const jxta_id_t *group, const jxta_adv_t *
         drop_entry(cm, e, 0, 0);
         e = NULL;
     }
+    int unchanged = 0;
     if (e) {
+        /* The same document again (typically a discovery answer received
+         * once more) with the same expiration, while at least half of its
+         * life is left, is not news for SRDI: without this, every answer
+         * would be pushed to the rendezvous again. */
+        unchanged = e->len == len && memcmp(e->doc, doc, len) == 0 &&
+                    e->expiration == expiration && e->deadline != JXTA_CM_NO_DEADLINE &&
+                    deadline != JXTA_CM_NO_DEADLINE && e->deadline > now &&
+                    e->deadline - now >= (uint64_t)lifetime / 2;
         /* Newer document replaces the older; the deadline never comes closer. */
-        if (e->expiration > 0)
+        if (e->expiration > 0 && !unchanged)
             journal_withdraw(cm, d, e->index, e->nindex, expiration > 0 ? ix : NULL, nix);
         cm->bytes = cm->bytes - e->len + len;
         free(e->doc);
@@ -814,7 +823,7 @@ static int publish_doc(jxta_cm_t *cm, const jxta_id_t *group, const jxta_adv_t *
             return JXTA_ENOMEM;
         }
     }
-    if (expiration > 0)
+    if (expiration > 0 && !unchanged)
         journal_add(cm, d, key, NULL);
     rc = save_entry(cm, e);
     int lim = enforce_limits(cm, e);

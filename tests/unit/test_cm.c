@@ -556,6 +556,36 @@ START_TEST(srdi_deltas_and_full_push)
 }
 END_TEST
 
+START_TEST(srdi_same_answer_again_is_not_news)
+{
+    /* A discovery answer received again (same document, same expiration)
+     * is not pushed again while at least half of its life is left. */
+    jxta_cm_t *cm = NULL;
+    ck_assert_int_eq(jxta_cm_open(NULL, NULL, T0, &cm), 0);
+    jxta_cm_srdi_t *v = NULL;
+    size_t n = 0;
+    publish_pipe(cm, "s", "same", 10000, 10000, T0);
+    ck_assert_int_eq(jxta_cm_srdi_delta(cm, NG, JXTA_ADV_DIR_ADV, T0, &v, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    jxta_cm_srdi_free(v, n);
+    publish_pipe(cm, "s", "same", 10000, 10000, T0 + 1000);
+    ck_assert_int_eq(jxta_cm_srdi_delta(cm, NG, JXTA_ADV_DIR_ADV, T0 + 1000, &v, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    /* less than half left: pushed, with the new remaining lifetime */
+    publish_pipe(cm, "s", "same", 10000, 10000, T0 + 9000);
+    ck_assert_int_eq(jxta_cm_srdi_delta(cm, NG, JXTA_ADV_DIR_ADV, T0 + 9000, &v, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(has_srdi(v, n, "Adv", "Name", "same", 10000));
+    jxta_cm_srdi_free(v, n);
+    /* a changed document is always news */
+    publish_pipe(cm, "s", "renamed", 10000, 10000, T0 + 9100);
+    ck_assert_int_eq(jxta_cm_srdi_delta(cm, NG, JXTA_ADV_DIR_ADV, T0 + 9100, &v, &n), 0);
+    ck_assert(has_srdi(v, n, "Adv", "Name", "renamed", 10000));
+    jxta_cm_srdi_free(v, n);
+    jxta_cm_close(cm);
+}
+END_TEST
+
 START_TEST(srdi_journal_overflow_becomes_full_push)
 {
     jxta_cm_limits_t lim = {8, 0};
@@ -956,6 +986,7 @@ static Suite *cm_suite(void)
     tcase_add_test(tc, eviction_at_limits);
     tcase_add_test(tc, srdi_deltas_and_full_push);
     tcase_add_test(tc, srdi_journal_overflow_becomes_full_push);
+    tcase_add_test(tc, srdi_same_answer_again_is_not_news);
     tcase_add_test(tc, key_rules);
     tcase_add_test(tc, discovered_response_is_cached);
     suite_add_tcase(s, tc);
