@@ -43,24 +43,9 @@ static void on_found(void *ud, int type, const char *xml, size_t len, const jxta
 static void start(jxta_loop_t *l, node_t *n, jxta_rdv_role_t role, const jxta_addr_t *seed)
 {
     memset(n, 0, sizeof *n);
-    jxta_tcp_config_t tc;
-    jxta_tcp_config_default(&tc);
-    jxta_id_new_peer(&tc.peer_id, &jxta_id_net_group);
-    n->id = tc.peer_id;
-    tc.listen = role == JXTA_RDV_RENDEZVOUS;
-    tc.first_frame_delay_ms = 5;
-    ck_assert_int_eq(jxta_endpoint_new(l, &tc, &n->ep), 0);
     jxta_adv_t *pa;
-    jxta_pa_new(&n->id, &jxta_id_net_group, "node", &pa);
-    jxta_rdv_config_t rc;
-    jxta_rdv_config_default(&rc);
-    rc.role = role;
-    rc.retry_ms = 300;
-    if (seed) {
-        rc.seeds[0] = *seed;
-        rc.nseeds = 1;
-    }
-    ck_assert_int_eq(jxta_rdv_new(n->ep, pa, &rc, NULL, NULL, &n->rdv), 0);
+    tu_peer(l, role, seed, &n->ep, &n->rdv, &pa);
+    n->id = *jxta_endpoint_peer_id(n->ep);
     ck_assert_int_eq(jxta_propagate_new(n->ep, n->rdv, &jxta_id_net_group, &n->prop), 0);
     ck_assert_int_eq(jxta_resolver_new(n->ep, n->prop, &jxta_id_net_group, &n->res), 0);
     ck_assert_int_eq(jxta_cm_open(NULL, NULL, 0, &n->cm), 0);

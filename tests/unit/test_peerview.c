@@ -37,20 +37,8 @@ static void on_x(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
 static void start(jxta_loop_t *l, rdv_t *r, const jxta_addr_t *seed)
 {
     memset(r, 0, sizeof *r);
-    jxta_tcp_config_t tc;
-    jxta_tcp_config_default(&tc);
-    jxta_id_new_peer(&tc.peer_id, &jxta_id_net_group);
-    r->id = tc.peer_id;
-    tc.listen = 1;
-    tc.first_frame_delay_ms = 5;
-    ck_assert_int_eq(jxta_endpoint_new(l, &tc, &r->ep), 0);
-    jxta_adv_t *pa;
-    jxta_pa_new(&r->id, &jxta_id_net_group, "rdv", &pa);
-    jxta_rdv_config_t rc;
-    jxta_rdv_config_default(&rc);
-    rc.role = JXTA_RDV_RENDEZVOUS;
-    ck_assert_int_eq(jxta_rdv_new(r->ep, pa, &rc, NULL, NULL, &r->rdv), 0);
-    jxta_adv_free(pa);
+    tu_peer(l, JXTA_RDV_RENDEZVOUS, NULL, &r->ep, &r->rdv, NULL);
+    r->id = *jxta_endpoint_peer_id(r->ep);
     ck_assert_int_eq(jxta_propagate_new(r->ep, r->rdv, &jxta_id_net_group, &r->prop), 0);
     jxta_peerview_config_t pc;
     jxta_peerview_config_default(&pc);

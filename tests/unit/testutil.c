@@ -127,3 +127,32 @@ uint64_t tu_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
+
+void tu_peer(jxta_loop_t *l, int role, const jxta_addr_t *seed, jxta_endpoint_t **ep,
+             jxta_rdv_t **rdv, jxta_adv_t **pa_out)
+{
+    jxta_tcp_config_t tc;
+    jxta_tcp_config_default(&tc);
+    ck_assert_int_eq(jxta_id_new_peer(&tc.peer_id, &jxta_id_net_group), 0);
+    tc.listen = role == JXTA_RDV_RENDEZVOUS;
+    tc.first_frame_delay_ms = 5;
+    ck_assert_int_eq(jxta_endpoint_new(l, &tc, ep), 0);
+    jxta_adv_t *pa, *ra;
+    ck_assert_int_eq(jxta_pa_new(&tc.peer_id, &jxta_id_net_group, "test", &pa), 0);
+    ck_assert_int_eq(jxta_endpoint_local_route(*ep, &ra), 0);
+    ck_assert_int_eq(jxta_pa_set_route(pa, ra), 0);
+    jxta_adv_free(ra);
+    jxta_rdv_config_t rc;
+    jxta_rdv_config_default(&rc);
+    rc.role = (jxta_rdv_role_t)role;
+    rc.retry_ms = 300;
+    if (seed) {
+        rc.seeds[0] = *seed;
+        rc.nseeds = 1;
+    }
+    ck_assert_int_eq(jxta_rdv_new(*ep, pa, &rc, NULL, NULL, rdv), 0);
+    if (pa_out)
+        *pa_out = pa;
+    else
+        jxta_adv_free(pa);
+}

@@ -39,6 +39,19 @@ uint64_t tu_now_ms(void);
         ck_assert_msg((cond), "condition not reached in %ds: %s", (int)(seconds), #cond);      \
     } while (0)
 
+/* An in-process peer for the overlay tests: a fresh peer ID, an endpoint
+ * (listening on 127.0.0.1 when it is a rendezvous, short post-welcome
+ * delay), its peer advertisement with route, and the rendezvous service in
+ * `role` with at most one `seed` (NULL for none) and a 300 ms retry.
+ * *pa (may be NULL) receives the peer advertisement (caller frees). */
+struct jxta_endpoint;
+struct jxta_rdv;
+struct jxta_adv;
+struct jxta_loop;
+struct jxta_addr;
+void tu_peer(struct jxta_loop *l, int role, const struct jxta_addr *seed,
+             struct jxta_endpoint **ep, struct jxta_rdv **rdv, struct jxta_adv **pa);
+
 /* Run a suite with the usual runner; returns the process exit status. */
 int tu_run(Suite *s);
 
