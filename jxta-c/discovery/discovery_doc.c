@@ -27,23 +27,6 @@ static int is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Text XML 1.0 can carry: UTF-8, no NUL, no C0 controls but TAB/LF/CR,
- * no U+FFFE/U+FFFF. */
-static int xml_text_ok(const char *s, size_t n)
-{
-    if (!jxta_utf8_valid(s, n))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-            return 0;
-        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
-            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
-            return 0;
-    }
-    return 1;
-}
-
 /* Trimmed copy of s[0..n), or NULL (with *err = 0) when it is empty. */
 static char *dup_trimmed(const char *s, size_t n, int *err)
 {
@@ -165,9 +148,9 @@ static int parse_root(const void *text, size_t len, const char *want, jxta_xml_n
 
 static int check_attr_value(const char *attr, const char *value)
 {
-    if (attr && !xml_text_ok(attr, strlen(attr)))
+    if (attr && !jxta_xml_text_ok(attr, strlen(attr)))
         return jxta__reject(JXTA_EINVAL, MOD, "Attr is not XML text");
-    if (value && !xml_text_ok(value, strlen(value)))
+    if (value && !jxta_xml_text_ok(value, strlen(value)))
         return jxta__reject(JXTA_EINVAL, MOD, "Value is not XML text");
     return 0;
 }
@@ -394,7 +377,7 @@ int jxta_disc_response_add(jxta_disc_response_t *r, const char *adv_xml, size_t 
     if (expiration_ms < -1)
         return jxta__reject(JXTA_EINVAL, MOD, "response expiration %lld",
                             (long long)expiration_ms);
-    if (memchr(adv_xml, '\0', len) || !xml_text_ok(adv_xml, len))
+    if (memchr(adv_xml, '\0', len) || !jxta_xml_text_ok(adv_xml, len))
         return jxta__reject(JXTA_EINVAL, MOD, "advertisement text is not XML text");
     int err;
     char *copy = dup_trimmed(adv_xml, len, &err);
@@ -510,39 +493,6 @@ fail:
     return rc;
 }
 
-/* Text escaping as JXSE writes it (and as jxta_xml_write does): & and <
- * always, > only where it would close "]]>", CR as a reference. */
-static void put_text(jxta_buf_t *out, const char *s, size_t n)
-{
-    size_t run = 0, from = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        const char *rep = NULL;
-        if (c == '&')
-            rep = "&amp;";
-        else if (c == '<')
-            rep = "&lt;";
-        else if (c == '>' && run >= 2)
-            rep = "&gt;";
-        else if (c == '\r')
-            rep = "&#13;";
-        run = c == ']' ? run + 1 : 0;
-        if (rep) {
-            jxta_buf_append(out, s + from, i - from);
-            jxta_buf_append_str(out, rep);
-            from = i + 1;
-        }
-    }
-    jxta_buf_append(out, s + from, n - from);
-}
-
-static void put_field(jxta_buf_t *out, const char *name, const char *text)
-{
-    jxta_buf_printf(out, "\t<%s>\n\t\t", name);
-    put_text(out, text, strlen(text));
-    jxta_buf_printf(out, "\n\t</%s>\n", name);
-}
-
 int jxta_disc_response_write(const jxta_disc_response_t *r, jxta_buf_t *out)
 {
     if (!r || !out || (r->count && !r->entries))
@@ -561,7 +511,7 @@ int jxta_disc_response_write(const jxta_disc_response_t *r, jxta_buf_t *out)
     for (size_t i = 0; i < r->count; i++) {
         const jxta_disc_entry_t *e = &r->entries[i];
         if (!e->adv_xml || !effective(e->adv_xml) || memchr(e->adv_xml, '\0', e->len) ||
-            !xml_text_ok(e->adv_xml, e->len) || e->expiration_ms < -1)
+            !jxta_xml_text_ok(e->adv_xml, e->len) || e->expiration_ms < -1)
             return jxta__reject(JXTA_EINVAL, MOD, "response entry %zu is not writable", i);
     }
     size_t start = out->len;
@@ -571,13 +521,13 @@ int jxta_disc_response_write(const jxta_disc_response_t *r, jxta_buf_t *out)
                     XMLNS);
     char num[24];
     snprintf(num, sizeof num, "%zu", r->count);
-    put_field(out, "Count", num);
+    jxta_xml_put_field(out, "Count", num, strlen(num));
     snprintf(num, sizeof num, "%d", r->type);
-    put_field(out, "Type", num);
+    jxta_xml_put_field(out, "Type", num, strlen(num));
     if (has_attr)
-        put_field(out, "Attr", r->attr);
+        jxta_xml_put_field(out, "Attr", r->attr, strlen(r->attr));
     if (has_value)
-        put_field(out, "Value", r->value);
+        jxta_xml_put_field(out, "Value", r->value, strlen(r->value));
     for (size_t i = 0; i < r->count; i++) {
         const jxta_disc_entry_t *e = &r->entries[i];
         const char *s = e->adv_xml;
@@ -595,7 +545,7 @@ int jxta_disc_response_write(const jxta_disc_response_t *r, jxta_buf_t *out)
                                             : e->expiration_ms));
         else
             jxta_buf_append_str(out, "\t<Response>\n\t\t");
-        put_text(out, s, n);
+        jxta_xml_escape_text(out, s, n);
         jxta_buf_append_str(out, "\n\t</Response>\n");
     }
     jxta_buf_append_str(out, "</jxta:DiscoveryResponse>");

@@ -220,34 +220,16 @@ static int add_addr(jxta_xml_node_t *root, const char *name, const jxta_addr_t *
     return jxta_xml_add(root, name, text, NULL);
 }
 
-/* Text escaping exactly as the XML writer does it: & and <, and the > of a
- * "]]>" (which would otherwise end nothing and break the document). */
-static void put_escaped(jxta_buf_t *out, const char *s)
-{
-    const char *start = s, *run = s;
-    for (; *s; s++) {
-        const char *rep = *s == '&'   ? "&amp;"
-                          : *s == '<' ? "&lt;"
-                          : (*s == '>' && s - start >= 2 && s[-1] == ']' && s[-2] == ']')
-                              ? "&gt;"
-                              : NULL;
-        if (!rep)
-            continue;
-        jxta_buf_append(out, run, (size_t)(s - run));
-        jxta_buf_append_str(out, rep);
-        run = s + 1;
-    }
-    jxta_buf_append(out, run, (size_t)(s - run));
-}
-
 static void put_addr(jxta_buf_t *out, const char *name, const jxta_addr_t *a)
 {
     char text[JXTA_ADDR_TEXT_MAX];
-    jxta_addr_format(a, text, sizeof text);
+    size_t n = jxta_addr_format(a, text, sizeof text);
+    if (n >= sizeof text)
+        n = sizeof text - 1;
     jxta_buf_put_u8(out, '<');
     jxta_buf_append_str(out, name);
     jxta_buf_put_u8(out, '>');
-    put_escaped(out, text);
+    jxta_xml_escape_text(out, text, n);
     jxta_buf_append_str(out, "</");
     jxta_buf_append_str(out, name);
     jxta_buf_put_u8(out, '>');

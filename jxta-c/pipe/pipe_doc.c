@@ -32,30 +32,13 @@ static int is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Text XML 1.0 can carry: UTF-8, no NUL, no C0 controls but TAB/LF/CR,
- * no U+FFFE/U+FFFF. */
-static int xml_text_ok(const char *s, size_t n)
-{
-    if (!jxta_utf8_valid(s, n))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-            return 0;
-        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
-            ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
-            return 0;
-    }
-    return 1;
-}
-
 /* Non-empty, no surrounding whitespace, XML text: what a reader gives back. */
 static int trimmed_text_ok(const char *s)
 {
     if (!s || !*s)
         return 0;
     size_t n = strlen(s);
-    return !is_ws(s[0]) && !is_ws(s[n - 1]) && xml_text_ok(s, n);
+    return !is_ws(s[0]) && !is_ws(s[n - 1]) && jxta_xml_text_ok(s, n);
 }
 
 /* Trimmed copy; *out NULL when empty. */
@@ -76,38 +59,10 @@ static int dup_trimmed(const char *s, char **out)
     return 0;
 }
 
-/* Text escaping as JXSE writes it (and as jxta_xml_write does): & and <
- * always, > only where it would close "]]>", CR as a reference. */
-static void put_text(jxta_buf_t *out, const char *s)
-{
-    size_t run = 0, from = 0, n = strlen(s);
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        const char *rep = NULL;
-        if (c == '&')
-            rep = "&amp;";
-        else if (c == '<')
-            rep = "&lt;";
-        else if (c == '>' && run >= 2)
-            rep = "&gt;";
-        else if (c == '\r')
-            rep = "&#13;";
-        run = c == ']' ? run + 1 : 0;
-        if (rep) {
-            jxta_buf_append(out, s + from, i - from);
-            jxta_buf_append_str(out, rep);
-            from = i + 1;
-        }
-    }
-    jxta_buf_append(out, s + from, n - from);
-}
-
 /* JXSE's pretty layout for a text field. */
 static void put_field(jxta_buf_t *out, const char *name, const char *text)
 {
-    jxta_buf_printf(out, "\t<%s>\n\t\t", name);
-    put_text(out, text);
-    jxta_buf_printf(out, "\n\t</%s>\n", name);
+    jxta_xml_put_field(out, name, text, strlen(text));
 }
 
 static void put_id_field(jxta_buf_t *out, const char *name, const jxta_id_t *id)
@@ -245,7 +200,7 @@ static int new_res(int answer, const jxta_id_t *pipe_id, const char *type, size_
         return rc;
     if (!type)
         type = JXTA_PIPE_UNICAST;
-    if (!xml_text_ok(type, strlen(type)))
+    if (!jxta_xml_text_ok(type, strlen(type)))
         return jxta__reject(JXTA_EINVAL, MOD, "pipe type is not XML text");
     if (npeers > JXTA_PIPE_RES_MAX_PEERS)
         return jxta__reject(JXTA_ETOOBIG, MOD, "%zu peers (limit %d)", npeers,
@@ -303,7 +258,7 @@ int jxta_pipe_res_new_answer(const jxta_id_t *pipe_id, const char *type, const j
     int rc = check_id_kind("pipe resolver Peer", peer, JXTA_ID_PEER);
     if (rc < 0)
         return rc;
-    if (peer_adv && !xml_text_ok(peer_adv, strlen(peer_adv)))
+    if (peer_adv && !jxta_xml_text_ok(peer_adv, strlen(peer_adv)))
         return jxta__reject(JXTA_EINVAL, MOD, "PeerAdv is not XML text");
     jxta_pipe_res_t *r;
     if ((rc = new_res(JXTA_PIPE_RES_ANSWER, pipe_id, type, 1, &r)) < 0)

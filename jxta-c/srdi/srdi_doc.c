@@ -309,38 +309,10 @@ int jxta_rsrdi_parse(const void *text, size_t len, const jxta_srdi_limits_t *lim
  * no control characters but TAB/LF/CR, no U+FFFE / U+FFFF. */
 static int check_text(const char *what, const char *s)
 {
-    size_t n = strlen(s);
-    if (!jxta_utf8_valid(s, n))
-        return jxta__reject(JXTA_EINVAL, MOD, "cannot write %s: not UTF-8", what);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
-            (c == 0xef && i + 2 < n && (unsigned char)s[i + 1] == 0xbf &&
-             ((unsigned char)s[i + 2] == 0xbe || (unsigned char)s[i + 2] == 0xbf)))
-            return jxta__reject(JXTA_EINVAL, MOD,
-                                "cannot write %s: character not allowed in XML at byte %zu", what,
-                                i);
-    }
+    if (!jxta_xml_text_ok(s, strlen(s)))
+        return jxta__reject(JXTA_EINVAL, MOD,
+                            "cannot write %s: not UTF-8 or a character XML does not allow", what);
     return 0;
-}
-
-/* Element text: the XML layer's rules (& and <, > only after "]]", CR). */
-static void put_text(jxta_buf_t *out, const char *s)
-{
-    size_t run = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p == '&')
-            jxta_buf_append_str(out, "&amp;");
-        else if (*p == '<')
-            jxta_buf_append_str(out, "&lt;");
-        else if (*p == '>' && run >= 2)
-            jxta_buf_append_str(out, "&gt;");
-        else if (*p == '\r')
-            jxta_buf_append_str(out, "&#13;");
-        else
-            jxta_buf_append(out, p, 1);
-        run = *p == ']' ? run + 1 : 0;
-    }
 }
 
 /* Attribute value between double quotes; field names never need escaping,
@@ -369,24 +341,6 @@ static void put_head(jxta_buf_t *out, const char *root)
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE %s>\n<%s "
                     "xmlns:jxta=\"%s\">\n",
                     root, root, XMLNS_JXTA);
-}
-
-/* "\t<name>\n\t\ttext\n\t</name>\n", as LiteXML indents a child with text. */
-static void put_child(jxta_buf_t *out, const char *name, const char *text, size_t tlen)
-{
-    jxta_buf_printf(out, "\t<%s>\n\t\t", name);
-    if (tlen == strlen(text)) {
-        put_text(out, text);
-    } else {
-        char *t = jxta__strndup(text, tlen);
-        if (!t) {
-            out->err = out->err ? out->err : JXTA_ENOMEM;
-            return;
-        }
-        put_text(out, t);
-        free(t);
-    }
-    jxta_buf_printf(out, "\n\t</%s>\n", name);
 }
 
 static int finish(jxta_buf_t *out, size_t start)
@@ -418,12 +372,12 @@ int jxta_srdi_write(const jxta_srdi_t *s, jxta_buf_t *out)
     jxta_id_text_t t;
     put_head(out, "jxta:GenSRDI");
     jxta_id_str(&s->pid, &t);
-    put_child(out, "PID", t.s, strlen(t.s));
-    put_child(out, "PKey", s->pkey, strlen(s->pkey));
+    jxta_xml_put_field(out, "PID", t.s, strlen(t.s));
+    jxta_xml_put_field(out, "PKey", s->pkey, strlen(s->pkey));
     if (s->ttl > 0) {
         char n[16];
         snprintf(n, sizeof n, "%d", s->ttl);
-        put_child(out, "ttl", n, strlen(n));
+        jxta_xml_put_field(out, "ttl", n, strlen(n));
     }
     for (size_t i = 0; i < s->count; i++) {
         const jxta_srdi_entry_t *e = &s->entries[i];
@@ -432,7 +386,7 @@ int jxta_srdi_write(const jxta_srdi_t *s, jxta_buf_t *out)
         jxta_buf_printf(out, " Expiration=\"%lld\"", (long long)e->expiration_ms);
         if (*e->value) {
             jxta_buf_append_str(out, ">\n\t\t");
-            put_text(out, e->value);
+            jxta_xml_escape_text(out, e->value, strlen(e->value));
             jxta_buf_append_str(out, "\n\t</Entry>\n");
         } else {
             jxta_buf_append_str(out, "/>\n");
@@ -458,8 +412,8 @@ int jxta_rsrdi_write(const char *handler, const char *payload, jxta_buf_t *out)
         plen--;
     size_t start = out->len;
     put_head(out, "jxta:ResolverSRDI");
-    put_child(out, "HandlerName", handler, strlen(handler));
-    put_child(out, "Payload", payload, plen);
+    jxta_xml_put_field(out, "HandlerName", handler, strlen(handler));
+    jxta_xml_put_field(out, "Payload", payload, plen);
     jxta_buf_append_str(out, "</jxta:ResolverSRDI>\n");
     return finish(out, start);
 }

@@ -67,7 +67,7 @@ int jxta__xml_name_ok(const char *name, size_t len)
 }
 
 /* UTF-8 holding only characters XML 1.0 allows. */
-static int xml_chars_ok(const char *s, size_t len)
+int jxta_xml_text_ok(const char *s, size_t len)
 {
     if (!jxta_utf8_valid(s, len))
         return 0;
@@ -212,7 +212,7 @@ int jxta_xml_set_text(jxta_xml_node_t *node, const char *text)
         return 0;
     }
     size_t len = strlen(text);
-    if (!xml_chars_ok(text, len))
+    if (!jxta_xml_text_ok(text, len))
         return jxta__reject(JXTA_EINVAL, "xml", "text of <%s> is not valid XML character data",
                             node->name);
     while (len && strchr(XML_WS, text[len - 1]))
@@ -254,7 +254,7 @@ int jxta_xml_set_attr(jxta_xml_node_t *node, const char *name, const char *value
     if (!jxta__xml_name_ok(name, strlen(name)))
         return jxta__reject(JXTA_EINVAL, "xml", "bad attribute name '%.80s'", name);
     size_t vl = strlen(value);
-    if (!xml_chars_ok(value, vl) || strpbrk(value, "<>&\t\r\n") ||
+    if (!jxta_xml_text_ok(value, vl) || strpbrk(value, "<>&\t\r\n") ||
         (strchr(value, '"') && strchr(value, '\'')))
         return jxta__reject(JXTA_EINVAL, "xml",
                             "attribute %s: value cannot be written verbatim for JXSE", name);

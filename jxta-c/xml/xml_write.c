@@ -11,23 +11,40 @@
 
 #include "../util/internal.h"
 
+void jxta_xml_escape_text(jxta_buf_t *out, const char *s, size_t n)
+{
+    size_t run = 0, from = 0; /* run: consecutive ']' seen */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        const char *rep = c == '&'                ? "&amp;"
+                          : c == '<'              ? "&lt;"
+                          : c == '>' && run >= 2  ? "&gt;" /* "]]>" is not allowed in text */
+                          : c == '\r'             ? "&#13;"
+                                                  : NULL;
+        run = c == ']' ? run + 1 : 0;
+        if (rep) {
+            jxta_buf_append(out, s + from, i - from);
+            jxta_buf_append_str(out, rep);
+            from = i + 1;
+        }
+    }
+    jxta_buf_append(out, s + from, n - from);
+}
+
+void jxta_xml_put_field(jxta_buf_t *out, const char *name, const char *text, size_t n)
+{
+    jxta_buf_append_str(out, "\t<");
+    jxta_buf_append_str(out, name);
+    jxta_buf_append_str(out, ">\n\t\t");
+    jxta_xml_escape_text(out, text, n);
+    jxta_buf_append_str(out, "\n\t</");
+    jxta_buf_append_str(out, name);
+    jxta_buf_append_str(out, ">\n");
+}
+
 static void put_text(jxta_buf_t *out, const char *s)
 {
-    size_t run = 0; /* consecutive ']' seen */
-    for (const char *p = s; *p; p++) {
-        char c = *p;
-        if (c == '&')
-            jxta_buf_append_str(out, "&amp;");
-        else if (c == '<')
-            jxta_buf_append_str(out, "&lt;");
-        else if (c == '>' && run >= 2)
-            jxta_buf_append_str(out, "&gt;"); /* "]]>" is not allowed in XML text */
-        else if (c == '\r')
-            jxta_buf_append_str(out, "&#13;");
-        else
-            jxta_buf_append(out, p, 1);
-        run = c == ']' ? run + 1 : 0;
-    }
+    jxta_xml_escape_text(out, s, strlen(s));
 }
 
 static void put_attr_value(jxta_buf_t *out, const char *v)

@@ -123,6 +123,18 @@ int jxta_xml_clone(const jxta_xml_node_t *node, jxta_xml_node_t **out);
  * tag, newline, children without whitespace, end tag, newline. */
 int jxta_xml_write(const jxta_xml_node_t *root, unsigned flags, jxta_buf_t *out);
 
+/* Pieces for modules that write JXSE's documents by hand (JXSE writes some
+ * documents tab-indented, which the tree writer does not do):
+ *  - jxta_xml_text_ok: s[0..n) is text XML 1.0 can carry (valid UTF-8, no
+ *    control characters but TAB/LF/CR, no U+FFFE/U+FFFF);
+ *  - jxta_xml_escape_text: s[0..n) escaped as element text exactly as
+ *    jxta_xml_write escapes it (& and <, the > of "]]>", CR);
+ *  - jxta_xml_put_field: "\t<name>\n\t\ttext\n\t</name>\n", JXSE's layout of a
+ *    child element with text. */
+int jxta_xml_text_ok(const char *s, size_t n);
+void jxta_xml_escape_text(jxta_buf_t *out, const char *s, size_t n);
+void jxta_xml_put_field(jxta_buf_t *out, const char *name, const char *text, size_t n);
+
 /* Pretty-print any XML document for humans (2-space indent). */
 int jxta_xml_pretty(const void *text, size_t len, jxta_buf_t *out);
 
