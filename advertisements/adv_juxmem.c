@@ -1,0 +1,2 @@
+/* advertisements/adv_juxmem.c - being written (placeholder so the build graph is in place). */
+typedef int jxta__placeholder_adv_juxmem;

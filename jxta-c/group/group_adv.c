@@ -1,0 +1,2 @@
+/* jxta-c/group/group_adv.c - being written (placeholder so the build graph is in place). */
+typedef int jxta__placeholder_group_adv;

@@ -1,0 +1,2 @@
+/* jxta-c/membership/passwd.c - being written (placeholder so the build graph is in place). */
+typedef int jxta__placeholder_passwd;
