@@ -32,6 +32,8 @@ static const struct {
     {JXTA_ECLOSED, "JXTA_ECLOSED", "connection closed"},
     {JXTA_ETIMEDOUT, "JXTA_ETIMEDOUT", "timed out"},
     {JXTA_EUNREACH, "JXTA_EUNREACH", "destination unreachable"},
+    {JXTA_EACCES, "JXTA_EACCES", "not a member: bad or missing credential"},
+    {JXTA_EUNSUPPORTED, "JXTA_EUNSUPPORTED", "not supported by this implementation"},
 };
 
 const char *jxta_strerror(int err)

@@ -36,7 +36,9 @@ enum {
     JXTA_ECLOSED = -21,   /* connection or service closed */
     JXTA_ETIMEDOUT = -22, /* an operation did not complete in time */
     JXTA_EUNREACH = -23,  /* no route or address for the destination */
-    JXTA__ELAST = -24
+    JXTA_EACCES = -24,    /* not a member: credential missing, wrong or unknown login */
+    JXTA_EUNSUPPORTED = -25, /* a module, kind or method this implementation lacks */
+    JXTA__ELAST = -26
 };
 
 /* Short English text for an error code; never NULL. */
