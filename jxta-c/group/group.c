@@ -1,2 +1,498 @@
-/* jxta-c/group/group.c - being written (placeholder so the build graph is in place). */
-typedef int jxta__placeholder_group;
+/* group.c - the peer group object (see jxta/group.h).
+ *
+ * A group is a node in a tree rooted at the World group: the World group
+ * object (no services), the Net group below it, child groups below those.
+ * Each node owns its services and its advertisements; the endpoint and
+ * the cache manager belong to the peer and are shared (both key everything
+ * by group ID).  Services are started in dependency order (rendezvous,
+ * propagation, resolver, route resolver, PeerView, discovery, pipes) and
+ * stopped in the reverse order, so no service ever sees a dead one below
+ * it.  A group is only left once its children are, which keeps the tree
+ * consistent without reference counts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <jxta/group.h>
+#include <jxta/wellknown.h>
+
+#include "../util/internal.h"
+
+struct jxta_group {
+    jxta_group_t *parent;
+    jxta_group_t **children;
+    size_t nchildren, capchildren;
+    jxta_id_t id;
+    jxta_adv_t *pga, *pa;
+    char name[256];
+    jxta_endpoint_t *ep;
+    jxta_cm_t *cm;
+    jxta_rdv_role_t role;
+    jxta_rdv_t *rdv;
+    jxta_propagate_t *prop;
+    jxta_resolver_t *res;
+    jxta_route_resolver_t *route;
+    jxta_peerview_t *pv;
+    jxta_discovery_t *disc;
+    struct jxta_pipes *pipes;
+    struct jxta_membership *mship;
+};
+
+void jxta_group_config_default(jxta_group_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->role = JXTA_RDV_EDGE;
+}
+
+/* ---- tree ------------------------------------------------------------------ */
+
+static int add_child(jxta_group_t *parent, jxta_group_t *g)
+{
+    if (parent->nchildren == parent->capchildren) {
+        size_t cap = parent->capchildren ? parent->capchildren * 2 : 4;
+        jxta_group_t **p = realloc(parent->children, cap * sizeof *p);
+        if (!p)
+            return JXTA_ENOMEM;
+        parent->children = p;
+        parent->capchildren = cap;
+    }
+    parent->children[parent->nchildren++] = g;
+    g->parent = parent;
+    return 0;
+}
+
+static void remove_child(jxta_group_t *parent, jxta_group_t *g)
+{
+    for (size_t i = 0; parent && i < parent->nchildren; i++)
+        if (parent->children[i] == g) {
+            memmove(&parent->children[i], &parent->children[i + 1],
+                    (parent->nchildren - i - 1) * sizeof *parent->children);
+            parent->nchildren--;
+            return;
+        }
+}
+
+static const jxta_group_t *find_in(const jxta_group_t *g, const jxta_id_t *id)
+{
+    if (jxta_id_equal(&g->id, id))
+        return g;
+    for (size_t i = 0; i < g->nchildren; i++) {
+        const jxta_group_t *f = find_in(g->children[i], id);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+static const jxta_group_t *root_of(const jxta_group_t *g)
+{
+    while (g->parent)
+        g = g->parent;
+    return g;
+}
+
+/* ---- services ---------------------------------------------------------------- */
+
+static uint64_t or_default(uint64_t v, uint64_t def)
+{
+    return v ? v : def;
+}
+
+/* Stop every service, quietly or with goodbyes. */
+static void stop_services(jxta_group_t *g, int quiet)
+{
+    /* pipes and membership come with their own modules (see group.h) */
+    jxta_discovery_free(g->disc);
+    g->disc = NULL;
+    if (quiet)
+        jxta_peerview_discard(g->pv);
+    else
+        jxta_peerview_free(g->pv);
+    g->pv = NULL;
+    jxta_route_resolver_free(g->route);
+    g->route = NULL;
+    jxta_resolver_free(g->res);
+    g->res = NULL;
+    jxta_propagate_free(g->prop);
+    g->prop = NULL;
+    if (quiet)
+        jxta_rdv_discard(g->rdv);
+    else
+        jxta_rdv_free(g->rdv);
+    g->rdv = NULL;
+}
+
+static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const char *peer_name)
+{
+    jxta_rdv_config_t rc;
+    jxta_rdv_config_default(&rc);
+    rc.role = cfg->role;
+    rc.group = g->id;
+    memcpy(rc.seeds, cfg->seeds, sizeof rc.seeds);
+    rc.nseeds = cfg->nseeds < JXTA_RDV_MAX_SEEDS ? cfg->nseeds : JXTA_RDV_MAX_SEEDS;
+    rc.lease_ms = or_default(cfg->lease_ms, rc.lease_ms);
+    rc.retry_ms = or_default(cfg->retry_ms, rc.retry_ms);
+    int err = jxta_rdv_new(g->ep, g->pa, &rc, cfg->rdv_events, cfg->ud, &g->rdv);
+    if (err == 0)
+        err = jxta_propagate_new(g->ep, g->rdv, &g->id, &g->prop);
+    if (err == 0)
+        err = jxta_resolver_new(g->ep, g->prop, &g->id, &g->res);
+    /* The router lives in the Net group: only it answers route queries. */
+    if (err == 0 && jxta_id_is_net_group(&g->id))
+        err = jxta_route_resolver_new(g->res, &g->route);
+    if (err == 0 && cfg->role == JXTA_RDV_RENDEZVOUS) {
+        jxta_peerview_config_t pvc;
+        jxta_peerview_config_default(&pvc);
+        pvc.group = g->id;
+        pvc.name = peer_name;
+        for (size_t i = 0; i < rc.nseeds && i < JXTA_ARRAY_LEN(pvc.seeds); i++)
+            pvc.seeds[pvc.nseeds++] = cfg->seeds[i];
+        pvc.probe_ms = or_default(cfg->probe_ms, pvc.probe_ms);
+        pvc.member_timeout_ms = or_default(cfg->member_timeout_ms, pvc.member_timeout_ms);
+        err = jxta_peerview_new(g->ep, g->prop, &pvc, cfg->view_fn, cfg->ud, &g->pv);
+    }
+    if (err == 0) {
+        jxta_discovery_config_t dc;
+        jxta_discovery_config_default(&dc);
+        dc.srdi_ms = or_default(cfg->srdi_ms, dc.srdi_ms);
+        err = jxta_discovery_new(g->res, g->rdv, g->cm, &dc, &g->disc);
+    }
+    /* The group's own advertisements, in its own cache (PROTOCOLS.md 10.3). */
+    if (err == 0)
+        err = jxta_discovery_publish(g->disc, g->pga, JXTA_CM_FOREVER,
+                                     JXTA_CM_DEFAULT_EXPIRATION_MS);
+    if (err == 0)
+        err = jxta_discovery_publish(g->disc, g->pa, JXTA_CM_FOREVER,
+                                     JXTA_CM_DEFAULT_EXPIRATION_MS);
+    if (err < 0) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_WARN, "group", "services of group %s could not start: %s",
+                 jxta_id_str(&g->id, &t), jxta_strerror(err));
+        stop_services(g, 1);
+    }
+    return err;
+}
+
+static void group_free(jxta_group_t *g)
+{
+    jxta_adv_free(g->pga);
+    jxta_adv_free(g->pa);
+    free(g->children);
+    free(g);
+}
+
+static jxta_group_t *group_alloc(jxta_endpoint_t *ep, jxta_cm_t *cm, const jxta_id_t *id,
+                                 const jxta_adv_t *pga)
+{
+    jxta_group_t *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->ep = ep;
+    g->cm = cm;
+    g->id = *id;
+    if (jxta_adv_clone(pga, &g->pga) < 0) {
+        free(g);
+        return NULL;
+    }
+    const char *n = jxta_adv_get(pga, "Name");
+    snprintf(g->name, sizeof g->name, "%s", n ? n : "");
+    return g;
+}
+
+/* ---- the Net group ------------------------------------------------------------ */
+
+int jxta_group_new_net(jxta_endpoint_t *ep, jxta_cm_t *cm, const char *peer_name,
+                       const jxta_group_config_t *cfg, jxta_group_t **out)
+{
+    if (!ep || !cm || !out)
+        return jxta__reject(JXTA_EINVAL, "group", "Net group: endpoint, cache and result needed");
+    jxta_group_config_t def;
+    if (!cfg) {
+        jxta_group_config_default(&def);
+        cfg = &def;
+    }
+    jxta_adv_t *wpga = NULL, *npga = NULL, *ra = NULL;
+    jxta_group_t *world = NULL, *net = NULL;
+    int rc = jxta_group_world_pga(&wpga);
+    if (rc == 0)
+        rc = jxta_group_net_pga(&npga);
+    if (rc == 0 && (!(world = group_alloc(ep, cm, &jxta_id_world_group, wpga)) ||
+                    !(net = group_alloc(ep, cm, &jxta_id_net_group, npga))))
+        rc = JXTA_ENOMEM;
+    if (rc == 0)
+        rc = jxta_pa_new(jxta_endpoint_peer_id(ep), &jxta_id_net_group, peer_name, &net->pa);
+    if (rc == 0)
+        rc = jxta_endpoint_local_route(ep, &ra);
+    if (rc == 0)
+        rc = jxta_pa_set_route(net->pa, ra);
+    if (rc == 0)
+        rc = add_child(world, net);
+    if (rc == 0) {
+        net->role = cfg->role;
+        rc = start_services(net, cfg, peer_name);
+    }
+    jxta_adv_free(wpga);
+    jxta_adv_free(npga);
+    jxta_adv_free(ra);
+    if (rc < 0) {
+        if (net)
+            group_free(net);
+        if (world)
+            group_free(world);
+        return rc;
+    }
+    *out = net;
+    return 0;
+}
+
+/* ---- child groups ----------------------------------------------------------------- */
+
+int jxta_group_create_pga(jxta_group_t *parent, const jxta_id_t *gid, const char *name,
+                          const char *desc, const char *const *logins, jxta_adv_t **pga)
+{
+    if (!parent || !pga || (gid && jxta_id_kind(gid) != JXTA_ID_GROUP))
+        return jxta__reject(JXTA_EINVAL, "group", "new group advertisement: bad arguments");
+    jxta_id_t id;
+    int rc = 0;
+    if (gid)
+        id = *gid;
+    else if ((rc = jxta_id_new_group(&id, &parent->id)) < 0)
+        return rc;
+    if (jxta_id_is_world_group(&id) || jxta_id_is_net_group(&id))
+        return jxta__reject(JXTA_EINVAL, "group", "a child group cannot be the World or Net group");
+    if (logins)
+        return jxta__reject(JXTA_EUNSUPPORTED, "group",
+                            "password groups need the membership service (not available yet)");
+    return jxta_pga_new(&id, jxta_wk_id(JXTA_WK_SPEC_STDGROUP), name, desc, pga);
+}
+
+int jxta_group_publish_pga(jxta_group_t *parent, const jxta_adv_t *pga)
+{
+    if (!parent || !pga || !parent->disc)
+        return jxta__reject(JXTA_EINVAL, "group", "publish: a group with discovery and a PGA needed");
+    if (jxta_adv_type(pga) != &jxta_adv_type_pga)
+        return jxta__reject(JXTA_EADVTYPE, "group", "publish: <%s> is not a jxta:PGA",
+                            jxta_adv_type_name(pga));
+    int rc = jxta_discovery_publish(parent->disc, pga, JXTA_CM_DEFAULT_LIFETIME_MS,
+                                    JXTA_CM_DEFAULT_EXPIRATION_MS);
+    if (rc == 0) {
+        int rrc = jxta_discovery_remote_publish(parent->disc, pga, JXTA_CM_DEFAULT_EXPIRATION_MS);
+        /* no rendezvous yet: the SRDI push after the lease makes it findable */
+        if (rrc < 0 && rrc != JXTA_EUNREACH)
+            rc = rrc;
+    }
+    return rc;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Can we run spec `msid`?  The all-purpose spec, or a spec whose MIA (in
+ * the parent's cache: published by the group's creator, or found by a
+ * discovery of the parent) describes the all-purpose group's services.
+ * *mship gets the membership spec the implementation uses. */
+static int runnable(const jxta_group_t *parent, const jxta_id_t *msid, jxta_id_t *mship)
+{
+    if (jxta_group_impl_of_msid(msid) == JXTA_GROUP_IMPL_STD)
+        return 0;
+    jxta_id_text_t t;
+    jxta_cm_result_t *res = NULL;
+    size_t n = 0;
+    int rc = jxta_cm_search_docs(parent->cm, &parent->id, JXTA_ADV_DIR_ADV, "MSID",
+                                 jxta_id_str(msid, &t), 8, JXTA_CM_INCLUDE_PRIVATE, wall_ms(),
+                                 &res, &n);
+    int found = JXTA_EUNSUPPORTED;
+    for (size_t i = 0; rc >= 0 && i < n && found < 0; i++) {
+        jxta_adv_t *mia = NULL;
+        if (jxta_adv_parse_as(res[i].doc, res[i].len, &jxta_adv_type_mia, &mia) == 0 &&
+            jxta_group_impl_of_mia(mia, mship) == JXTA_GROUP_IMPL_STD)
+            found = 0;
+        jxta_adv_free(mia);
+    }
+    jxta_cm_results_free(res, n);
+    return found;
+}
+
+int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_group_config_t *cfg,
+                    jxta_group_t **out)
+{
+    if (!parent || !pga || !out)
+        return jxta__reject(JXTA_EINVAL, "group", "join: parent, PGA and result needed");
+    if (!parent->pa)
+        return jxta__reject(JXTA_EINVAL, "group", "join: groups are joined below the Net group");
+    if (jxta_adv_type(pga) != &jxta_adv_type_pga)
+        return jxta__reject(JXTA_EADVTYPE, "group", "join: <%s> is not a jxta:PGA",
+                            jxta_adv_type_name(pga));
+    jxta_id_t gid, msid;
+    jxta_id_text_t t;
+    int rc = jxta_adv_get_id(pga, "GID", &gid);
+    if (rc == 0)
+        rc = jxta_adv_get_id(pga, "MSID", &msid);
+    if (rc < 0)
+        return jxta__reject(rc, "group", "join: PGA without a valid GID or MSID");
+    if (jxta_id_kind(&gid) != JXTA_ID_GROUP || jxta_id_is_world_group(&gid) ||
+        jxta_id_is_net_group(&gid))
+        return jxta__reject(JXTA_EINVAL, "group", "join: %s is not a child group ID",
+                            jxta_id_str(&gid, &t));
+    if (find_in(root_of(parent), &gid))
+        return jxta__reject(JXTA_EEXIST, "group", "join: group %s is already joined",
+                            jxta_id_str(&gid, &t));
+    jxta_id_t mship = *jxta_wk_id(JXTA_WK_SPEC_MEMBERSHIP_NONE);
+    if ((rc = runnable(parent, &msid, &mship)) < 0) {
+        jxta_id_text_t t2;
+        return jxta__reject(rc, "group", "join: group %s has implementation %s, which we cannot run",
+                            jxta_id_str(&gid, &t), jxta_id_str(&msid, &t2));
+    }
+    jxta_group_config_t def;
+    if (!cfg) {
+        jxta_group_config_default(&def);
+        cfg = &def;
+    }
+    jxta_group_t *g = group_alloc(parent->ep, parent->cm, &gid, pga);
+    if (!g)
+        return JXTA_ENOMEM;
+    g->role = cfg->role;
+    rc = jxta_group_pa_in(parent->pa, &gid, &g->pa);
+    if (rc == 0)
+        rc = start_services(g, cfg, jxta_adv_get(parent->pa, "Name"));
+    if (rc == 0 && (rc = add_child(parent, g)) < 0)
+        stop_services(g, 1);
+    if (rc < 0) {
+        group_free(g);
+        return rc;
+    }
+    jxta_log(JXTA_LOG_INFO, "group", "joined group %s (%s) as %s", jxta_id_str(&gid, &t), g->name,
+             cfg->role == JXTA_RDV_RENDEZVOUS ? "rendezvous" : "edge");
+    *out = g;
+    return 0;
+}
+
+int jxta_group_leave(jxta_group_t *g)
+{
+    if (!g)
+        return 0;
+    jxta_id_text_t t;
+    if (g->nchildren)
+        return jxta__reject(JXTA_EBUSY, "group", "group %s still has %zu joined children: leave "
+                                                 "them first",
+                            jxta_id_str(&g->id, &t), g->nchildren);
+    stop_services(g, 0);
+    jxta_group_t *parent = g->parent;
+    remove_child(parent, g);
+    group_free(g);
+    if (parent && !parent->parent) /* the World group goes with the Net group */
+        group_free(parent);
+    return 0;
+}
+
+void jxta_group_discard(jxta_group_t *g)
+{
+    if (!g)
+        return;
+    while (g->nchildren)
+        jxta_group_discard(g->children[g->nchildren - 1]);
+    stop_services(g, 1);
+    jxta_group_t *parent = g->parent;
+    remove_child(parent, g);
+    group_free(g);
+    if (parent && !parent->parent)
+        group_free(parent);
+}
+
+/* ---- accessors ------------------------------------------------------------------- */
+
+const jxta_id_t *jxta_group_id(const jxta_group_t *g)
+{
+    return &g->id;
+}
+
+const char *jxta_group_name(const jxta_group_t *g)
+{
+    return g->name;
+}
+
+jxta_group_t *jxta_group_parent(const jxta_group_t *g)
+{
+    return g->parent;
+}
+
+const jxta_adv_t *jxta_group_pga(const jxta_group_t *g)
+{
+    return g->pga;
+}
+
+const jxta_adv_t *jxta_group_pa(const jxta_group_t *g)
+{
+    return g->pa;
+}
+
+jxta_endpoint_t *jxta_group_endpoint(const jxta_group_t *g)
+{
+    return g->ep;
+}
+
+jxta_cm_t *jxta_group_cm(const jxta_group_t *g)
+{
+    return g->cm;
+}
+
+jxta_rdv_t *jxta_group_rdv(const jxta_group_t *g)
+{
+    return g->rdv;
+}
+
+jxta_propagate_t *jxta_group_propagate(const jxta_group_t *g)
+{
+    return g->prop;
+}
+
+jxta_resolver_t *jxta_group_resolver(const jxta_group_t *g)
+{
+    return g->res;
+}
+
+jxta_route_resolver_t *jxta_group_route_resolver(const jxta_group_t *g)
+{
+    return g->route;
+}
+
+jxta_peerview_t *jxta_group_peerview(const jxta_group_t *g)
+{
+    return g->pv;
+}
+
+jxta_discovery_t *jxta_group_discovery(const jxta_group_t *g)
+{
+    return g->disc;
+}
+
+struct jxta_pipes *jxta_group_pipes(const jxta_group_t *g)
+{
+    return g->pipes;
+}
+
+struct jxta_membership *jxta_group_membership(const jxta_group_t *g)
+{
+    return g->mship;
+}
+
+size_t jxta_group_child_count(const jxta_group_t *g)
+{
+    return g->nchildren;
+}
+
+jxta_group_t *jxta_group_child(const jxta_group_t *g, size_t i)
+{
+    return i < g->nchildren ? g->children[i] : NULL;
+}
+
+int jxta_group_connected(const jxta_group_t *g)
+{
+    if (!g->rdv)
+        return 0;
+    return g->role == JXTA_RDV_RENDEZVOUS || jxta_rdv_has_lease(g->rdv, NULL);
+}

@@ -131,7 +131,8 @@ static void edge_lose(jxta_rdv_t *r, const char *reason, int retry)
     r->has_lease = 0;
     jxta_timer_stop(&r->renew);
     jxta_timer_stop(&r->expire);
-    jxta_endpoint_set_gateway(r->ep, NULL);
+    if (jxta_id_is_net_group(&r->cfg.group)) /* the router is the Net group's */
+        jxta_endpoint_set_gateway(r->ep, NULL);
     jxta_id_text_t t;
     jxta_log(JXTA_LOG_INFO, "rdv", "lease from %s lost: %s", jxta_id_str(&old, &t), reason);
     if (r->ev.lease_lost)
@@ -217,7 +218,10 @@ static void edge_on_grant(jxta_rdv_t *r, jxta_msg_t *m)
     uint64_t margin = l / 2 < LEASE_MARGIN_MS ? l / 2 : LEASE_MARGIN_MS;
     jxta_timer_start(&r->renew, l - margin);
     jxta_timer_start(&r->expire, l);
-    jxta_endpoint_set_gateway(r->ep, &rdv);
+    /* Our Net group rendezvous relays routed traffic for us; a child
+     * group's rendezvous is reached through that router like anyone else. */
+    if (jxta_id_is_net_group(&r->cfg.group))
+        jxta_endpoint_set_gateway(r->ep, &rdv);
     if (r->ev.lease_granted)
         r->ev.lease_granted(r->ud, &rdv, l, renewal);
 }
