@@ -40,6 +40,7 @@
 #include <jxta/peerview.h>
 #include <jxta/discovery_service.h>
 #include <jxta/pipe_doc.h>
+#include <jxta/pipe.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 

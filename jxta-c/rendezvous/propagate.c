@@ -283,6 +283,31 @@ int jxta_propagate_walk(jxta_propagate_t *p, jxta_msg_t *m, const char *service,
     return jxta_endpoint_send(p->ep, &p->group, m, &dest, NULL, NULL);
 }
 
+int jxta_propagate_send_to(jxta_propagate_t *p, jxta_msg_t *m, const char *service,
+                           const char *param, const jxta_id_t *peer, int ttl,
+                           jxta_tcp_sent_cb cb, void *ud)
+{
+    jxta_prop_hdr_t h;
+    memset(&h, 0, sizeof h);
+    if (strlen(service) >= sizeof h.dest_sname || (param && strlen(param) >= sizeof h.dest_sparam))
+        return JXTA_ETOOBIG;
+    if (jxta_id_equal(peer, jxta_endpoint_peer_id(p->ep)))
+        return JXTA_EINVAL;
+    jxta_prop_new_msg_id(h.msg_id);
+    snprintf(h.dest_sname, sizeof h.dest_sname, "%s", service);
+    snprintf(h.dest_sparam, sizeof h.dest_sparam, "%s", param ? param : "");
+    h.ttl = ttl <= 0 || ttl > JXTA_PROPAGATE_MAX_TTL ? JXTA_PROPAGATE_MAX_TTL : ttl;
+    h.path[0] = *jxta_endpoint_peer_id(p->ep);
+    h.npath = 1;
+    seen_before(p, h.msg_id);
+    int rc = put_header(p, m, &h);
+    if (rc < 0)
+        return rc;
+    jxta_addr_t dest;
+    jxta_addr_for_peer(&dest, peer, JXTA_PROPAGATE_SERVICE, p->param);
+    return jxta_endpoint_send(p->ep, &p->group, m, &dest, cb, ud);
+}
+
 int jxta_propagate_set_view(jxta_propagate_t *p, const jxta_id_t *peers, size_t n)
 {
     jxta_id_t *v = n ? malloc(n * sizeof *v) : NULL;

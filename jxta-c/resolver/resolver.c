@@ -16,6 +16,7 @@
 
 #define MAX_HANDLERS 32
 #define MAX_HC 2 /* JXSE drops queries whose hop count is above this */
+#define MAX_SRDI_WATCHERS 8
 
 struct handler {
     char *name;
@@ -35,6 +36,11 @@ struct jxta_resolver {
     long next_qid;
     jxta_resolver_srdi_fn srdi_fn;
     void *srdi_ud;
+    struct {
+        jxta_resolver_srdi_fn fn;
+        void *ud;
+    } sw[MAX_SRDI_WATCHERS]; /* more SRDI receivers (pipes beside discovery) */
+    size_t nsw;
 };
 
 static struct handler *find(jxta_resolver_t *r, const char *name)
@@ -78,6 +84,27 @@ void jxta_resolver_on_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, void *u
 {
     r->srdi_fn = fn;
     r->srdi_ud = ud;
+}
+
+int jxta_resolver_watch_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, void *ud)
+{
+    if (!fn)
+        return JXTA_EINVAL;
+    if (r->nsw == MAX_SRDI_WATCHERS)
+        return JXTA_ETOOBIG;
+    r->sw[r->nsw].fn = fn;
+    r->sw[r->nsw].ud = ud;
+    r->nsw++;
+    return 0;
+}
+
+void jxta_resolver_unwatch_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, void *ud)
+{
+    for (size_t i = 0; i < r->nsw; i++)
+        if (r->sw[i].fn == fn && r->sw[i].ud == ud) {
+            r->sw[i] = r->sw[--r->nsw];
+            return;
+        }
 }
 
 const jxta_id_t *jxta_resolver_group(const jxta_resolver_t *r)
@@ -235,6 +262,21 @@ static void on_response(jxta_resolver_t *r, const jxta_msg_elem_t *e, const jxta
     jxta_rr_clear(&rr);
 }
 
+static void on_srdi(jxta_resolver_t *r, const jxta_msg_elem_t *e, const jxta_id_t *from)
+{
+    if (r->srdi_fn)
+        r->srdi_fn(r->srdi_ud, r, e, from);
+    /* copy: a watcher may unwatch while we iterate */
+    size_t n = r->nsw;
+    struct {
+        jxta_resolver_srdi_fn fn;
+        void *ud;
+    } sw[MAX_SRDI_WATCHERS];
+    memcpy(sw, r->sw, n * sizeof sw[0]);
+    for (size_t i = 0; i < n; i++)
+        sw[i].fn(sw[i].ud, r, e, from);
+}
+
 static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
 {
     jxta_resolver_t *r = ud;
@@ -248,8 +290,8 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
         on_query(r, e);
     else if (strcmp(param, r->p_resp) == 0)
         on_response(r, e, info->src_peer);
-    else if (strcmp(param, r->p_srdi) == 0 && r->srdi_fn)
-        r->srdi_fn(r->srdi_ud, r, e, info->src_peer);
+    else if (strcmp(param, r->p_srdi) == 0)
+        on_srdi(r, e, info->src_peer);
 }
 
 int jxta_resolver_new(jxta_endpoint_t *ep, jxta_propagate_t *prop, const jxta_id_t *group,

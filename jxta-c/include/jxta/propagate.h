@@ -60,6 +60,15 @@ void jxta_propagate_free(jxta_propagate_t *p);
  * fine: 0).  ttl <= 0 means the maximum. */
 int jxta_propagate_walk(jxta_propagate_t *p, jxta_msg_t *m, const char *service,
                         const char *param, int ttl);
+/* Send `m` (the caller keeps it) with a fresh propagation header to one
+ * peer's JxtaPropagate/<grp>, for service/param there, with `ttl` (1: the
+ * receiver delivers it and passes it on to nobody).  A rendezvous sends
+ * propagate-pipe messages to its clients this way (PROTOCOLS.md 9.5), and
+ * a propagate pipe to explicit peers.  cb as jxta_endpoint_send.
+ * JXTA_EINVAL for ourselves, else jxta_endpoint_send's errors. */
+int jxta_propagate_send_to(jxta_propagate_t *p, jxta_msg_t *m, const char *service,
+                           const char *param, const jxta_id_t *peer, int ttl,
+                           jxta_tcp_sent_cb cb, void *ud);
 /* Rendezvous peers a rendezvous walks to (its view); replaces the list. */
 int jxta_propagate_set_view(jxta_propagate_t *p, const jxta_id_t *peers, size_t n);
 /* Messages delivered / dropped as duplicates or loops (for tests). */

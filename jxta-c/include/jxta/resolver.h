@@ -96,6 +96,11 @@ int jxta_resolver_send_srdi(jxta_resolver_t *r, const void *body, size_t len, co
 typedef void (*jxta_resolver_srdi_fn)(void *ud, jxta_resolver_t *r, const jxta_msg_elem_t *e,
                                       const jxta_id_t *from);
 void jxta_resolver_on_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, void *ud);
+/* More receivers of SRDI elements besides the one above (at most 8; each
+ * decodes the element and keeps the handler names it owns): the pipe
+ * service listens beside discovery.  JXTA_ETOOBIG when full. */
+int jxta_resolver_watch_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, void *ud);
+void jxta_resolver_unwatch_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, void *ud);
 
 /* ---- route resolver (PROTOCOLS.md 5.5) ------------------------------------ */
 
