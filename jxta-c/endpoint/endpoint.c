@@ -38,6 +38,13 @@ struct watcher {
     void *ud;
 };
 
+struct guard {
+    jxta_id_t group;
+    jxta_ep_guard_out_fn out;
+    jxta_ep_guard_in_fn in;
+    void *ud;
+};
+
 struct route {
     jxta_id_t peer;
     jxta_addr_t eas[MAX_ROUTE_EAS];
@@ -63,6 +70,8 @@ struct jxta_endpoint {
     int forwarding;
     jxta_ep_route_miss_fn miss_fn;
     void *miss_ud;
+    struct guard *guards; /* per-group guards (membership) */
+    size_t nguards, capguards;
 };
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -209,6 +218,38 @@ static void ra_forget(jxta_endpoint_t *ep, const jxta_id_t *peer)
         }
 }
 
+/* ---- group guards ------------------------------------------------------ */
+
+static struct guard *guard_find(jxta_endpoint_t *ep, const jxta_id_t *group)
+{
+    for (size_t i = 0; i < ep->nguards; i++)
+        if (jxta_id_equal(&ep->guards[i].group, group))
+            return &ep->guards[i];
+    return NULL;
+}
+
+int jxta_endpoint_set_group_guard(jxta_endpoint_t *ep, const jxta_id_t *group,
+                                  jxta_ep_guard_out_fn out, jxta_ep_guard_in_fn in, void *ud)
+{
+    if (!ep || !group)
+        return JXTA_EINVAL;
+    if (guard_find(ep, group))
+        return JXTA_EEXIST;
+    if (grow((void **)&ep->guards, &ep->capguards, ep->nguards, sizeof *ep->guards) < 0)
+        return JXTA_ENOMEM;
+    ep->guards[ep->nguards++] = (struct guard){*group, out, in, ud};
+    return 0;
+}
+
+int jxta_endpoint_clear_group_guard(jxta_endpoint_t *ep, const jxta_id_t *group)
+{
+    struct guard *g = ep && group ? guard_find(ep, group) : NULL;
+    if (!g)
+        return JXTA_ENOTFOUND;
+    *g = ep->guards[--ep->nguards];
+    return 0;
+}
+
 /* ---- listeners and delivery --------------------------------------------- */
 
 static struct listener *listener_find(jxta_endpoint_t *ep, const jxta_id_t *group,
@@ -254,10 +295,18 @@ int jxta_endpoint_unlisten(jxta_endpoint_t *ep, const jxta_id_t *group, const ch
     return 0;
 }
 
+/* `wire`: m arrived from the network (the group's guard, if any, checks it). */
 static int deliver(jxta_endpoint_t *ep, jxta_msg_t *m, const jxta_id_t *group,
                    const jxta_addr_t *src, const jxta_addr_t *dst, const jxta_id_t *src_peer,
-                   int routed)
+                   int routed, int wire)
 {
+    struct guard *g = wire ? guard_find(ep, group) : NULL;
+    if (g && g->in) {
+        jxta_ep_info_t ginfo = {group, src, dst, src_peer, routed};
+        int rc = g->in(g->ud, m, &ginfo);
+        if (rc < 0)
+            return rc;
+    }
     /* JXSE's order: service/param, service with any param, service+param. */
     struct listener *l = listener_find(ep, group, dst->service, dst->param, 0);
     if (!l)
@@ -284,7 +333,7 @@ int jxta_endpoint_deliver(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_
                           const jxta_addr_t *src, const jxta_addr_t *dst,
                           const jxta_id_t *src_peer, int routed)
 {
-    return deliver(ep, m, group, src, dst, src_peer, routed);
+    return deliver(ep, m, group, src, dst, src_peer, routed, 0);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -437,7 +486,7 @@ static void router_in(jxta_endpoint_t *ep, jxta_tcp_conn_t *c, jxta_msg_t *m,
         if (rc < 0)
             jxta_log(JXTA_LOG_INFO, "endpoint", "routed message with bad destination; dropped");
         else
-            deliver(ep, m, &group, &erm.src, &dst, &erm.src_peer, 1);
+            deliver(ep, m, &group, &erm.src, &dst, &erm.src_peer, 1, 1);
     }
     (void)c;
     jxta__erm_clear(&erm);
@@ -477,7 +526,7 @@ static void on_message(void *ud, jxta_tcp_conn_t *c, jxta_msg_t *m)
     } else if (strcmp(real.service, JXTA_ROUTER_SERVICE) == 0) {
         router_in(ep, c, m, &group);
     } else {
-        deliver(ep, m, &group, &src, &real, jxta_tcp_conn_peer(c), 0);
+        deliver(ep, m, &group, &src, &real, jxta_tcp_conn_peer(c), 0, 1);
     }
     jxta_msg_free(m);
 }
@@ -540,6 +589,9 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
 {
     int rc;
     jxta_tcp_conn_t *c;
+    struct guard *g = guard_find(ep, group);
+    if (g && g->out && (rc = g->out(g->ud, m, group)) < 0)
+        return rc;
     if (strcmp(dest->proto, "tcp") == 0) {
         jxta_addr_t tdest;
         if (jxta_id_is_world_group(group))
@@ -704,6 +756,7 @@ void jxta_endpoint_free(jxta_endpoint_t *ep)
     free(ep->ws);
     free(ep->routes);
     free(ep->ra_sent);
+    free(ep->guards);
     free(ep);
 }
 

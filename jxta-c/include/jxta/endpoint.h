@@ -71,6 +71,25 @@ int jxta_endpoint_unlisten(jxta_endpoint_t *ep, const jxta_id_t *group, const ch
 int jxta_endpoint_deliver(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *m,
                           const jxta_addr_t *src, const jxta_addr_t *dst,
                           const jxta_id_t *src_peer, int routed);
+/* Group guard: a per-group outgoing decorator and incoming filter, used by
+ * membership enforcement (jxta/membership.h); one per group.
+ *  - out(ud, m, group) runs at the start of every jxta_endpoint_send() for
+ *    the group, before routing; it may add elements to m.  A negative
+ *    return fails the send with that code.
+ *  - in(ud, m, info) runs for every message arriving from the network for
+ *    the group once demangled and before its listener is looked up; a
+ *    negative return drops the message (the guard logs and counts).  It
+ *    does not run for routed messages this peer forwards to others, nor
+ *    for jxta_endpoint_deliver() (a group service handing on a message it
+ *    already received through the guard).
+ * Either function may be NULL.  JXTA_EEXIST if the group already has a
+ * guard; jxta_endpoint_clear_group_guard() removes it (JXTA_ENOTFOUND). */
+typedef int (*jxta_ep_guard_out_fn)(void *ud, jxta_msg_t *m, const jxta_id_t *group);
+typedef int (*jxta_ep_guard_in_fn)(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info);
+int jxta_endpoint_set_group_guard(jxta_endpoint_t *ep, const jxta_id_t *group,
+                                  jxta_ep_guard_out_fn out, jxta_ep_guard_in_fn in, void *ud);
+int jxta_endpoint_clear_group_guard(jxta_endpoint_t *ep, const jxta_id_t *group);
+
 /* Connection watchers (any number). */
 int jxta_endpoint_watch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
 void jxta_endpoint_unwatch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud);
