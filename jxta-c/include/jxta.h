@@ -41,6 +41,7 @@
 #include <jxta/discovery_service.h>
 #include <jxta/pipe_doc.h>
 #include <jxta/pipe.h>
+#include <jxta/membership.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 
