@@ -11,8 +11,9 @@
  *
  * A unicast output pipe is a small state machine on one timer: RESOLVING
  * (query re-sent every resolve_retry_ms, messages held in order) and BOUND
- * (messages sent at once; every verify_ms a directed query must be answered
- * Found=true within two tries, else the pipe rebinds).  Answers are only
+ * (messages sent at once; every verify_ms a directed query, re-sent every
+ * resolve_retry_ms, must be answered Found=true within resolve_timeout_ms,
+ * else the pipe rebinds).  Answers are only
  * taken for a query the pipe sent (QueryID), from the peer they name.
  *
  * The blocking calls for application threads post their request to the
@@ -58,7 +59,8 @@ struct jxta_output_pipe {
     int state;
     jxta_id_t peer;  /* bound host */
     int self_bound;  /* the host is us: delivered locally */
-    int verifying, verify_tries;
+    int verifying;
+    uint64_t verify_start;
     long qids[OP_QIDS]; /* queries sent while resolving or verifying */
     size_t qid_next;
     uint64_t resolve_start;
@@ -466,7 +468,8 @@ static void on_pipe_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
     if (jxta_id_parse(&id, p, strlen(p), JXTA_ID_PARSE_LENIENT) == 0)
         ip = jxta__pipes_find_input(ps, &id);
     if (!ip || ip->propagate) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "message for unknown unicast pipe '%s'; dropped", p);
+        jxta_log(JXTA_LOG_INFO, "pipe", "message for unknown unicast pipe '%s'; dropped (%s)", p,
+                 jxta_strerror(JXTA_ENOTFOUND));
         return;
     }
     jxta__input_pipe_deliver(ip, m, info->src_peer, 0);
@@ -794,12 +797,13 @@ static void op_tick(jxta_timer_t *t)
             jxta_timer_start(&op->timer, ps->cfg.verify_ms);
         return;
     }
-    if (op->verifying && op->verify_tries >= 2) {
+    if (!op->verifying) {
+        op->verifying = 1;
+        op->verify_start = now;
+    } else if (now - op->verify_start >= ps->cfg.resolve_timeout_ms) {
         op_lost(op, "no answer to verification");
         return;
     }
-    op->verifying = 1;
-    op->verify_tries++;
     send_query(op, &op->peer, 1);
     jxta_timer_start(&op->timer, ps->cfg.resolve_retry_ms);
 }
@@ -834,7 +838,7 @@ static int on_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     if (jxta_pipe_res_parse(q->query, strlen(q->query), &pq) < 0)
         return JXTA_RESOLVER_DONE; /* logged by the parser */
     if (pq->answer) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "pipe resolver answer received as a query; dropped");
+        jxta__reject(JXTA_EPROTO, "pipe", "pipe resolver answer received as a query");
         jxta_pipe_res_free(pq);
         return JXTA_RESOLVER_DONE;
     }
@@ -882,12 +886,12 @@ static void on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp, cons
     const jxta_id_t *host = a->npeers ? &a->peers[0] : NULL;
     jxta_output_pipe_t *op = NULL;
     if (!a->answer || !host) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "pipe resolver query received as an answer; dropped");
+        jxta__reject(JXTA_EPROTO, "pipe", "pipe resolver query received as an answer");
         goto done;
     }
     if (from && !jxta_pipe_res_has_peer(a, from)) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "pipe answer from %s about another peer; dropped",
-                 id_text(from, &t));
+        jxta__reject(JXTA_EPROTO, "pipe", "pipe answer from %s about another peer",
+                     id_text(from, &t));
         goto done;
     }
     if (from)
@@ -897,13 +901,13 @@ static void on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp, cons
             strcmp(op->type, a->type) == 0 && asked(op, rsp->qid))
             break;
     if (!op) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "answer for pipe %s (QueryID %ld) we did not ask "
-                 "about; dropped", id_text(&a->pipe_id, &t), rsp->qid);
+        jxta__reject(JXTA_ENOTFOUND, "pipe", "answer for pipe %s (QueryID %ld) we did not ask about",
+                     id_text(&a->pipe_id, &t), rsp->qid);
         goto done;
     }
     if (!allowed_host(op, host)) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "answer from %s, not a peer pipe %s may use; dropped",
-                 id_text(host, &t), op->idtext);
+        jxta__reject(JXTA_EPROTO, "pipe", "answer from %s, not a peer pipe %s may use",
+                     id_text(host, &t), op->idtext);
         goto done;
     }
     int bound_here = op->state == OP_BOUND && jxta_id_equal(&op->peer, host);
@@ -917,8 +921,8 @@ static void on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp, cons
         jxta_id_t pid;
         if (jxta_adv_parse(a->peer_adv, strlen(a->peer_adv), &pa) < 0 ||
             jxta_adv_get_id(pa, "PID", &pid) < 0 || !jxta_id_equal(&pid, host)) {
-            jxta_log(JXTA_LOG_INFO, "pipe", "answer from %s with a PeerAdv of another peer; "
-                     "dropped", id_text(host, &t));
+            jxta__reject(JXTA_EPROTO, "pipe", "answer from %s without a PeerAdv of its own",
+                         id_text(host, &t));
             jxta_adv_free(pa);
             goto done;
         }
@@ -931,7 +935,6 @@ static void on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp, cons
         op_bind(op, host, 0);
     } else if (bound_here && op->verifying) {
         op->verifying = 0;
-        op->verify_tries = 0;
         jxta_timer_start(&op->timer, ps->cfg.verify_ms);
     }
 done:
@@ -1240,12 +1243,14 @@ static void send_sync_start(jxta_loop_t *loop, void *arg)
     jxta__pipe_waiter_t *w = arg;
     jxta_output_pipe_t *op = w->obj;
     (void)loop;
-    int withdrawn;
     pthread_mutex_lock(&w->mu);
-    withdrawn = w->withdrawn;
+    int withdrawn = w->withdrawn;
+    jxta_msg_t *m = w->msg; /* ours now: the waiter may go before the send returns */
+    w->msg = NULL;
     pthread_mutex_unlock(&w->mu);
     int rc = withdrawn ? JXTA_ETIMEDOUT
-                       : op->closed ? JXTA_ECLOSED : jxta_output_pipe_send(op, w->msg, sync_sent, w);
+                       : op->closed ? JXTA_ECLOSED : jxta_output_pipe_send(op, m, sync_sent, w);
+    jxta_msg_free(m);
     if (rc < 0) {
         jxta__waiter_finish(w, rc, NULL);
         jxta__waiter_unref(w);

@@ -85,16 +85,14 @@ static void on_wire(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
     size_t len;
     const uint8_t *b = e ? jxta_msg_elem_body(e, &len) : NULL;
     if (!b) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "wire message without %s; dropped",
-                 JXTA_WIRE_HEADER_ELEMENT);
+        jxta__reject(JXTA_EMISSING, "pipe", "wire message without %s", JXTA_WIRE_HEADER_ELEMENT);
         return;
     }
-    if (jxta_wire_hdr_parse(b, len, &h) < 0) {
-        jxta_log(JXTA_LOG_INFO, "pipe", "wire message with a bad header; dropped");
-        return;
-    }
+    if (jxta_wire_hdr_parse(b, len, &h) < 0)
+        return; /* logged by the parser */
     if (seen_before(w, h.msg_id)) {
         w->ps->st.wire_duplicates++;
+        jxta_log(JXTA_LOG_DEBUG, "pipe", "wire message %s seen before; dropped", h.msg_id);
         return;
     }
     if (h.has_src && jxta_id_equal(&h.src_peer, &w->ps->self)) {

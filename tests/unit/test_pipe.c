@@ -592,6 +592,509 @@ START_TEST(test_propagate_once_per_listener)
 }
 END_TEST
 
+/* ---- captured JXSE traffic -------------------------------------------------------- */
+
+static const char JAVA_RDV[] =
+    "urn:jxta:uuid-59616261646162614E50472050325033FD22FF0D29884878838A986D8171351603";
+static const char JAVA_EDGE[] =
+    "urn:jxta:uuid-59616261646162614E504720503250334F43FC842D294D3EBC30A151E71E90F703";
+static const char ECHO_PIPE[] =
+    "urn:jxta:uuid-59616261646162614E5047205032503371B1525A86824F3BAF3789DEC3FA3E2C04";
+static const char EDGE_PIPE[] =
+    "urn:jxta:uuid-59616261646162614E50472050325033E3EBF68EDE16406BA1E098AAD33BD25F04";
+
+/* The first message of edge-listening whose element `elem` (ORes, IRes or
+ * Srdi of jxta-NetGroup) carries `needle`; its element text is put in
+ * *text (malloc'd) when asked. */
+static jxta_msg_t *captured(const char *elem, const char *needle, char **text)
+{
+    char *dir = tu_vector_path("edge-listening/decoded/frames");
+    char **names;
+    size_t n = tu_list(dir, ".jxmg", &names);
+    jxta_msg_t *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        size_t len;
+        uint8_t *bytes = tu_read(path, &len);
+        jxta_msg_t *m;
+        ck_assert_int_eq(jxta_msg_decode(bytes, len, NULL, &m), 0);
+        free(bytes);
+        const jxta_msg_elem_t *e = jxta_msg_find(m, "jxta", elem);
+        char *t = NULL;
+        if (e && strcmp(elem, "jxta-NetGroupSrdi") == 0) {
+            jxta_srdi_t sd;
+            jxta_srdi_init(&sd);
+            char *h = NULL;
+            if (jxta_srdi_element_decode(e, NULL, &h, &sd) == 0 && strstr(h, needle))
+                t = strdup(h);
+            free(h);
+            jxta_srdi_clear(&sd);
+        } else if (e) {
+            size_t bl;
+            const uint8_t *b = jxta_msg_elem_body(e, &bl);
+            if (memmem(b, bl, needle, strlen(needle)) &&
+                memmem(b, bl, JXTA_PIPE_RESOLVER_HANDLER, strlen(JXTA_PIPE_RESOLVER_HANDLER))) {
+                t = malloc(bl + 1);
+                memcpy(t, b, bl);
+                t[bl] = '\0';
+            }
+        }
+        if (t) {
+            found = m;
+            if (text)
+                *text = t;
+            else
+                free(t);
+        } else {
+            jxta_msg_free(m);
+        }
+    }
+    tu_free_list(names);
+    free(dir);
+    ck_assert_msg(found != NULL, "no captured %s with %s", elem, needle);
+    return found;
+}
+
+/* The PeerAdv carried by a captured answer (the answering peer's PA). */
+static jxta_adv_t *captured_answer_pa(const char *needle, char **response)
+{
+    char *text;
+    jxta_msg_t *m = captured("jxta-NetGroupIRes", needle, &text);
+    jxta_rr_t rr;
+    ck_assert_int_eq(jxta_rr_parse(text, strlen(text), &rr), 0);
+    jxta_pipe_res_t *a;
+    ck_assert_int_eq(jxta_pipe_res_parse(rr.response, strlen(rr.response), &a), 0);
+    jxta_adv_t *pa;
+    ck_assert_int_eq(jxta_adv_parse(a->peer_adv, strlen(a->peer_adv), &pa), 0);
+    *response = strdup(rr.response);
+    jxta_pipe_res_free(a);
+    jxta_rr_clear(&rr);
+    free(text);
+    jxta_msg_free(m);
+    return pa;
+}
+
+/* A peer with a given identity and peer advertisement (taken over). */
+static void start_as(jxta_loop_t *l, node_t *n, jxta_rdv_role_t role, const jxta_addr_t *seed,
+                     const char *id, jxta_adv_t *pa, int with_pipes)
+{
+    memset(n, 0, sizeof *n);
+    jxta_tcp_config_t tc;
+    jxta_tcp_config_default(&tc);
+    ck_assert_int_eq(jxta_id_from_string(&tc.peer_id, id), 0);
+    tc.listen = role == JXTA_RDV_RENDEZVOUS;
+    tc.first_frame_delay_ms = 5;
+    ck_assert_int_eq(jxta_endpoint_new(l, &tc, &n->ep), 0);
+    jxta_rdv_config_t rc;
+    jxta_rdv_config_default(&rc);
+    rc.role = role;
+    rc.retry_ms = 300;
+    if (seed) {
+        rc.seeds[0] = *seed;
+        rc.nseeds = 1;
+    }
+    ck_assert_int_eq(jxta_rdv_new(n->ep, pa, &rc, NULL, NULL, &n->rdv), 0);
+    n->pa = pa;
+    start_services(n, with_pipes);
+}
+
+static char *got_response;
+static long got_qid;
+static void capture_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
+                             const jxta_id_t *from)
+{
+    (void)ud;
+    (void)r;
+    (void)from;
+    free(got_response);
+    got_response = strdup(rsp->response);
+    got_qid = rsp->qid;
+}
+
+static uint8_t *got_srdi;
+static size_t got_srdi_len;
+static void capture_srdi(void *ud, jxta_resolver_t *r, const jxta_msg_elem_t *e,
+                         const jxta_id_t *from)
+{
+    (void)ud;
+    (void)r;
+    (void)from;
+    size_t len;
+    const uint8_t *b = jxta_msg_elem_body(e, &len);
+    free(got_srdi);
+    got_srdi = malloc(len);
+    memcpy(got_srdi, b, len);
+    got_srdi_len = len;
+}
+
+/* Hand the element `elem` of captured message m to n's resolver, as if
+ * `from` had sent it. */
+static void feed(node_t *n, jxta_msg_t *m, const char *elem, const jxta_id_t *from)
+{
+    jxta_addr_t src, dst;
+    jxta_id_text_t t;
+    jxta_addr_for_peer(&src, from, NULL, NULL);
+    ck_assert_int_eq(jxta_addr_set(&dst, "jxta", "local",
+                                   jxta_id_str(jxta_wk_id(JXTA_WK_CLASS_RESOLVER), &t), elem),
+                     0);
+    ck_assert_int_eq(jxta_endpoint_deliver(n->ep, &jxta_id_net_group, m, &src, &dst, from, 1), 0);
+}
+
+START_TEST(test_java_host_queries)
+{
+    /* A C edge with the Java edge's identity and advertisement, listening
+     * on the Java edge's pipe: its SRDI is the Java edge's, byte for byte,
+     * and the Java rendezvous' directed query gets the Java edge's answer. */
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    char *want_edge, *want_rdv;
+    jxta_adv_t *edge_pa = captured_answer_pa(EDGE_PIPE, &want_edge);
+    jxta_adv_t *rdv_pa = captured_answer_pa(ECHO_PIPE, &want_rdv);
+    node_t r, e;
+    start_as(l, &r, JXTA_RDV_RENDEZVOUS, NULL, JAVA_RDV, rdv_pa, 0);
+    ck_assert_int_eq(jxta_resolver_register(r.res, JXTA_PIPE_RESOLVER_HANDLER, NULL,
+                                            capture_response, NULL),
+                     0);
+    ck_assert_int_eq(jxta_resolver_watch_srdi(r.res, capture_srdi, NULL), 0);
+    jxta_addr_t seed = addr_of(&r);
+    start_as(l, &e, JXTA_RDV_EDGE, &seed, JAVA_EDGE, edge_pa, 1);
+    RUN_UNTIL(l, jxta_rdv_has_lease(e.rdv, NULL));
+    jxta_id_t pipe;
+    ck_assert_int_eq(jxta_id_from_string(&pipe, EDGE_PIPE), 0);
+    jxta_input_pipe_t *ip;
+    ck_assert_int_eq(jxta_input_pipe_open(e.ps, &pipe, JXTA_PIPE_UNICAST, NULL, NULL, &ip), 0);
+    RUN_UNTIL(l, got_srdi != NULL);
+    jxta_msg_t *srdi = captured("jxta-NetGroupSrdi", JXTA_PIPE_RESOLVER_HANDLER, NULL);
+    size_t wl;
+    const uint8_t *wb = jxta_msg_elem_body(jxta_msg_find(srdi, "jxta", "jxta-NetGroupSrdi"), &wl);
+    ck_assert_uint_eq(got_srdi_len, wl);
+    ck_assert_mem_eq(got_srdi, wb, wl);
+    jxta_msg_free(srdi);
+
+    /* the Java rendezvous' query (directed at the edge) */
+    jxta_msg_t *q = captured("jxta-NetGroupORes", EDGE_PIPE, NULL);
+    feed(&e, q, "jxta-NetGroupORes", &r.id);
+    jxta_msg_free(q);
+    RUN_UNTIL(l, got_response != NULL);
+    ck_assert_int_eq(got_qid, 4);
+    ck_assert_str_eq(got_response, want_edge);
+
+    jxta_input_pipe_close(ip);
+    stop(&e);
+    stop(&r);
+    free(got_response);
+    got_response = NULL;
+    free(got_srdi);
+    got_srdi = NULL;
+    free(want_edge);
+    free(want_rdv);
+    jxta_loop_free(l);
+}
+END_TEST
+
+START_TEST(test_java_rdv_queries)
+{
+    /* A C rendezvous with the Java rendezvous' identity, hosting the echo
+     * pipe: the Java edge's query gets the Java rendezvous' answer, and the
+     * Java edge's pipe SRDI lands in its index. */
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    char *want_edge, *want_rdv;
+    jxta_adv_t *edge_pa = captured_answer_pa(EDGE_PIPE, &want_edge);
+    jxta_adv_t *rdv_pa = captured_answer_pa(ECHO_PIPE, &want_rdv);
+    node_t r, e;
+    start_as(l, &r, JXTA_RDV_RENDEZVOUS, NULL, JAVA_RDV, rdv_pa, 1);
+    jxta_addr_t seed = addr_of(&r);
+    start_as(l, &e, JXTA_RDV_EDGE, &seed, JAVA_EDGE, edge_pa, 0);
+    ck_assert_int_eq(jxta_resolver_register(e.res, JXTA_PIPE_RESOLVER_HANDLER, NULL,
+                                            capture_response, NULL),
+                     0);
+    RUN_UNTIL(l, jxta_rdv_has_lease(e.rdv, NULL));
+    jxta_id_t echo, edge_pipe;
+    ck_assert_int_eq(jxta_id_from_string(&echo, ECHO_PIPE), 0);
+    ck_assert_int_eq(jxta_id_from_string(&edge_pipe, EDGE_PIPE), 0);
+    jxta_input_pipe_t *ip;
+    ck_assert_int_eq(jxta_input_pipe_open(r.ps, &echo, JXTA_PIPE_UNICAST, NULL, NULL, &ip), 0);
+
+    jxta_msg_t *q = captured("jxta-NetGroupORes", ECHO_PIPE, NULL);
+    feed(&r, q, "jxta-NetGroupORes", &e.id);
+    jxta_msg_free(q);
+    RUN_UNTIL(l, got_response != NULL);
+    ck_assert_int_eq(got_qid, 2);
+    ck_assert_str_eq(got_response, want_rdv);
+
+    /* the Java edge's pipe SRDI */
+    jxta_msg_t *srdi = captured("jxta-NetGroupSrdi", JXTA_PIPE_RESOLVER_HANDLER, NULL);
+    feed(&r, srdi, "jxta-NetGroupSrdi", &e.id);
+    jxta_msg_free(srdi);
+    ck_assert_uint_eq(index_entries(&r), 1);
+    /* and r binds to it when asked: a directed query goes to the Java edge */
+    binding_t br = {0};
+    jxta_output_pipe_t *op;
+    ck_assert_int_eq(jxta_output_pipe_open(r.ps, &edge_pipe, JXTA_PIPE_UNICAST, NULL, 0, on_bound,
+                                           &br, &op),
+                     0);
+    jxta_pipes_stats_t st;
+    jxta_pipes_stats(r.ps, &st);
+    ck_assert_uint_ge(st.queries_sent, 1);
+    /* the captured Java answer to that kind of query binds it */
+    jxta_output_pipe_close(op);
+    jxta_input_pipe_close(ip);
+    stop(&e);
+    stop(&r);
+    free(got_response);
+    got_response = NULL;
+    free(want_edge);
+    free(want_rdv);
+    jxta_loop_free(l);
+}
+END_TEST
+
+/* ---- hostile input ---------------------------------------------------------------- */
+
+static void feed_doc(node_t *n, const char *elem, const char *doc, const jxta_id_t *from)
+{
+    jxta_msg_t *m;
+    ck_assert_int_eq(jxta_msg_new(&m), 0);
+    ck_assert_int_eq(jxta_msg_add(m, "jxta", elem, JXTA_MSG_MIME_XML, doc, strlen(doc)), 0);
+    feed(n, m, elem, from);
+    jxta_msg_free(m);
+}
+
+static void feed_answer(node_t *n, long qid, const jxta_pipe_res_t *a, const jxta_id_t *from)
+{
+    char *text;
+    ck_assert_int_eq(jxta_pipe_res_to_string(a, &text), 0);
+    jxta_rr_t rr = {(char *)JXTA_PIPE_RESOLVER_HANDLER, qid, text};
+    jxta_buf_t b = JXTA_BUF_INIT;
+    ck_assert_int_eq(jxta_rr_write(&rr, &b), 0);
+    jxta_buf_append(&b, "", 1);
+    feed_doc(n, "jxta-NetGroupIRes", (const char *)b.data, from);
+    jxta_buf_free(&b);
+    free(text);
+}
+
+static void feed_query(node_t *n, const char *text, const jxta_id_t *from)
+{
+    jxta_rq_t q;
+    memset(&q, 0, sizeof q);
+    q.handler = (char *)JXTA_PIPE_RESOLVER_HANDLER;
+    q.qid = 77;
+    q.src = *from;
+    q.query = (char *)text;
+    jxta_buf_t b = JXTA_BUF_INIT;
+    ck_assert_int_eq(jxta_rq_write(&q, &b), 0);
+    jxta_buf_append(&b, "", 1);
+    feed_doc(n, "jxta-NetGroupORes", (const char *)b.data, from);
+    jxta_buf_free(&b);
+}
+
+static void feed_wire(node_t *n, const char *hdr, const char *seq, int with_hdr)
+{
+    jxta_msg_t *m;
+    ck_assert_int_eq(jxta_msg_new(&m), 0);
+    jxta_msg_add_text(m, "", "seq", seq);
+    if (with_hdr)
+        jxta_msg_add(m, "jxta", JXTA_WIRE_HEADER_ELEMENT, JXTA_MSG_MIME_XML, hdr, strlen(hdr));
+    jxta_addr_t src, dst;
+    jxta_id_text_t t;
+    jxta_addr_for_peer(&src, &n->id, NULL, NULL);
+    jxta_addr_set(&dst, "jxta", "local", JXTA_WIRE_SERVICE,
+                  jxta_id_unique_value(&jxta_id_net_group, &t));
+    ck_assert_int_eq(jxta_endpoint_deliver(n->ep, &jxta_id_net_group, m, &src, &dst, NULL, 1), 0);
+    jxta_msg_free(m);
+}
+
+START_TEST(test_hostile)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    node_t r, a;
+    start(l, &r, JXTA_RDV_RENDEZVOUS, NULL);
+    jxta_addr_t seed = addr_of(&r);
+    start(l, &a, JXTA_RDV_EDGE, &seed);
+    RUN_UNTIL(l, jxta_rdv_has_lease(a.rdv, NULL));
+    jxta_id_t pipe, other, stranger;
+    jxta_id_new_pipe(&pipe, &jxta_id_net_group);
+    jxta_id_new_pipe(&other, &jxta_id_net_group);
+    jxta_id_new_peer(&stranger, &jxta_id_net_group);
+    /* a wants a pipe nobody hosts */
+    binding_t ba = {0};
+    jxta_output_pipe_t *oa;
+    ck_assert_int_eq(jxta_output_pipe_open(a.ps, &pipe, JXTA_PIPE_UNICAST, NULL, 0, on_bound, &ba,
+                                           &oa),
+                     0);
+    tu_log_capture();
+    jxta_log_set_level(JXTA_LOG_WARN);
+    size_t logs = tu_log_count();
+    jxta_pipe_res_t *ans;
+    /* Found=true for a pipe a did not ask about */
+    ck_assert_int_eq(jxta_pipe_res_new_answer(&other, NULL, &stranger, 1, NULL, &ans), 0);
+    feed_answer(&a, 1, ans, &stranger);
+    jxta_pipe_res_free(ans);
+    ck_assert_uint_gt(tu_log_count(), logs);
+    ck_assert_ptr_nonnull(strstr(tu_log_last(), "did not ask"));
+    /* the right pipe but a QueryID a never used */
+    logs = tu_log_count();
+    ck_assert_int_eq(jxta_pipe_res_new_answer(&pipe, NULL, &stranger, 1, NULL, &ans), 0);
+    feed_answer(&a, 999999, ans, &stranger);
+    ck_assert_uint_gt(tu_log_count(), logs);
+    /* the right QueryID, but sent by another peer than the one it names */
+    logs = tu_log_count();
+    feed_answer(&a, 1, ans, &r.id);
+    ck_assert_uint_gt(tu_log_count(), logs);
+    ck_assert_ptr_nonnull(strstr(tu_log_last(), "another peer"));
+    jxta_pipe_res_free(ans);
+    /* a PeerAdv of another peer: refused by the document parser */
+    logs = tu_log_count();
+    {
+        char doc[4096];
+        jxta_id_text_t t1, t2;
+        char *pa_text;
+        ck_assert_int_eq(jxta_adv_to_string(r.pa, 0, &pa_text), 0);
+        jxta_buf_t esc = JXTA_BUF_INIT;
+        jxta_xml_escape_text(&esc, pa_text, strlen(pa_text));
+        snprintf(doc, sizeof doc,
+                 "<?xml version=\"1.0\"?><jxta:PipeResolver xmlns:jxta=\"http://jxta.org\">"
+                 "<MsgType>Answer</MsgType><PipeId>%s</PipeId><Type>JxtaUnicast</Type>"
+                 "<Peer>%s</Peer><Found>true</Found><PeerAdv>%.*s</PeerAdv></jxta:PipeResolver>",
+                 jxta_id_str(&pipe, &t1), jxta_id_str(&stranger, &t2), (int)esc.len,
+                 (const char *)esc.data);
+        jxta_rr_t rr = {(char *)JXTA_PIPE_RESOLVER_HANDLER, 1, doc};
+        jxta_buf_t b = JXTA_BUF_INIT;
+        ck_assert_int_eq(jxta_rr_write(&rr, &b), 0);
+        jxta_buf_append(&b, "", 1);
+        feed_doc(&a, "jxta-NetGroupIRes", (const char *)b.data, &stranger);
+        jxta_buf_free(&b);
+        jxta_buf_free(&esc);
+        free(pa_text);
+    }
+    ck_assert_uint_gt(tu_log_count(), logs);
+    /* garbage and queries posing as answers and the other way round */
+    static const char *bad[] = {
+        "not xml at all",
+        "<?xml version=\"1.0\"?><jxta:PipeResolver xmlns:jxta=\"http://jxta.org\">"
+        "<MsgType>Query</MsgType></jxta:PipeResolver>",
+        "<?xml version=\"1.0\"?><jxta:PipeResolver xmlns:jxta=\"http://jxta.org\">"
+        "<MsgType>Bogus</MsgType><PipeId>x</PipeId><Type>JxtaUnicast</Type></jxta:PipeResolver>",
+        "<?xml version=\"1.0\"?><jxta:Other xmlns:jxta=\"http://jxta.org\"/>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        logs = tu_log_count();
+        feed_query(&r, bad[i], &a.id);
+        ck_assert_uint_gt(tu_log_count(), logs);
+        jxta_rr_t rr = {(char *)JXTA_PIPE_RESOLVER_HANDLER, 1, (char *)bad[i]};
+        jxta_buf_t b = JXTA_BUF_INIT;
+        ck_assert_int_eq(jxta_rr_write(&rr, &b), 0);
+        jxta_buf_append(&b, "", 1);
+        logs = tu_log_count();
+        feed_doc(&a, "jxta-NetGroupIRes", (const char *)b.data, &r.id);
+        ck_assert_uint_gt(tu_log_count(), logs);
+        jxta_buf_free(&b);
+    }
+    {
+        jxta_pipe_res_t *q;
+        char *text;
+        ck_assert_int_eq(jxta_pipe_res_new_query(&pipe, NULL, NULL, 0, &q), 0);
+        ck_assert_int_eq(jxta_pipe_res_to_string(q, &text), 0);
+        jxta_rr_t rr = {(char *)JXTA_PIPE_RESOLVER_HANDLER, 1, text};
+        jxta_buf_t b = JXTA_BUF_INIT;
+        ck_assert_int_eq(jxta_rr_write(&rr, &b), 0);
+        jxta_buf_append(&b, "", 1);
+        logs = tu_log_count();
+        feed_doc(&a, "jxta-NetGroupIRes", (const char *)b.data, &r.id);
+        ck_assert_uint_gt(tu_log_count(), logs);
+        ck_assert_ptr_nonnull(strstr(tu_log_last(), "query received as an answer"));
+        jxta_buf_free(&b);
+        free(text);
+        jxta_pipe_res_free(q);
+        ck_assert_int_eq(jxta_pipe_res_new_answer(&pipe, NULL, &stranger, 1, NULL, &q), 0);
+        ck_assert_int_eq(jxta_pipe_res_to_string(q, &text), 0);
+        logs = tu_log_count();
+        feed_query(&r, text, &a.id);
+        ck_assert_uint_gt(tu_log_count(), logs);
+        free(text);
+        jxta_pipe_res_free(q);
+    }
+    ck_assert_int_eq(ba.bound, 0);
+
+    /* wire messages: no header, bad headers, spent TTL, duplicates, unknown pipes */
+    sink_t sw = {0};
+    jxta_input_pipe_t *iw;
+    ck_assert_int_eq(jxta_input_pipe_open(r.ps, &other, JXTA_PIPE_PROPAGATE, on_msg, &sw, &iw), 0);
+    logs = tu_log_count();
+    feed_wire(&r, NULL, "0", 0);
+    ck_assert_uint_gt(tu_log_count(), logs);
+    jxta_id_text_t t1, t2;
+    char hdr[1024];
+    static const char *bad_hdr[] = {
+        "<JxtaWire><PipeId>@</PipeId><MsgId>m1</MsgId><TTL>0</TTL></JxtaWire>",
+        "<JxtaWire><PipeId>@</PipeId><MsgId>m1</MsgId><TTL>x</TTL></JxtaWire>",
+        "<JxtaWire><PipeId>@</PipeId><TTL>5</TTL></JxtaWire>",
+        "<JxtaWire><PipeId>@",
+        "<Other><PipeId>@</PipeId><MsgId>m1</MsgId><TTL>5</TTL></Other>",
+        "<JxtaWire><PipeId>urn:jxta:jxta-NetGroup</PipeId><MsgId>m1</MsgId><TTL>5</TTL></JxtaWire>",
+    };
+    for (size_t i = 0; i < sizeof bad_hdr / sizeof bad_hdr[0]; i++) {
+        const char *at = strchr(bad_hdr[i], '@');
+        if (at)
+            snprintf(hdr, sizeof hdr, "%.*s%s%s", (int)(at - bad_hdr[i]), bad_hdr[i],
+                     jxta_id_str(&other, &t1), at + 1);
+        else
+            snprintf(hdr, sizeof hdr, "%s", bad_hdr[i]);
+        logs = tu_log_count();
+        feed_wire(&r, hdr, "0", 1);
+        ck_assert_uint_gt(tu_log_count(), logs);
+    }
+    ck_assert_uint_eq(sw.count, 0);
+    snprintf(hdr, sizeof hdr,
+             "<JxtaWire><SrcPeer>%s</SrcPeer><PipeId>%s</PipeId><MsgId>m-1</MsgId><TTL>3</TTL>"
+             "</JxtaWire>",
+             jxta_id_str(&stranger, &t2), jxta_id_str(&other, &t1));
+    for (int i = 0; i < 5; i++) /* the same message again and again: once */
+        feed_wire(&r, hdr, "0", 1);
+    ck_assert_uint_eq(sw.count, 1);
+    ck_assert(jxta_id_equal(&sw.last_src, &stranger));
+    snprintf(hdr, sizeof hdr,
+             "<JxtaWire><PipeId>%s</PipeId><MsgId>m-2</MsgId><TTL>3</TTL></JxtaWire>",
+             jxta_id_str(&pipe, &t1));
+    feed_wire(&r, hdr, "1", 1); /* nobody listens on that pipe */
+    ck_assert_uint_eq(sw.count, 1);
+    /* a unicast message for a pipe we do not have */
+    {
+        jxta_msg_t *m = make_msg(5);
+        jxta_addr_t src, dst;
+        jxta_addr_for_peer(&src, &a.id, NULL, NULL);
+        jxta_addr_set(&dst, "jxta", "local", JXTA_PIPE_SERVICE, jxta_id_str(&pipe, &t1));
+        ck_assert_int_eq(jxta_endpoint_deliver(r.ep, &jxta_id_net_group, m, &src, &dst, &a.id, 1),
+                         0);
+        jxta_addr_set(&dst, "jxta", "local", JXTA_PIPE_SERVICE, "not-an-id");
+        ck_assert_int_eq(jxta_endpoint_deliver(r.ep, &jxta_id_net_group, m, &src, &dst, &a.id, 1),
+                         0);
+        jxta_msg_free(m);
+    }
+    /* bad arguments */
+    jxta_input_pipe_t *ip;
+    jxta_output_pipe_t *op;
+    ck_assert_int_eq(jxta_input_pipe_open(r.ps, &stranger, JXTA_PIPE_UNICAST, NULL, NULL, &ip),
+                     JXTA_EBADID);
+    ck_assert_int_eq(jxta_input_pipe_open(r.ps, &pipe, JXTA_PIPE_UNICAST_SECURE, NULL, NULL, &ip),
+                     JXTA_EINVAL);
+    ck_assert_int_eq(jxta_output_pipe_open(r.ps, &pipe, "Nonsense", NULL, 0, NULL, NULL, &op),
+                     JXTA_EINVAL);
+    ck_assert_int_eq(jxta_output_pipe_open(r.ps, &pipe, JXTA_PIPE_UNICAST, &pipe, 1, NULL, NULL,
+                                           &op),
+                     JXTA_EBADID);
+    tu_log_release();
+    jxta_input_pipe_close(iw);
+    jxta_output_pipe_close(oa);
+    stop(&a);
+    stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
 static Suite *pipe_suite(void)
 {
     Suite *s = suite_create("pipe");
@@ -601,6 +1104,12 @@ static Suite *pipe_suite(void)
     tcase_add_test(tc, test_unicast_many_in_order);
     tcase_add_test(tc, test_blocking_calls);
     tcase_add_test(tc, test_rebind);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("jxse");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_java_host_queries);
+    tcase_add_test(tc, test_java_rdv_queries);
+    tcase_add_test(tc, test_hostile);
     suite_add_tcase(s, tc);
     tc = tcase_create("propagate");
     tcase_set_timeout(tc, 60);
