@@ -29,17 +29,12 @@
  * callback wakes the driver through a condition variable.  Every wait is
  * bounded by --timeout (an alarm backs it up); exceeding it is an error. */
 #include <errno.h>
-#include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +46,7 @@
 static const char *prog = "bench-endpoint";
 
 #define SERVICE "JxtaBench"
-#define SMALL 16 /* round-trip payload and ack size */
+#define SMALL BENCH_SMALL /* round-trip payload and ack size */
 #define SETUP_MS 10000
 
 static void usage(FILE *out)
@@ -80,32 +75,6 @@ static void usage(FILE *out)
         "\n"
         "example:\n"
         "  bench-endpoint --count 20000 --window 32\n");
-}
-
-/* ---- small helpers ---------------------------------------------------- */
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Payload: 8-byte big-endian sequence number, then a fixed pattern. */
-static uint8_t *payload_new(size_t len)
-{
-    uint8_t *p = malloc(len);
-    if (p)
-        for (size_t i = 0; i < len; i++)
-            p[i] = (uint8_t)(i * 31u + 7u);
-    return p;
 }
 
 /* ---- time-out --------------------------------------------------------- */
@@ -223,7 +192,7 @@ static void on_sent(void *ud, int status)
 static int send_payload(peer_t *p, const jxta_addr_t *dest, uint64_t seq, size_t len)
 {
     jxta_msg_t *m;
-    put_be64(p->buf, seq);
+    bench_put_be64(p->buf, seq);
     int rc = jxta_msg_new(&m);
     if (rc < 0)
         return rc;
@@ -268,7 +237,7 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
         finish(b, JXTA_EPROTO, "peer %s: '%s' message without a valid payload", p->name, param);
         return;
     }
-    uint64_t seq = get_be64(body);
+    uint64_t seq = bench_get_be64(body);
 
     if (strcmp(param, "hello") == 0) { /* B: first contact from A */
         if (!info->src_peer || learn_other(p, info->src_peer, 0) < 0) {
@@ -420,7 +389,7 @@ static void peer_start(bench_t *b, peer_t *p, int listen)
 {
     p->b = b;
     p->listen = listen;
-    p->buf = payload_new(b->size > SMALL ? b->size : SMALL);
+    p->buf = bench_payload_new(b->size > SMALL ? b->size : SMALL);
     if (!p->buf)
         cli_fail(1, prog, "out of memory");
     int rc = jxta_loop_new(&p->loop);
@@ -482,165 +451,24 @@ static uint64_t ep_bulk(bench_t *b, peer_t *tx, peer_t *rx, uint64_t count, uint
     return tx->t1 - tx->t0;
 }
 
-/* ---- raw TCP baseline ------------------------------------------------- */
+/* ---- raw TCP baseline (tools/bench.c) -------------------------------- */
 
-typedef struct raw {
-    int fd;
-    uint8_t *tx, *rx; /* tx: 4-byte length + payload */
-    size_t cap;
-} raw_t;
-
-static int raw_send(raw_t *r, uint64_t seq, size_t len)
+static void raw_setup(bench_raw_t *ra, bench_raw_t *rb, size_t size)
 {
-    r->tx[0] = (uint8_t)(len >> 24);
-    r->tx[1] = (uint8_t)(len >> 16);
-    r->tx[2] = (uint8_t)(len >> 8);
-    r->tx[3] = (uint8_t)len;
-    put_be64(r->tx + 4, seq);
-    return bench_write_full(r->fd, r->tx, 4 + len);
-}
-
-/* Receive one frame; checks its length and sequence number. */
-static int raw_recv(raw_t *r, uint64_t want_seq, size_t want_len)
-{
-    uint8_t h[4];
-    if (bench_read_full(r->fd, h, 4) < 0)
-        return -1;
-    size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-    if (len != want_len || len > r->cap || bench_read_full(r->fd, r->rx, len) < 0)
-        return -1;
-    return get_be64(r->rx) == want_seq ? 0 : -1;
-}
-
-enum raw_role { RAW_ECHO, RAW_PING, RAW_SEND, RAW_RECV };
-
-typedef struct raw_job {
-    raw_t *r;
-    enum raw_role role;
-    uint64_t count, warm, window;
-    size_t size;
-    double *samples;
-    uint64_t elapsed;
-    int rc;
-} raw_job_t;
-
-static void raw_run(raw_job_t *j)
-{
-    raw_t *r = j->r;
-    j->rc = -1;
-    switch (j->role) {
-    case RAW_ECHO:
-        for (uint64_t i = 0; i < j->warm + j->count; i++)
-            if (raw_recv(r, i, SMALL) < 0 || raw_send(r, i, SMALL) < 0)
-                return;
-        break;
-    case RAW_PING:
-        for (uint64_t i = 0; i < j->warm + j->count; i++) {
-            uint64_t t = bench_now_ns();
-            if (raw_send(r, i, SMALL) < 0 || raw_recv(r, i, SMALL) < 0)
-                return;
-            if (i >= j->warm)
-                j->samples[i - j->warm] = (double)(bench_now_ns() - t) / 1000.0;
-        }
-        break;
-    case RAW_SEND: {
-        uint64_t t0 = bench_now_ns(), acked = 0;
-        for (uint64_t i = 0; i < j->count; i++) {
-            while (i - acked >= j->window)
-                if (raw_recv(r, acked++, SMALL) < 0)
-                    return;
-            if (raw_send(r, i, j->size) < 0)
-                return;
-        }
-        while (acked < j->count)
-            if (raw_recv(r, acked++, SMALL) < 0)
-                return;
-        j->elapsed = bench_now_ns() - t0;
-        break;
-    }
-    case RAW_RECV:
-        for (uint64_t i = 0; i < j->count; i++)
-            if (raw_recv(r, i, j->size) < 0 || raw_send(r, i, SMALL) < 0)
-                return;
-        break;
-    }
-    j->rc = 0;
-}
-
-static void *raw_thread(void *arg)
-{
-    raw_run(arg);
-    return NULL;
+    char err[160];
+    if (bench_raw_setup(ra, rb, size, timeout_s, err, sizeof err) < 0)
+        cli_fail(1, prog, "%s", err);
 }
 
 /* Run `mine` on this thread (A) and `theirs` on a helper thread (B). */
-static void raw_pair(raw_job_t *mine, raw_job_t *theirs, const char *what)
+static void raw_pair(bench_raw_job_t *mine, bench_raw_job_t *theirs, const char *what)
 {
-    pthread_t t;
     phase = what;
-    if (pthread_create(&t, NULL, raw_thread, theirs) != 0)
-        cli_fail(1, prog, "cannot start a thread");
-    raw_run(mine);
-    if (mine->rc < 0)
-        shutdown(mine->r->fd, SHUT_RDWR); /* unblock the other side */
-    pthread_join(t, NULL);
-    if (mine->rc < 0 || theirs->rc < 0)
+    if (bench_raw_pair(mine, theirs) < 0)
         cli_fail(1, prog, "%s failed: connection broken, bad frame or socket time-out", what);
 }
 
-static void raw_setup(raw_t *ra, raw_t *rb, size_t size)
-{
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    if (l < 0 || bind(l, (struct sockaddr *)&sa, sl) < 0 || listen(l, 1) < 0 ||
-        getsockname(l, (struct sockaddr *)&sa, &sl) < 0)
-        cli_fail(1, prog, "raw TCP: cannot listen on 127.0.0.1: %s", strerror(errno));
-    ra->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (ra->fd < 0 || connect(ra->fd, (struct sockaddr *)&sa, sl) < 0)
-        cli_fail(1, prog, "raw TCP: cannot connect: %s", strerror(errno));
-    rb->fd = accept(l, NULL, NULL);
-    if (rb->fd < 0)
-        cli_fail(1, prog, "raw TCP: accept: %s", strerror(errno));
-    close(l);
-    raw_t *rs[2] = {ra, rb};
-    for (int i = 0; i < 2; i++) {
-        int one = 1;
-        struct timeval tv = {.tv_sec = timeout_s};
-        setsockopt(rs[i]->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        setsockopt(rs[i]->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(rs[i]->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        rs[i]->cap = size > SMALL ? size : SMALL;
-        rs[i]->tx = malloc(4 + rs[i]->cap);
-        rs[i]->rx = malloc(rs[i]->cap);
-        if (!rs[i]->tx || !rs[i]->rx)
-            cli_fail(1, prog, "out of memory");
-        uint8_t *pat = payload_new(rs[i]->cap);
-        if (!pat)
-            cli_fail(1, prog, "out of memory");
-        memcpy(rs[i]->tx + 4, pat, rs[i]->cap);
-        free(pat);
-    }
-}
-
-static void raw_close(raw_t *r)
-{
-    close(r->fd);
-    free(r->tx);
-    free(r->rx);
-}
-
 /* ---- reporting -------------------------------------------------------- */
-
-static void size_label(size_t n, char *out, size_t cap)
-{
-    if (n >= 1024 && n % (1024 * 1024) == 0)
-        snprintf(out, cap, "%zuMiB", n / (1024 * 1024));
-    else if (n >= 1024 && n % 1024 == 0)
-        snprintf(out, cap, "%zuKiB", n / 1024);
-    else
-        snprintf(out, cap, "%zuB", n);
-}
 
 static int missed;
 
@@ -662,7 +490,7 @@ static void report_bulk(const bench_t *b, const char *mode, const char *dir, uin
                         uint64_t ep_ns, uint64_t raw_ns)
 {
     char sl[32];
-    size_label(b->size, sl, sizeof sl);
+    bench_size_label(b->size, sl, sizeof sl);
     double bytes = (double)count * (double)b->size;
     double e = bytes / ((double)ep_ns / 1e9) / 1e6, r = bytes / ((double)raw_ns / 1e9) / 1e6;
     int ok = e >= 0.6 * r;
@@ -766,11 +594,11 @@ int main(int argc, char **argv)
     if (jxta_loop_post(b.a.loop, start_hello, &b.a) < 0)
         cli_fail(1, prog, "cannot post to peer A's loop");
     phase_wait(&b);
-    raw_t ra, rb;
+    bench_raw_t ra, rb;
     raw_setup(&ra, &rb, b.size);
 
     char sl[32];
-    size_label(b.size, sl, sizeof sl);
+    bench_size_label(b.size, sl, sizeof sl);
     printf("bench-endpoint: peers A (no listener) and B (%s), one loop thread each; "
            "A->B %s, B->A jxta://<A>/%s (routed)\n",
            baddr, b.direct ? "tcp:// (direct)" : "jxta://<B>/" SERVICE " (routed)", SERVICE);
@@ -782,8 +610,8 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     /* (a) round trips: raw first, then the endpoint. */
-    raw_job_t ping = {&ra, RAW_PING, b.count, b.warmup, 1, SMALL, raw_s, 0, 0};
-    raw_job_t echo = {&rb, RAW_ECHO, b.count, b.warmup, 1, SMALL, NULL, 0, 0};
+    bench_raw_job_t ping = {&ra, BENCH_RAW_PING, b.count, b.warmup, 1, SMALL, raw_s, 0, 0};
+    bench_raw_job_t echo = {&rb, BENCH_RAW_ECHO, b.count, b.warmup, 1, SMALL, NULL, 0, 0};
     raw_pair(&ping, &echo, "raw round trips");
     ep_rtt(&b, ep_s);
     report_rtt(ep_s, raw_s, (size_t)b.count);
@@ -796,19 +624,19 @@ int main(int argc, char **argv)
     for (int m = 0; m < 2; m++) {
         for (int d = 0; d < 2; d++) {
             peer_t *tx = d == 0 ? &b.a : &b.b, *rx = d == 0 ? &b.b : &b.a;
-            raw_t *rtx = d == 0 ? &ra : &rb, *rrx = d == 0 ? &rb : &ra;
+            bench_raw_t *rtx = d == 0 ? &ra : &rb, *rrx = d == 0 ? &rb : &ra;
             const char *dir = d == 0 ? "A->B" : "B->A";
             char what[96];
             if (m == 0) {
-                raw_job_t s = {rtx, RAW_SEND, bulk_warm, 0, b.window, b.size, NULL, 0, 0};
-                raw_job_t r = {rrx, RAW_RECV, bulk_warm, 0, b.window, b.size, NULL, 0, 0};
+                bench_raw_job_t s = {rtx, BENCH_RAW_SEND, bulk_warm, 0, b.window, b.size, NULL, 0, 0};
+                bench_raw_job_t r = {rrx, BENCH_RAW_RECV, bulk_warm, 0, b.window, b.size, NULL, 0, 0};
                 snprintf(what, sizeof what, "raw bulk warm-up %s", dir);
                 raw_pair(d == 0 ? &s : &r, d == 0 ? &r : &s, what);
                 snprintf(what, sizeof what, "endpoint bulk warm-up %s", dir);
                 ep_bulk(&b, tx, rx, bulk_warm, b.window, what);
             }
-            raw_job_t s = {rtx, RAW_SEND, b.messages, 0, modes[m].window, b.size, NULL, 0, 0};
-            raw_job_t r = {rrx, RAW_RECV, b.messages, 0, modes[m].window, b.size, NULL, 0, 0};
+            bench_raw_job_t s = {rtx, BENCH_RAW_SEND, b.messages, 0, modes[m].window, b.size, NULL, 0, 0};
+            bench_raw_job_t r = {rrx, BENCH_RAW_RECV, b.messages, 0, modes[m].window, b.size, NULL, 0, 0};
             snprintf(what, sizeof what, "raw %s %s", modes[m].mode, dir);
             raw_pair(d == 0 ? &s : &r, d == 0 ? &r : &s, what);
             snprintf(what, sizeof what, "endpoint %s %s", modes[m].mode, dir);
@@ -820,8 +648,8 @@ int main(int argc, char **argv)
     phase = "shutdown";
     peer_stop(&b.a);
     peer_stop(&b.b);
-    raw_close(&ra);
-    raw_close(&rb);
+    bench_raw_close(&ra);
+    bench_raw_close(&rb);
     free(ep_s);
     free(raw_s);
     printf("done in %.1f s: %d of 5 figures off target\n", (double)(bench_now_ns() - t_start) / 1e9,

@@ -1,12 +1,19 @@
 /* bench.c - see bench.h. */
 #include "bench.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t bench_now_ns(void)
 {
@@ -70,4 +77,185 @@ int bench_parse_u64(const char *prog, const char *opt, const char *v, uint64_t l
     }
     *out = x;
     return 0;
+}
+
+void bench_put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+uint64_t bench_get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+uint8_t *bench_payload_new(size_t len)
+{
+    uint8_t *p = malloc(len);
+    if (p)
+        for (size_t i = 0; i < len; i++)
+            p[i] = (uint8_t)(i * 31u + 7u);
+    return p;
+}
+
+void bench_size_label(size_t n, char *out, size_t cap)
+{
+    if (n >= 1024 && n % (1024 * 1024) == 0)
+        snprintf(out, cap, "%zuMiB", n / (1024 * 1024));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, cap, "%zuKiB", n / 1024);
+    else
+        snprintf(out, cap, "%zuB", n);
+}
+
+/* ---- raw TCP baseline ------------------------------------------------- */
+
+static int raw_send(bench_raw_t *r, uint64_t seq, size_t len)
+{
+    r->tx[0] = (uint8_t)(len >> 24);
+    r->tx[1] = (uint8_t)(len >> 16);
+    r->tx[2] = (uint8_t)(len >> 8);
+    r->tx[3] = (uint8_t)len;
+    bench_put_be64(r->tx + 4, seq);
+    return bench_write_full(r->fd, r->tx, 4 + len);
+}
+
+/* Receive one frame; checks its length and sequence number. */
+static int raw_recv(bench_raw_t *r, uint64_t want_seq, size_t want_len)
+{
+    uint8_t h[4];
+    if (bench_read_full(r->fd, h, 4) < 0)
+        return -1;
+    size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    if (len != want_len || len > r->cap || bench_read_full(r->fd, r->rx, len) < 0)
+        return -1;
+    return bench_get_be64(r->rx) == want_seq ? 0 : -1;
+}
+
+static void raw_run(bench_raw_job_t *j)
+{
+    bench_raw_t *r = j->r;
+    j->rc = -1;
+    switch (j->role) {
+    case BENCH_RAW_ECHO:
+        for (uint64_t i = 0; i < j->warm + j->count; i++)
+            if (raw_recv(r, i, BENCH_SMALL) < 0 || raw_send(r, i, BENCH_SMALL) < 0)
+                return;
+        break;
+    case BENCH_RAW_PING:
+        for (uint64_t i = 0; i < j->warm + j->count; i++) {
+            uint64_t t = bench_now_ns();
+            if (raw_send(r, i, BENCH_SMALL) < 0 || raw_recv(r, i, BENCH_SMALL) < 0)
+                return;
+            if (i >= j->warm)
+                j->samples[i - j->warm] = (double)(bench_now_ns() - t) / 1000.0;
+        }
+        break;
+    case BENCH_RAW_SEND: {
+        uint64_t t0 = bench_now_ns(), acked = 0;
+        for (uint64_t i = 0; i < j->count; i++) {
+            while (i - acked >= j->window)
+                if (raw_recv(r, acked++, BENCH_SMALL) < 0)
+                    return;
+            if (raw_send(r, i, j->size) < 0)
+                return;
+        }
+        while (acked < j->count)
+            if (raw_recv(r, acked++, BENCH_SMALL) < 0)
+                return;
+        j->elapsed = bench_now_ns() - t0;
+        break;
+    }
+    case BENCH_RAW_RECV:
+        for (uint64_t i = 0; i < j->count; i++)
+            if (raw_recv(r, i, j->size) < 0 || raw_send(r, i, BENCH_SMALL) < 0)
+                return;
+        break;
+    }
+    j->rc = 0;
+}
+
+static void *raw_thread(void *arg)
+{
+    raw_run(arg);
+    return NULL;
+}
+
+int bench_raw_pair(bench_raw_job_t *mine, bench_raw_job_t *theirs)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, raw_thread, theirs) != 0)
+        return -1;
+    raw_run(mine);
+    if (mine->rc < 0)
+        shutdown(mine->r->fd, SHUT_RDWR); /* unblock the other side */
+    pthread_join(t, NULL);
+    return mine->rc < 0 || theirs->rc < 0 ? -1 : 0;
+}
+
+int bench_raw_setup(bench_raw_t *ra, bench_raw_t *rb, size_t size, unsigned timeout_s, char *err,
+                    size_t errcap)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    ra->fd = rb->fd = -1;
+    ra->tx = ra->rx = rb->tx = rb->rx = NULL;
+    if (l < 0 || bind(l, (struct sockaddr *)&sa, sl) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&sa, &sl) < 0) {
+        snprintf(err, errcap, "raw TCP: cannot listen on 127.0.0.1: %s", strerror(errno));
+        goto fail;
+    }
+    ra->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (ra->fd < 0 || connect(ra->fd, (struct sockaddr *)&sa, sl) < 0) {
+        snprintf(err, errcap, "raw TCP: cannot connect: %s", strerror(errno));
+        goto fail;
+    }
+    rb->fd = accept(l, NULL, NULL);
+    if (rb->fd < 0) {
+        snprintf(err, errcap, "raw TCP: accept: %s", strerror(errno));
+        goto fail;
+    }
+    close(l);
+    l = -1;
+    bench_raw_t *rs[2] = {ra, rb};
+    for (int i = 0; i < 2; i++) {
+        int one = 1;
+        struct timeval tv = {.tv_sec = timeout_s};
+        setsockopt(rs[i]->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(rs[i]->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(rs[i]->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        rs[i]->cap = size > BENCH_SMALL ? size : BENCH_SMALL;
+        rs[i]->tx = malloc(4 + rs[i]->cap);
+        rs[i]->rx = malloc(rs[i]->cap);
+        uint8_t *pat = bench_payload_new(rs[i]->cap);
+        if (!rs[i]->tx || !rs[i]->rx || !pat) {
+            free(pat);
+            snprintf(err, errcap, "out of memory");
+            goto fail;
+        }
+        memcpy(rs[i]->tx + 4, pat, rs[i]->cap);
+        free(pat);
+    }
+    return 0;
+fail:
+    if (l >= 0)
+        close(l);
+    bench_raw_close(ra);
+    bench_raw_close(rb);
+    return -1;
+}
+
+void bench_raw_close(bench_raw_t *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->tx);
+    free(r->rx);
+    r->fd = -1;
+    r->tx = r->rx = NULL;
 }

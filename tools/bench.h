@@ -1,6 +1,8 @@
 /* bench.h - helpers shared by the benchmarks in tools/: a monotonic clock,
- * percentiles, whole-buffer socket I/O for the raw-TCP baselines, and
- * option parsing with a clear error. */
+ * percentiles, whole-buffer socket I/O, the raw-TCP baseline (one loopback
+ * connection between two threads playing the same patterns as the JXTA
+ * figures it is compared with), payload and size-label helpers, and option
+ * parsing with a clear error. */
 #ifndef JXTA_TOOLS_BENCH_H
 #define JXTA_TOOLS_BENCH_H
 
@@ -19,5 +21,52 @@ int bench_write_full(int fd, const void *p, size_t n);
  * "prog: opt needs ..." and returns -1 otherwise. */
 int bench_parse_u64(const char *prog, const char *opt, const char *v, uint64_t lo, uint64_t hi,
                     uint64_t *out);
+
+/* Round-trip payload and acknowledgement size of every benchmark. */
+#define BENCH_SMALL 16
+
+void bench_put_be64(uint8_t *p, uint64_t v);
+uint64_t bench_get_be64(const uint8_t *p);
+/* Payload buffer of len bytes: byte i is (i * 31 + 7) mod 256 (a sender
+ * writes its 8-byte big-endian sequence number over the first bytes).
+ * malloc'd, NULL when out of memory. */
+uint8_t *bench_payload_new(size_t len);
+/* "64KiB", "1MiB", "100B". */
+void bench_size_label(size_t n, char *out, size_t cap);
+
+/* ---- raw TCP baseline ----------------------------------------------------
+ * Frames are a 4-byte big-endian length then the payload (sequence number
+ * first).  Blocking sockets, TCP_NODELAY, send/receive time-outs. */
+typedef struct bench_raw {
+    int fd;
+    uint8_t *tx, *rx; /* tx: 4-byte length + payload */
+    size_t cap;
+} bench_raw_t;
+
+enum bench_raw_role {
+    BENCH_RAW_ECHO, /* answer count + warm small frames */
+    BENCH_RAW_PING, /* small round trips, samples[i] in microseconds after warm */
+    BENCH_RAW_SEND, /* count frames of size, at most window unacknowledged; elapsed ns */
+    BENCH_RAW_RECV  /* receive count frames of size, acknowledge each with a small one */
+};
+
+typedef struct bench_raw_job {
+    bench_raw_t *r;
+    enum bench_raw_role role;
+    uint64_t count, warm, window;
+    size_t size;
+    double *samples;
+    uint64_t elapsed;
+    int rc;
+} bench_raw_job_t;
+
+/* Connect *a to *b over 127.0.0.1 with buffers for size-byte payloads and
+ * socket time-outs of timeout_s.  0, or -1 with a reason in err. */
+int bench_raw_setup(bench_raw_t *a, bench_raw_t *b, size_t size, unsigned timeout_s, char *err,
+                    size_t errcap);
+/* Run `mine` on this thread and `theirs` on a helper thread until both end.
+ * 0, or -1 (connection broken, bad frame, socket time-out or no thread). */
+int bench_raw_pair(bench_raw_job_t *mine, bench_raw_job_t *theirs);
+void bench_raw_close(bench_raw_t *r);
 
 #endif
