@@ -1,2 +1,1540 @@
-/* juxmem/block.c - being written (placeholder so the build graph is in place). */
-typedef int jxta__placeholder_block;
+/* juxmem/block.c - the provider (store + copy + sequencer) and client state
+ * machines of JuxMem (see block.h and DESIGN.md).
+ *
+ * Everything is driven by three inputs - a decoded message, the time, and
+ * a call from the service layer - and produces messages in a juxmem_out_t,
+ * so the protocol can be run, replayed and checked in a simulated network
+ * that reorders, duplicates and drops.  Correctness never depends on the
+ * order of arrival: requests carry per-client sequence numbers (answered
+ * from a reply cache when repeated), updates carry versions (applied in
+ * order, gaps buffered, duplicates re-acknowledged), and every message from
+ * a sequencer carries its epoch (older epochs refused). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jxta/error.h>
+#include <jxta/log.h>
+
+#include "block.h"
+#include "../jxta-c/util/internal.h"
+
+#define MOD "juxmem"
+#define PEND_MAX 16   /* out-of-order updates buffered per copy */
+#define CACHE_MAX 256 /* clients remembered per sequencer */
+#define RETRIES_PER_TARGET 3
+
+void juxmem_block_cfg_default(juxmem_block_cfg_t *c)
+{
+    c->lease_ms = 10000;
+    c->rto_ms = 200;
+    c->hb_ms = 1000;
+    c->fail_ms = 5000;
+    c->inline_max = 1u << 20;
+    c->max_queue = 1024;
+    c->max_tombs = 4096;
+}
+
+/* ---- output list ------------------------------------------------------------ */
+
+void juxmem_out_init(juxmem_out_t *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+void juxmem_out_clear(juxmem_out_t *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        juxmem_pmsg_clear(&o->v[i].m);
+    free(o->v);
+    free(o->ev);
+    memset(o, 0, sizeof *o);
+}
+
+/* A new message in the output list, to fill in at once (the pointer dies
+ * with the next emit); NULL when out of memory. */
+static juxmem_pmsg_t *emit(juxmem_out_t *o, const jxta_id_t *to, juxmem_msg_type_t type,
+                           const jxta_id_t *data, const jxta_id_t *from)
+{
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 16;
+        juxmem_outmsg_t *v = realloc(o->v, cap * sizeof *v);
+        if (!v) {
+            o->err = JXTA_ENOMEM;
+            return NULL;
+        }
+        o->v = v;
+        o->cap = cap;
+    }
+    juxmem_outmsg_t *e = &o->v[o->n++];
+    e->to = *to;
+    juxmem_pmsg_init(&e->m, type, data, from);
+    return &e->m;
+}
+
+static void emit_copy(juxmem_out_t *o, const jxta_id_t *to, const juxmem_pmsg_t *m)
+{
+    juxmem_pmsg_t *e = emit(o, to, m->type, &m->data, &m->from);
+    if (e && juxmem_pmsg_copy(e, m) < 0) {
+        o->err = JXTA_ENOMEM;
+        o->n--;
+    }
+}
+
+static void event(juxmem_out_t *o, juxmem_event_kind_t kind, const jxta_id_t *data,
+                  const jxta_id_t *peer)
+{
+    if (o->nev == o->capev) {
+        size_t cap = o->capev ? o->capev * 2 : 4;
+        juxmem_event_t *v = realloc(o->ev, cap * sizeof *v);
+        if (!v) {
+            o->err = JXTA_ENOMEM;
+            return;
+        }
+        o->ev = v;
+        o->capev = cap;
+    }
+    o->ev[o->nev++] = (juxmem_event_t){kind, *data, *peer};
+}
+
+/* ---- data structures ---------------------------------------------------------- */
+
+typedef struct member {
+    juxmem_member_t m;
+    uint64_t last_heard;
+    uint64_t acked;    /* sequencer: highest version this copy acknowledged */
+    uint64_t sent_at;  /* sequencer: last UPDATE or STATE sent to it */
+    int need_state;    /* sequencer: send it the whole state */
+} member_t;
+
+typedef struct holder {
+    jxta_id_t client;
+    uint64_t acq_seq, token, expiry;
+    uint32_t mode;
+    int committing;
+} holder_t;
+
+typedef struct waiter {
+    jxta_id_t client;
+    uint64_t seq, cached;
+    uint32_t mode;
+    int want_data;
+} waiter_t;
+
+typedef struct cache_ent {
+    jxta_id_t client;
+    uint64_t seq, used;
+    int has;
+    juxmem_pmsg_t reply;
+} cache_ent_t;
+
+typedef struct copy {
+    jxta_id_t id;
+    uint64_t size;
+    uint8_t *data;
+    uint64_t version, last_token;
+    uint32_t epoch;      /* highest sequencer epoch seen */
+    uint32_t data_epoch; /* epoch of the sequencer that produced `data` */
+    uint32_t view_epoch;
+    uint64_t view;
+    jxta_id_t seq_peer;
+    uint64_t seq_heard;
+    member_t members[JUXMEM_MAX_COPIES]; /* this provider included */
+    size_t nmembers;
+    juxmem_pmsg_t pend[PEND_MAX];
+    size_t npend;
+    /* sequencer role */
+    int am_seq, syncing;
+    uint32_t counter;
+    holder_t *holders;
+    size_t nholders;
+    waiter_t *queue;
+    size_t nq;
+    cache_ent_t cache[CACHE_MAX];
+    size_t ncache;
+    uint64_t cache_clock;
+    int committing;
+    uint64_t commit_version;
+    juxmem_pmsg_t commit_upd;
+    uint64_t hb_at;
+} copy_t;
+
+typedef struct tomb {
+    jxta_id_t data, client;
+    uint64_t seq;
+} tomb_t;
+
+struct juxmem_provider {
+    jxta_id_t self;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
+    uint64_t offered, used;
+    juxmem_block_cfg_t cfg;
+    copy_t **copies;
+    size_t ncopies, capcopies;
+    tomb_t *tombs;
+    size_t ntombs, tomb_next;
+};
+
+/* ---- members -------------------------------------------------------------------- */
+
+static int member_index(const copy_t *c, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < c->nmembers; i++)
+        if (jxta_id_equal(&c->members[i].m.peer, peer))
+            return (int)i;
+    return -1;
+}
+
+static int listed(const juxmem_pmsg_t *m, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < m->nmembers; i++)
+        if (jxta_id_equal(&m->members[i].peer, peer))
+            return 1;
+    return 0;
+}
+
+static const jxta_id_t *lowest_member(const copy_t *c)
+{
+    const jxta_id_t *low = NULL;
+    for (size_t i = 0; i < c->nmembers; i++)
+        if (!low || jxta_id_cmp(&c->members[i].m.peer, low) < 0)
+            low = &c->members[i].m.peer;
+    return low;
+}
+
+static void member_remove(copy_t *c, size_t i)
+{
+    memmove(&c->members[i], &c->members[i + 1], (c->nmembers - i - 1) * sizeof c->members[0]);
+    c->nmembers--;
+}
+
+static void add_members(juxmem_pmsg_t *m, const copy_t *c)
+{
+    for (size_t i = 0; i < c->nmembers; i++)
+        juxmem_pmsg_add_member(m, &c->members[i].m.peer, c->members[i].m.cluster);
+}
+
+/* Replace the member list with a newer view (keeping what is known of the
+ * peers that stay). */
+static void set_view(copy_t *c, const juxmem_pmsg_t *m, uint64_t now)
+{
+    if (m->nmembers == 0 || m->epoch < c->view_epoch ||
+        (m->epoch == c->view_epoch && m->ref <= c->view))
+        return;
+    member_t next[JUXMEM_MAX_COPIES];
+    size_t n = 0;
+    for (size_t i = 0; i < m->nmembers && n < JUXMEM_MAX_COPIES; i++) {
+        int k = member_index(c, &m->members[i].peer);
+        if (k >= 0) {
+            next[n] = c->members[k];
+        } else {
+            memset(&next[n], 0, sizeof next[n]);
+            next[n].last_heard = now;
+        }
+        next[n++].m = m->members[i];
+    }
+    memcpy(c->members, next, n * sizeof next[0]);
+    c->nmembers = n;
+    c->view_epoch = m->epoch;
+    c->view = m->ref;
+}
+
+/* ---- provider store --------------------------------------------------------------- */
+
+static copy_t *find_copy(const juxmem_provider_t *p, const jxta_id_t *data, size_t *index)
+{
+    for (size_t i = 0; i < p->ncopies; i++)
+        if (jxta_id_equal(&p->copies[i]->id, data)) {
+            if (index)
+                *index = i;
+            return p->copies[i];
+        }
+    return NULL;
+}
+
+static const tomb_t *find_tomb(const juxmem_provider_t *p, const jxta_id_t *data)
+{
+    for (size_t i = 0; i < p->ntombs; i++)
+        if (jxta_id_equal(&p->tombs[i].data, data))
+            return &p->tombs[i];
+    return NULL;
+}
+
+static void add_tomb(juxmem_provider_t *p, const jxta_id_t *data, const jxta_id_t *client,
+                     uint64_t seq)
+{
+    if (p->cfg.max_tombs == 0)
+        return;
+    tomb_t t = {*data, client ? *client : jxta_id_null, seq};
+    if (p->ntombs < p->cfg.max_tombs) {
+        p->tombs[p->ntombs++] = t;
+        return;
+    }
+    p->tombs[p->tomb_next] = t; /* the oldest goes */
+    p->tomb_next = (p->tomb_next + 1) % p->cfg.max_tombs;
+}
+
+static void seq_reset(copy_t *c)
+{
+    free(c->holders);
+    free(c->queue);
+    c->holders = NULL;
+    c->queue = NULL;
+    c->nholders = c->nq = 0;
+    for (size_t i = 0; i < c->ncache; i++)
+        juxmem_pmsg_clear(&c->cache[i].reply);
+    c->ncache = 0;
+    juxmem_pmsg_clear(&c->commit_upd);
+    c->committing = c->syncing = c->am_seq = 0;
+}
+
+static void copy_free(copy_t *c)
+{
+    if (!c)
+        return;
+    seq_reset(c);
+    for (size_t i = 0; i < c->npend; i++)
+        juxmem_pmsg_clear(&c->pend[i]);
+    free(c->data);
+    free(c);
+}
+
+int juxmem_provider_new(const jxta_id_t *self, const char *cluster, uint64_t offered,
+                        const juxmem_block_cfg_t *cfg, juxmem_provider_t **out)
+{
+    *out = NULL;
+    if (!self || jxta_id_kind(self) != JXTA_ID_PEER ||
+        (cluster && strlen(cluster) > JUXMEM_CLUSTER_NAME_MAX))
+        return jxta__reject(JXTA_EINVAL, MOD, "provider: bad peer ID or cluster name");
+    juxmem_provider_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return JXTA_ENOMEM;
+    p->self = *self;
+    if (cluster)
+        strcpy(p->cluster, cluster);
+    p->offered = offered;
+    if (cfg)
+        p->cfg = *cfg;
+    else
+        juxmem_block_cfg_default(&p->cfg);
+    if (p->cfg.max_tombs && !(p->tombs = calloc(p->cfg.max_tombs, sizeof *p->tombs))) {
+        free(p);
+        return JXTA_ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+void juxmem_provider_free(juxmem_provider_t *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->ncopies; i++)
+        copy_free(p->copies[i]);
+    free(p->copies);
+    free(p->tombs);
+    free(p);
+}
+
+uint64_t juxmem_provider_offered(const juxmem_provider_t *p) { return p->offered; }
+uint64_t juxmem_provider_used(const juxmem_provider_t *p) { return p->used; }
+uint64_t juxmem_provider_free_bytes(const juxmem_provider_t *p) { return p->offered - p->used; }
+size_t juxmem_provider_nblocks(const juxmem_provider_t *p) { return p->ncopies; }
+
+int juxmem_provider_alloc(juxmem_provider_t *p, const jxta_id_t *data, uint64_t size,
+                          const juxmem_member_t *members, size_t nmembers,
+                          const jxta_id_t *sequencer, uint32_t epoch, uint64_t now)
+{
+    if (!data || jxta_id_kind(data) != JXTA_ID_GROUP || size == 0 || !members ||
+        nmembers == 0 || nmembers > JUXMEM_MAX_COPIES)
+        return jxta__reject(JXTA_EINVAL, MOD, "alloc: bad block ID, size or members");
+    if (find_tomb(p, data))
+        return jxta__reject(JUXMEM_ENODATA, MOD, "alloc: block was freed");
+    copy_t *old = find_copy(p, data, NULL);
+    if (old) {
+        if (old->size != size)
+            return jxta__reject(JXTA_EEXIST, MOD, "alloc: block known with %llu bytes",
+                                (unsigned long long)old->size);
+        return 0; /* a repeated ALLOC */
+    }
+    int self_in = 0;
+    for (size_t i = 0; i < nmembers; i++)
+        self_in |= jxta_id_equal(&members[i].peer, &p->self);
+    if (!self_in)
+        return jxta__reject(JXTA_EINVAL, MOD, "alloc: this provider is not a member");
+    if (size > p->offered - p->used) {
+        jxta_log(JXTA_LOG_INFO, MOD, "alloc of %llu bytes refused: %llu free",
+                 (unsigned long long)size, (unsigned long long)(p->offered - p->used));
+        return JUXMEM_ENOSPACE;
+    }
+    if (size > SIZE_MAX)
+        return JUXMEM_ENOSPACE;
+    if (p->ncopies == p->capcopies) {
+        size_t cap = p->capcopies ? p->capcopies * 2 : 8;
+        copy_t **v = realloc(p->copies, cap * sizeof *v);
+        if (!v)
+            return JXTA_ENOMEM;
+        p->copies = v;
+        p->capcopies = cap;
+    }
+    copy_t *c = calloc(1, sizeof *c);
+    if (!c || !(c->data = calloc(1, (size_t)size))) {
+        free(c);
+        return JXTA_ENOMEM;
+    }
+    c->id = *data;
+    c->size = size;
+    c->epoch = c->data_epoch = c->view_epoch = epoch ? epoch : 1;
+    for (size_t i = 0; i < nmembers; i++) {
+        c->members[c->nmembers].m = members[i];
+        c->members[c->nmembers++].last_heard = now;
+    }
+    c->seq_peer = sequencer && !jxta_id_is_null(sequencer) ? *sequencer : *lowest_member(c);
+    c->seq_heard = now;
+    c->am_seq = jxta_id_equal(&c->seq_peer, &p->self);
+    c->hb_at = now;
+    p->copies[p->ncopies++] = c;
+    p->used += size;
+    return 0;
+}
+
+/* Drop copy `i` (memory returned exactly), answering the lock requests
+ * still waiting with `err`. */
+static void drop_copy(juxmem_provider_t *p, size_t i, int err, juxmem_out_t *o)
+{
+    copy_t *c = p->copies[i];
+    for (size_t k = 0; k < c->nq; k++) {
+        juxmem_pmsg_t *r = emit(o, &c->queue[k].client, JUXMEM_MSG_DENY, &c->id, &p->self);
+        if (r) {
+            r->seq = c->queue[k].seq;
+            r->status = err;
+            r->epoch = c->epoch;
+        }
+    }
+    p->used -= c->size;
+    copy_free(c);
+    memmove(&p->copies[i], &p->copies[i + 1], (p->ncopies - i - 1) * sizeof p->copies[0]);
+    p->ncopies--;
+}
+
+int juxmem_provider_free_block(juxmem_provider_t *p, const jxta_id_t *data,
+                               const jxta_id_t *client, uint64_t seq, juxmem_out_t *out)
+{
+    const tomb_t *t = find_tomb(p, data);
+    if (t) {
+        if (client && seq && jxta_id_equal(&t->client, client) && t->seq == seq)
+            return 0; /* the same FREE again */
+        return jxta__reject(JUXMEM_EFREED, MOD, "free: block already freed");
+    }
+    size_t i;
+    if (!find_copy(p, data, &i))
+        return jxta__reject(JUXMEM_ENODATA, MOD, "free: no such block");
+    juxmem_out_t scratch;
+    juxmem_out_init(&scratch);
+    drop_copy(p, i, JUXMEM_ENODATA, out ? out : &scratch);
+    juxmem_out_clear(&scratch);
+    add_tomb(p, data, client, seq);
+    return 0;
+}
+
+int juxmem_provider_block_info(const juxmem_provider_t *p, const jxta_id_t *data, uint64_t now,
+                               juxmem_block_info_t *info)
+{
+    const copy_t *c = find_copy(p, data, NULL);
+    memset(info, 0, sizeof *info);
+    if (!c)
+        return JUXMEM_ENODATA;
+    info->size = c->size;
+    info->version = c->version;
+    info->last_token = c->last_token;
+    info->epoch = c->epoch;
+    info->is_sequencer = c->am_seq;
+    info->sequencer = c->seq_peer;
+    info->nmembers = c->nmembers;
+    for (size_t i = 0; i < c->nmembers; i++)
+        info->members[i] = c->members[i].m;
+    if (c->am_seq) {
+        info->queued = c->nq;
+        if (c->nholders) {
+            info->locked = c->holders[0].mode == JUXMEM_MODE_EXCL ? 1 : 2;
+            if (info->locked == 1)
+                info->holder = c->holders[0].client;
+            info->lease_left_ms = c->holders[0].expiry > now ? c->holders[0].expiry - now : 0;
+        }
+    }
+    return 0;
+}
+
+int juxmem_provider_peek(const juxmem_provider_t *p, const jxta_id_t *data, uint64_t offset,
+                         void *buf, size_t len)
+{
+    const copy_t *c = find_copy(p, data, NULL);
+    if (!c)
+        return JUXMEM_ENODATA;
+    if (offset > c->size || len > c->size - offset)
+        return JUXMEM_ERANGE;
+    memcpy(buf, c->data + offset, len);
+    return 0;
+}
+
+/* ---- sequencer: reply cache ---------------------------------------------------------- */
+
+/* 1 if `m` is a repeat (answered from the cache, or still in progress, or
+ * older than the client's latest request); 0 for a new request. */
+static int cache_check(copy_t *c, const juxmem_pmsg_t *m, juxmem_out_t *o)
+{
+    cache_ent_t *e = NULL;
+    for (size_t i = 0; i < c->ncache; i++)
+        if (jxta_id_equal(&c->cache[i].client, &m->from))
+            e = &c->cache[i];
+    if (!e) {
+        if (c->ncache < CACHE_MAX) {
+            e = &c->cache[c->ncache++];
+        } else { /* least recently used goes */
+            e = &c->cache[0];
+            for (size_t i = 1; i < CACHE_MAX; i++)
+                if (c->cache[i].used < e->used)
+                    e = &c->cache[i];
+            juxmem_pmsg_clear(&e->reply);
+        }
+        memset(e, 0, sizeof *e);
+        e->client = m->from;
+    }
+    e->used = ++c->cache_clock;
+    if (m->seq < e->seq)
+        return 1;
+    if (m->seq == e->seq) {
+        if (e->has)
+            emit_copy(o, &m->from, &e->reply);
+        return 1;
+    }
+    e->seq = m->seq;
+    juxmem_pmsg_clear(&e->reply);
+    e->has = 0;
+    return 0;
+}
+
+/* Remember the answer to the client's request `reply->seq` (if it is
+ * still the latest) and send it. */
+static void answer(copy_t *c, const jxta_id_t *client, const juxmem_pmsg_t *reply,
+                   juxmem_out_t *o)
+{
+    for (size_t i = 0; i < c->ncache; i++) {
+        cache_ent_t *e = &c->cache[i];
+        if (jxta_id_equal(&e->client, client) && e->seq == reply->seq && !e->has) {
+            if (juxmem_pmsg_copy(&e->reply, reply) == 0)
+                e->has = 1;
+        }
+    }
+    emit_copy(o, client, reply);
+}
+
+static void answer_status(juxmem_provider_t *p, copy_t *c, const jxta_id_t *client,
+                          juxmem_msg_type_t type, uint64_t seq, int status, juxmem_out_t *o)
+{
+    juxmem_pmsg_t r;
+    juxmem_pmsg_init(&r, type, &c->id, &p->self);
+    r.seq = seq;
+    r.status = status;
+    r.epoch = c->epoch;
+    r.version = c->version;
+    answer(c, client, &r, o);
+}
+
+/* ---- sequencer: locks ------------------------------------------------------------------ */
+
+static void send_update(juxmem_provider_t *p, copy_t *c, member_t *mb, uint64_t now,
+                        juxmem_out_t *o)
+{
+    if (mb->need_state || c->syncing || !c->committing) {
+        juxmem_pmsg_t *s = emit(o, &mb->m.peer, JUXMEM_MSG_STATE, &c->id, &p->self);
+        if (s) {
+            s->epoch = c->epoch;
+            s->ref = c->view;
+            s->version = c->version;
+            s->token = c->last_token;
+            s->size = c->size;
+            add_members(s, c);
+            if (juxmem_pmsg_add_range(s, 0, c->data, c->size) < 0)
+                o->err = JXTA_ENOMEM;
+        }
+    } else {
+        emit_copy(o, &mb->m.peer, &c->commit_upd);
+    }
+    mb->sent_at = now;
+}
+
+static void grant(juxmem_provider_t *p, copy_t *c, const waiter_t *w, uint64_t now,
+                  juxmem_out_t *o)
+{
+    if (c->counter == UINT32_MAX) { /* tokens stay increasing: next epoch */
+        c->epoch++;
+        c->counter = 0;
+    }
+    holder_t h = {w->client, w->seq, ((uint64_t)c->epoch << 32) | ++c->counter,
+                  now + p->cfg.lease_ms, w->mode, 0};
+    c->holders[c->nholders++] = h;
+    juxmem_pmsg_t r;
+    juxmem_pmsg_init(&r, JUXMEM_MSG_GRANT, &c->id, &p->self);
+    r.seq = w->seq;
+    r.token = h.token;
+    r.mode = w->mode;
+    r.epoch = c->epoch;
+    r.version = c->version;
+    r.lease_ms = p->cfg.lease_ms;
+    r.size = c->size;
+    if (w->want_data && w->cached != c->version && c->size <= p->cfg.inline_max &&
+        juxmem_pmsg_add_range(&r, 0, c->data, c->size) == 0)
+        r.flags |= JUXMEM_F_HAS_DATA;
+    answer(c, &w->client, &r, o);
+    juxmem_pmsg_clear(&r);
+}
+
+static void try_grant(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+{
+    while (c->am_seq && !c->committing && !c->syncing && c->nq &&
+           c->nholders < p->cfg.max_queue) {
+        const waiter_t *w = &c->queue[0];
+        if (c->nholders &&
+            (w->mode == JUXMEM_MODE_EXCL || c->holders[0].mode == JUXMEM_MODE_EXCL))
+            break;
+        waiter_t head = *w;
+        memmove(&c->queue[0], &c->queue[1], (c->nq - 1) * sizeof c->queue[0]);
+        c->nq--;
+        grant(p, c, &head, now, o);
+    }
+}
+
+static holder_t *find_holder(copy_t *c, const jxta_id_t *client, uint64_t token,
+                             uint64_t acq_seq)
+{
+    for (size_t i = 0; i < c->nholders; i++) {
+        holder_t *h = &c->holders[i];
+        if (jxta_id_equal(&h->client, client) &&
+            (token ? h->token == token : h->acq_seq == acq_seq))
+            return h;
+    }
+    return NULL;
+}
+
+static void drop_holder(copy_t *c, holder_t *h)
+{
+    size_t i = (size_t)(h - c->holders);
+    memmove(&c->holders[i], &c->holders[i + 1], (c->nholders - i - 1) * sizeof *h);
+    c->nholders--;
+}
+
+static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                       juxmem_out_t *o)
+{
+    if (cache_check(c, m, o))
+        return 0;
+    if (m->flags & JUXMEM_F_RENEW) {
+        holder_t *h = find_holder(c, &m->from, m->token, 0);
+        if (!h) {
+            answer_status(p, c, &m->from, JUXMEM_MSG_DENY, m->seq, JUXMEM_ESTALE, o);
+            return JUXMEM_ESTALE;
+        }
+        h->expiry = now + p->cfg.lease_ms;
+        juxmem_pmsg_t r;
+        juxmem_pmsg_init(&r, JUXMEM_MSG_GRANT, &c->id, &p->self);
+        r.seq = m->seq;
+        r.token = h->token;
+        r.mode = h->mode;
+        r.epoch = c->epoch;
+        r.version = c->version;
+        r.lease_ms = p->cfg.lease_ms;
+        r.size = c->size;
+        answer(c, &m->from, &r, o);
+        return 0;
+    }
+    if (c->nq >= p->cfg.max_queue) {
+        answer_status(p, c, &m->from, JUXMEM_MSG_DENY, m->seq, JXTA_EBUSY, o);
+        return JXTA_EBUSY;
+    }
+    if (!c->queue) {
+        c->queue = calloc(p->cfg.max_queue, sizeof *c->queue);
+        c->holders = calloc(p->cfg.max_queue + 1, sizeof *c->holders);
+        if (!c->queue || !c->holders) {
+            free(c->queue);
+            free(c->holders);
+            c->queue = NULL;
+            c->holders = NULL;
+            return JXTA_ENOMEM; /* the client retries */
+        }
+    }
+    c->queue[c->nq++] = (waiter_t){m->from, m->seq, m->version, m->mode,
+                                   (m->flags & JUXMEM_F_WANT_DATA) != 0};
+    try_grant(p, c, now, o);
+    return 0;
+}
+
+static int commit_done(const copy_t *c, const jxta_id_t *self, uint64_t version)
+{
+    for (size_t i = 0; i < c->nmembers; i++)
+        if (!jxta_id_equal(&c->members[i].m.peer, self) && c->members[i].acked < version)
+            return 0;
+    return 1;
+}
+
+/* Finish the commit or the takeover once every live copy holds `version`. */
+static void check_commit(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+{
+    if (c->syncing && commit_done(c, &p->self, c->version)) {
+        c->syncing = 0;
+        jxta_log(JXTA_LOG_INFO, MOD, "sequencer epoch %u: copies synchronised at version %llu",
+                 (unsigned)c->epoch, (unsigned long long)c->version);
+    }
+    if (c->committing && commit_done(c, &p->self, c->commit_version)) {
+        c->committing = 0;
+        for (size_t i = 0; i < c->nholders; i++) {
+            holder_t *h = &c->holders[i];
+            if (!h->committing)
+                continue;
+            juxmem_pmsg_t r;
+            juxmem_pmsg_init(&r, JUXMEM_MSG_RELEASED, &c->id, &p->self);
+            r.seq = c->commit_upd.seq;
+            r.version = c->commit_version;
+            r.epoch = c->epoch;
+            jxta_id_t client = h->client;
+            drop_holder(c, h);
+            answer(c, &client, &r, o);
+            break;
+        }
+        juxmem_pmsg_clear(&c->commit_upd);
+    }
+    try_grant(p, c, now, o);
+}
+
+static int range_ok(const copy_t *c, const juxmem_pmsg_t *m)
+{
+    for (size_t i = 0; i < m->nranges; i++)
+        if (m->ranges[i].offset > c->size || m->ranges[i].len > c->size - m->ranges[i].offset)
+            return 0;
+    return 1;
+}
+
+static void apply(copy_t *c, const juxmem_pmsg_t *m)
+{
+    for (size_t i = 0; i < m->nranges; i++)
+        memcpy(c->data + m->ranges[i].offset, m->ranges[i].data, (size_t)m->ranges[i].len);
+    c->version = m->version;
+    c->last_token = m->token;
+    c->data_epoch = m->epoch;
+}
+
+static int seq_release(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                       juxmem_out_t *o)
+{
+    if (cache_check(c, m, o))
+        return 0;
+    if (m->flags & JUXMEM_F_CANCEL) {
+        for (size_t i = 0; i < c->nq; i++)
+            if (jxta_id_equal(&c->queue[i].client, &m->from) && c->queue[i].seq == m->ref) {
+                memmove(&c->queue[i], &c->queue[i + 1], (c->nq - i - 1) * sizeof c->queue[0]);
+                c->nq--;
+                break;
+            }
+        holder_t *h = find_holder(c, &m->from, 0, m->ref);
+        if (h && !h->committing)
+            drop_holder(c, h);
+        answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, 0, o);
+        try_grant(p, c, now, o);
+        return 0;
+    }
+    holder_t *h = find_holder(c, &m->from, m->token, 0);
+    if (!h) {
+        if (m->token == c->last_token && c->version) {
+            /* The update of this token is already in (it reached this
+             * copy before a change of sequencer): the release did happen. */
+            answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, 0, o);
+            return 0;
+        }
+        jxta_log(JXTA_LOG_INFO, MOD, "release with stale token %016llx refused",
+                 (unsigned long long)m->token);
+        answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, JUXMEM_ESTALE, o);
+        return JUXMEM_ESTALE;
+    }
+    if (h->committing) {
+        answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, JXTA_EBUSY, o);
+        return JXTA_EBUSY;
+    }
+    int err = 0;
+    if (h->mode == JUXMEM_MODE_SHARED && m->nranges)
+        err = jxta__reject(JUXMEM_ENOTLOCKED, MOD, "writes released under a shared lock");
+    else if (!range_ok(c, m))
+        err = jxta__reject(JUXMEM_ERANGE, MOD, "released writes outside the block");
+    if (err || m->nranges == 0) {
+        drop_holder(c, h);
+        answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, err, o);
+        try_grant(p, c, now, o);
+        return err;
+    }
+    /* Commit: apply here, then to every other live copy. */
+    juxmem_pmsg_t *u = &c->commit_upd;
+    juxmem_pmsg_clear(u);
+    if (juxmem_pmsg_copy(u, m) < 0)
+        return JXTA_ENOMEM; /* the client retries */
+    u->type = JUXMEM_MSG_UPDATE;
+    u->from = p->self;
+    u->flags = 0;
+    u->epoch = c->epoch;
+    u->version = c->version + 1;
+    u->size = c->size;
+    apply(c, u);
+    u->seq = m->seq; /* kept to answer the client; not used by copies */
+    c->committing = 1;
+    c->commit_version = u->version;
+    h->committing = 1;
+    for (size_t i = 0; i < c->nmembers; i++)
+        if (!jxta_id_equal(&c->members[i].m.peer, &p->self))
+            send_update(p, c, &c->members[i], now, o);
+    check_commit(p, c, now, o);
+    return 0;
+}
+
+static int seq_ack(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                   juxmem_out_t *o)
+{
+    int k = member_index(c, &m->from);
+    if (k < 0 || m->epoch != c->epoch)
+        return 0; /* from a former member, or about a former epoch */
+    member_t *mb = &c->members[k];
+    mb->last_heard = now;
+    if (m->status == JUXMEM__EBEHIND) {
+        if (!mb->need_state || now >= mb->sent_at + p->cfg.rto_ms) {
+            mb->need_state = 1;
+            send_update(p, c, mb, now, o);
+        }
+        return 0;
+    }
+    if (m->status < 0)
+        return 0;
+    if (m->version > mb->acked)
+        mb->acked = m->version;
+    if (mb->acked >= c->version)
+        mb->need_state = 0;
+    check_commit(p, c, now, o);
+    return 0;
+}
+
+static void seq_heartbeat_reply(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m,
+                                uint64_t now, juxmem_out_t *o)
+{
+    int k = member_index(c, &m->from);
+    if (k < 0)
+        return;
+    member_t *mb = &c->members[k];
+    mb->last_heard = now;
+    if (m->epoch == c->epoch && m->version + (c->committing ? 1 : 0) < c->version &&
+        !mb->need_state) {
+        mb->need_state = 1;
+        send_update(p, c, mb, now, o);
+    }
+}
+
+static void become_sequencer(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+{
+    seq_reset(c);
+    c->am_seq = 1;
+    c->syncing = 1;
+    c->epoch++;
+    c->counter = 0;
+    c->seq_peer = p->self;
+    c->view_epoch = c->epoch;
+    c->view = 1;
+    c->data_epoch = c->epoch;
+    c->hb_at = now;
+    jxta_log(JXTA_LOG_INFO, MOD, "now sequencer of a block (epoch %u, version %llu)",
+             (unsigned)c->epoch, (unsigned long long)c->version);
+    event(o, JUXMEM_EV_SEQUENCER, &c->id, &p->self);
+    for (size_t i = 0; i < c->nmembers; i++) {
+        member_t *mb = &c->members[i];
+        if (jxta_id_equal(&mb->m.peer, &p->self))
+            continue;
+        mb->acked = 0;
+        mb->need_state = 1;
+        mb->last_heard = now;
+        send_update(p, c, mb, now, o);
+    }
+    check_commit(p, c, now, o);
+}
+
+static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+{
+    for (size_t i = 0; i < c->nholders;) {
+        holder_t *h = &c->holders[i];
+        if (!h->committing && h->expiry <= now) {
+            jxta_log(JXTA_LOG_INFO, MOD, "lease of token %016llx expired",
+                     (unsigned long long)h->token);
+            drop_holder(c, h);
+        } else {
+            i++;
+        }
+    }
+    for (size_t i = 0; i < c->nmembers;) {
+        member_t *mb = &c->members[i];
+        if (jxta_id_equal(&mb->m.peer, &p->self)) {
+            i++;
+            continue;
+        }
+        if (now >= mb->last_heard + p->cfg.fail_ms) {
+            jxta_id_text_t t;
+            jxta_log(JXTA_LOG_WARN, MOD, "copy on %s silent for %llu ms: dropped",
+                     jxta_id_str(&mb->m.peer, &t), (unsigned long long)(now - mb->last_heard));
+            jxta_id_t lost = mb->m.peer;
+            member_remove(c, i);
+            c->view++;
+            c->hb_at = now; /* tell the others at once */
+            event(o, JUXMEM_EV_COPY_LOST, &c->id, &lost);
+            continue;
+        }
+        int behind = (c->committing && mb->acked < c->commit_version) ||
+                     ((c->syncing || mb->need_state) && mb->acked < c->version);
+        if (behind && now >= mb->sent_at + p->cfg.rto_ms)
+            send_update(p, c, mb, now, o);
+        i++;
+    }
+    if (now >= c->hb_at) {
+        c->hb_at = now + p->cfg.hb_ms;
+        for (size_t i = 0; i < c->nmembers; i++) {
+            if (jxta_id_equal(&c->members[i].m.peer, &p->self))
+                continue;
+            juxmem_pmsg_t *h = emit(o, &c->members[i].m.peer, JUXMEM_MSG_HEARTBEAT, &c->id,
+                                    &p->self);
+            if (h) {
+                h->epoch = c->epoch;
+                h->ref = c->view;
+                h->version = c->version;
+                h->token = c->last_token;
+                add_members(h, c);
+            }
+        }
+    }
+    check_commit(p, c, now, o);
+}
+
+/* ---- copy ----------------------------------------------------------------------------- */
+
+/* Does `m` come from the sequencer this copy should follow?  Adopts a
+ * newer epoch (stepping down if this copy was sequencer); among equal
+ * epochs the lower peer ID wins. */
+static int accept_seq(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now)
+{
+    if (m->epoch < c->epoch)
+        return 0;
+    if (m->epoch == c->epoch && !jxta_id_equal(&m->from, &c->seq_peer) &&
+        jxta_id_cmp(&m->from, &c->seq_peer) > 0)
+        return 0;
+    if (!jxta_id_equal(&m->from, &c->seq_peer)) {
+        if (c->am_seq) {
+            jxta_log(JXTA_LOG_WARN, MOD, "another sequencer (epoch %u) took over: stepping down",
+                     (unsigned)m->epoch);
+            seq_reset(c);
+        }
+        c->seq_peer = m->from;
+    }
+    c->epoch = m->epoch;
+    c->seq_heard = now;
+    return 1;
+}
+
+static void send_ack(juxmem_provider_t *p, copy_t *c, const jxta_id_t *to, int status,
+                     juxmem_out_t *o)
+{
+    juxmem_pmsg_t *a = emit(o, to, JUXMEM_MSG_ACK, &c->id, &p->self);
+    if (a) {
+        a->status = status;
+        a->version = c->version;
+        a->epoch = c->epoch;
+    }
+}
+
+/* Apply the buffered updates that are now next in line. */
+static void drain(copy_t *c)
+{
+    for (int progress = 1; progress;) {
+        progress = 0;
+        for (size_t i = 0; i < c->npend; i++) {
+            juxmem_pmsg_t *u = &c->pend[i];
+            int next = u->version == c->version + 1 && u->token > c->last_token &&
+                       u->epoch >= c->data_epoch;
+            if (next)
+                apply(c, u);
+            if (next || u->version <= c->version) {
+                juxmem_pmsg_clear(u);
+                c->pend[i] = c->pend[--c->npend];
+                progress = 1;
+                break;
+            }
+        }
+    }
+}
+
+static int copy_update(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                       juxmem_out_t *o)
+{
+    if (member_index(c, &m->from) < 0)
+        return jxta__reject(JXTA_EPROTO, MOD, "UPDATE from a peer outside the data group");
+    if (!accept_seq(p, c, m, now)) {
+        send_ack(p, c, &m->from, JUXMEM_ESTALE, o);
+        return jxta__reject(JUXMEM_ESTALE, MOD, "UPDATE from a former sequencer (epoch %u)",
+                            (unsigned)m->epoch);
+    }
+    if (!range_ok(c, m))
+        return jxta__reject(JUXMEM_ERANGE, MOD, "UPDATE writes outside the block");
+    if (m->version <= c->version) {
+        /* A repeat; unless our data came from an older regime and may differ. */
+        int diverged = m->version == c->version && m->token != c->last_token;
+        send_ack(p, c, &m->from, diverged ? JUXMEM__EBEHIND : 0, o);
+        return 0;
+    }
+    if (m->version == c->version + 1) {
+        if (m->token <= c->last_token) {
+            send_ack(p, c, &m->from, JUXMEM_ESTALE, o);
+            return jxta__reject(JUXMEM_ESTALE, MOD, "UPDATE with stale token %016llx",
+                                (unsigned long long)m->token);
+        }
+        apply(c, m);
+        drain(c);
+        send_ack(p, c, &m->from, 0, o);
+        return 0;
+    }
+    /* A gap: keep it for later (once), ask for the state. */
+    int dup = 0;
+    for (size_t i = 0; i < c->npend; i++)
+        dup |= c->pend[i].version == m->version;
+    if (!dup && c->npend < PEND_MAX && juxmem_pmsg_copy(&c->pend[c->npend], m) == 0)
+        c->npend++;
+    send_ack(p, c, &m->from, JUXMEM__EBEHIND, o);
+    return 0;
+}
+
+static int copy_state(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                      juxmem_out_t *o)
+{
+    if (!listed(m, &m->from) || !listed(m, &p->self))
+        return jxta__reject(JXTA_EPROTO, MOD, "STATE from or for a peer outside the group");
+    if (m->size != c->size)
+        return jxta__reject(JUXMEM_ERANGE, MOD, "STATE of %llu bytes for a block of %llu",
+                            (unsigned long long)m->size, (unsigned long long)c->size);
+    if (!accept_seq(p, c, m, now)) {
+        send_ack(p, c, &m->from, JUXMEM_ESTALE, o);
+        return jxta__reject(JUXMEM_ESTALE, MOD, "STATE from a former sequencer");
+    }
+    if (m->epoch > c->data_epoch || m->version >= c->version) {
+        memcpy(c->data, m->ranges[0].data, (size_t)c->size);
+        c->version = m->version;
+        c->last_token = m->token;
+        c->data_epoch = m->epoch;
+    }
+    set_view(c, m, now);
+    drain(c);
+    send_ack(p, c, &m->from, 0, o);
+    return 0;
+}
+
+/* Returns 1 when this copy learnt it is no longer a member (to be dropped). */
+static int copy_heartbeat(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                          juxmem_out_t *o)
+{
+    if (!listed(m, &m->from)) {
+        jxta__reject(JXTA_EPROTO, MOD, "HEARTBEAT from a peer outside its own group");
+        return 0;
+    }
+    if (!accept_seq(p, c, m, now))
+        return 0;
+    if (m->epoch > c->view_epoch || (m->epoch == c->view_epoch && m->ref > c->view)) {
+        if (!listed(m, &p->self))
+            return 1;
+        set_view(c, m, now);
+    }
+    juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_HEARTBEAT, &c->id, &p->self);
+    if (r) {
+        r->flags = JUXMEM_F_REPLY;
+        r->epoch = c->epoch;
+        r->version = c->version;
+        r->token = c->last_token;
+    }
+    return 0;
+}
+
+static int copy_read(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, juxmem_out_t *o)
+{
+    int status = 0;
+    if (m->ref > c->size || m->size > c->size - m->ref)
+        status = JUXMEM_ERANGE;
+    else if (m->version > c->version)
+        status = JUXMEM__EBEHIND;
+    else if (m->version < c->version)
+        status = JUXMEM_ESTALE;
+    juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_DATA, &c->id, &p->self);
+    if (!r)
+        return JXTA_ENOMEM;
+    r->seq = m->seq;
+    r->status = status;
+    r->version = c->version;
+    r->epoch = c->epoch;
+    if (status == 0 && juxmem_pmsg_add_range(r, m->ref, c->data + m->ref, m->size) < 0)
+        r->status = JXTA_ENOMEM;
+    return status;
+}
+
+/* ---- provider dispatch ---------------------------------------------------------------- */
+
+static void reply_no_block(juxmem_provider_t *p, const juxmem_pmsg_t *m, int status,
+                           juxmem_out_t *o)
+{
+    static const juxmem_msg_type_t reply_of[JUXMEM_MSG__LAST] = {
+        [JUXMEM_MSG_ACQUIRE] = JUXMEM_MSG_DENY, [JUXMEM_MSG_RELEASE] = JUXMEM_MSG_RELEASED,
+        [JUXMEM_MSG_READ] = JUXMEM_MSG_DATA, [JUXMEM_MSG_FREE] = JUXMEM_MSG_FREED,
+        [JUXMEM_MSG_ALLOC] = JUXMEM_MSG_ALLOC_REPLY};
+    if (!reply_of[m->type])
+        return;
+    juxmem_pmsg_t *r = emit(o, &m->from, reply_of[m->type], &m->data, &p->self);
+    if (r) {
+        r->seq = m->seq;
+        r->status = status;
+        r->size = p->offered - p->used;
+    }
+}
+
+static int handle_alloc(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_t now,
+                        juxmem_out_t *o)
+{
+    int rc = juxmem_provider_alloc(p, &m->data, m->size, m->members, m->nmembers,
+                                   jxta_id_is_null(&m->hint) ? NULL : &m->hint, m->epoch, now);
+    reply_no_block(p, m, rc == JXTA_EINVAL ? JXTA_EPROTO : rc, o);
+    return rc;
+}
+
+int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_t now,
+                           juxmem_out_t *o)
+{
+    int rc = juxmem_pmsg_check(m);
+    if (rc < 0)
+        return rc;
+    size_t idx;
+    copy_t *c = find_copy(p, &m->data, &idx);
+    if (m->type == JUXMEM_MSG_ALLOC)
+        return handle_alloc(p, m, now, o);
+    if (m->type == JUXMEM_MSG_FREE) {
+        rc = juxmem_provider_free_block(p, &m->data, &m->from, m->seq, o);
+        reply_no_block(p, m, rc, o);
+        return rc;
+    }
+    if (!c) {
+        reply_no_block(p, m, JUXMEM_ENODATA, o);
+        jxta_log(JXTA_LOG_DEBUG, MOD, "%s for a block not held here",
+                 juxmem_msg_type_name(m->type));
+        return JUXMEM_ENODATA;
+    }
+    switch (m->type) {
+    case JUXMEM_MSG_ACQUIRE:
+    case JUXMEM_MSG_RELEASE:
+        if (!c->am_seq) {
+            juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_DENY, &c->id, &p->self);
+            if (r) {
+                r->seq = m->seq;
+                r->epoch = c->epoch;
+                r->status = JUXMEM__EREDIRECT;
+                r->hint = c->seq_peer;
+            }
+            return JUXMEM__EREDIRECT;
+        }
+        return m->type == JUXMEM_MSG_ACQUIRE ? seq_acquire(p, c, m, now, o)
+                                             : seq_release(p, c, m, now, o);
+    case JUXMEM_MSG_ACK:
+        return c->am_seq ? seq_ack(p, c, m, now, o) : 0;
+    case JUXMEM_MSG_UPDATE:
+        return copy_update(p, c, m, now, o);
+    case JUXMEM_MSG_STATE:
+        return copy_state(p, c, m, now, o);
+    case JUXMEM_MSG_HEARTBEAT:
+        if (m->flags & JUXMEM_F_REPLY) {
+            if (c->am_seq)
+                seq_heartbeat_reply(p, c, m, now, o);
+            return 0;
+        }
+        if (copy_heartbeat(p, c, m, now, o)) {
+            jxta_log(JXTA_LOG_WARN, MOD, "this copy left the data group: memory freed");
+            jxta_id_t data = c->id;
+            drop_copy(p, idx, JUXMEM_ENODATA, o);
+            event(o, JUXMEM_EV_EVICTED, &data, &p->self);
+        }
+        return 0;
+    case JUXMEM_MSG_READ:
+        return copy_read(p, c, m, o);
+    default:
+        return jxta__reject(JXTA_EPROTO, MOD, "%s is not for a provider",
+                            juxmem_msg_type_name(m->type));
+    }
+}
+
+void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
+{
+    for (size_t i = 0; i < p->ncopies; i++) {
+        copy_t *c = p->copies[i];
+        if (c->am_seq) {
+            seq_tick(p, c, now, o);
+            continue;
+        }
+        if (now < c->seq_heard + p->cfg.fail_ms)
+            continue;
+        /* The sequencer is silent: the lowest remaining member takes over. */
+        int k = member_index(c, &c->seq_peer);
+        if (k >= 0 && !jxta_id_equal(&c->seq_peer, &p->self))
+            member_remove(c, (size_t)k);
+        const jxta_id_t *next = lowest_member(c);
+        c->seq_heard = now;
+        if (next && jxta_id_equal(next, &p->self))
+            become_sequencer(p, c, now, o);
+        else if (next)
+            c->seq_peer = *next;
+    }
+}
+
+int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const jxta_id_t *peer,
+                             const char *cluster, uint64_t now, juxmem_out_t *o)
+{
+    copy_t *c = find_copy(p, data, NULL);
+    if (!c)
+        return JUXMEM_ENODATA;
+    if (!c->am_seq)
+        return jxta__reject(JXTA_EINVAL, MOD, "add copy: not the sequencer");
+    if (jxta_id_kind(peer) != JXTA_ID_PEER || (cluster && strlen(cluster) > JUXMEM_CLUSTER_NAME_MAX))
+        return jxta__reject(JXTA_EINVAL, MOD, "add copy: bad peer ID or cluster");
+    if (member_index(c, peer) >= 0)
+        return JXTA_EEXIST;
+    if (c->nmembers == JUXMEM_MAX_COPIES)
+        return JXTA_ETOOBIG;
+    member_t *mb = &c->members[c->nmembers++];
+    memset(mb, 0, sizeof *mb);
+    mb->m.peer = *peer;
+    if (cluster)
+        strcpy(mb->m.cluster, cluster);
+    mb->last_heard = now;
+    mb->need_state = 1;
+    c->view++;
+    send_update(p, c, mb, now, o);
+    return 0;
+}
+
+/* ---- client --------------------------------------------------------------------------- */
+
+enum { OP_NONE = 0, OP_ACQUIRE, OP_FETCH, OP_RELEASE };
+
+typedef struct dirty {
+    uint64_t off, end;
+} dirty_t;
+
+struct juxmem_client {
+    jxta_id_t self, data;
+    uint64_t size;
+    juxmem_block_cfg_t cfg;
+    juxmem_member_t copies[JUXMEM_MAX_COPIES];
+    size_t ncopies, rot;
+    jxta_id_t target;
+    int tries, heard;
+    uint8_t *cache;
+    int cache_valid;
+    uint64_t cache_version;
+    uint32_t held;
+    uint64_t token, version, acq_seq, lease_end;
+    int op, result;
+    uint64_t seq, op_start, deadline, next_tx, fetch_off;
+    juxmem_pmsg_t req;
+    dirty_t *dirty;
+    size_t ndirty;
+};
+
+int juxmem_client_new(const jxta_id_t *self, const jxta_id_t *data, uint64_t size,
+                      const juxmem_member_t *copies, size_t ncopies,
+                      const juxmem_block_cfg_t *cfg, juxmem_client_t **out)
+{
+    *out = NULL;
+    if (jxta_id_kind(self) != JXTA_ID_PEER || jxta_id_kind(data) != JXTA_ID_GROUP ||
+        size == 0 || size > SIZE_MAX || ncopies == 0 || ncopies > JUXMEM_MAX_COPIES)
+        return jxta__reject(JXTA_EINVAL, MOD, "client: bad IDs, size or copies");
+    juxmem_client_t *c = calloc(1, sizeof *c);
+    if (!c || !(c->cache = calloc(1, (size_t)size)) ||
+        !(c->dirty = calloc(JUXMEM_PROTO_MAX_RANGES + 1, sizeof *c->dirty))) {
+        if (c)
+            free(c->cache);
+        free(c);
+        return JXTA_ENOMEM;
+    }
+    c->self = *self;
+    c->data = *data;
+    c->size = size;
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        juxmem_block_cfg_default(&c->cfg);
+    memcpy(c->copies, copies, ncopies * sizeof *copies);
+    c->ncopies = ncopies;
+    c->target = copies[0].peer;
+    *out = c;
+    return 0;
+}
+
+void juxmem_client_free(juxmem_client_t *c)
+{
+    if (!c)
+        return;
+    juxmem_pmsg_clear(&c->req);
+    free(c->cache);
+    free(c->dirty);
+    free(c);
+}
+
+int juxmem_client_busy(const juxmem_client_t *c) { return c->op != OP_NONE; }
+int juxmem_client_result(const juxmem_client_t *c) { return c->result; }
+int juxmem_client_held(const juxmem_client_t *c) { return c->op == OP_NONE ? (int)c->held : 0; }
+uint64_t juxmem_client_version(const juxmem_client_t *c) { return c->version; }
+uint64_t juxmem_client_token(const juxmem_client_t *c) { return c->token; }
+
+static void client_send(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
+{
+    emit_copy(o, &c->target, &c->req);
+    c->next_tx = now + c->cfg.rto_ms;
+    if (++c->tries >= RETRIES_PER_TARGET) { /* try another copy: it redirects */
+        c->tries = 0;
+        c->rot = (c->rot + 1) % c->ncopies;
+        c->target = c->copies[c->rot].peer;
+    }
+}
+
+static void client_start(juxmem_client_t *c, int op, juxmem_msg_type_t type, uint64_t now,
+                         uint64_t timeout_ms)
+{
+    juxmem_pmsg_clear(&c->req);
+    juxmem_pmsg_init(&c->req, type, &c->data, &c->self);
+    c->req.seq = ++c->seq;
+    c->op = op;
+    c->tries = 0;
+    if (op != OP_FETCH) {
+        c->op_start = now;
+        c->deadline = now + timeout_ms;
+        c->heard = 0;
+    }
+}
+
+static void client_finish(juxmem_client_t *c, int result)
+{
+    c->op = OP_NONE;
+    c->result = result;
+    juxmem_pmsg_clear(&c->req);
+}
+
+/* Give up a lock we may hold or be queued for (no answer awaited: the
+ * lease bounds the harm of a lost cancel). */
+static void client_cancel(juxmem_client_t *c, juxmem_out_t *o)
+{
+    juxmem_pmsg_t *r = emit(o, &c->target, JUXMEM_MSG_RELEASE, &c->data, &c->self);
+    if (r) {
+        r->seq = ++c->seq;
+        r->flags = JUXMEM_F_CANCEL;
+        r->ref = c->acq_seq;
+    }
+    c->held = 0;
+}
+
+int juxmem_client_acquire(juxmem_client_t *c, int mode, uint64_t now, uint64_t timeout_ms,
+                          juxmem_out_t *o)
+{
+    if (c->op != OP_NONE)
+        return JXTA_EBUSY;
+    if ((mode != JUXMEM_MODE_EXCL && mode != JUXMEM_MODE_SHARED) || c->held)
+        return JXTA_EINVAL;
+    client_start(c, OP_ACQUIRE, JUXMEM_MSG_ACQUIRE, now, timeout_ms);
+    c->req.mode = (uint32_t)mode;
+    c->req.flags = JUXMEM_F_WANT_DATA;
+    c->req.version = c->cache_valid ? c->cache_version : UINT64_MAX;
+    c->acq_seq = c->req.seq;
+    c->ndirty = 0;
+    client_send(c, now, o);
+    return 0;
+}
+
+int juxmem_client_release(juxmem_client_t *c, uint64_t now, uint64_t timeout_ms,
+                          juxmem_out_t *o)
+{
+    if (c->op != OP_NONE)
+        return JXTA_EBUSY;
+    if (!c->held)
+        return JUXMEM_ENOTLOCKED;
+    client_start(c, OP_RELEASE, JUXMEM_MSG_RELEASE, now, timeout_ms);
+    c->req.token = c->token;
+    for (size_t i = 0; i < c->ndirty; i++)
+        if (juxmem_pmsg_add_range(&c->req, c->dirty[i].off, c->cache + c->dirty[i].off,
+                                  c->dirty[i].end - c->dirty[i].off) < 0) {
+            client_finish(c, JXTA_ENOMEM);
+            return JXTA_ENOMEM;
+        }
+    c->ndirty = 0;
+    client_send(c, now, o);
+    return 0;
+}
+
+int juxmem_client_read(const juxmem_client_t *c, uint64_t offset, void *buf, size_t len)
+{
+    if (!c->held || c->op != OP_NONE || !c->cache_valid)
+        return JUXMEM_ENOTLOCKED;
+    if (offset > c->size || len > c->size - offset)
+        return JUXMEM_ERANGE;
+    memcpy(buf, c->cache + offset, len);
+    return 0;
+}
+
+static int dirty_cmp(const void *a, const void *b)
+{
+    const dirty_t *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static void dirty_add(juxmem_client_t *c, uint64_t off, uint64_t end)
+{
+    c->dirty[c->ndirty++] = (dirty_t){off, end};
+    qsort(c->dirty, c->ndirty, sizeof *c->dirty, dirty_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < c->ndirty; i++) {
+        if (n && c->dirty[i].off <= c->dirty[n - 1].end) {
+            if (c->dirty[i].end > c->dirty[n - 1].end)
+                c->dirty[n - 1].end = c->dirty[i].end;
+        } else {
+            c->dirty[n++] = c->dirty[i];
+        }
+    }
+    c->ndirty = n;
+    if (n > JUXMEM_PROTO_MAX_RANGES) { /* one covering range: the cache holds it all */
+        c->dirty[0].end = c->dirty[n - 1].end;
+        c->ndirty = 1;
+    }
+}
+
+int juxmem_client_write(juxmem_client_t *c, uint64_t offset, const void *buf, size_t len)
+{
+    if (c->held != JUXMEM_MODE_EXCL || c->op != OP_NONE || !c->cache_valid)
+        return JUXMEM_ENOTLOCKED;
+    if (offset > c->size || len > c->size - offset)
+        return JUXMEM_ERANGE;
+    if (len == 0)
+        return 0;
+    memcpy(c->cache + offset, buf, len);
+    dirty_add(c, offset, offset + len);
+    return 0;
+}
+
+static void client_fetch_next(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
+{
+    uint64_t chunk = c->cfg.inline_max ? c->cfg.inline_max : 1u << 20;
+    client_start(c, OP_FETCH, JUXMEM_MSG_READ, now, 0);
+    c->req.ref = c->fetch_off;
+    c->req.size = c->size - c->fetch_off < chunk ? c->size - c->fetch_off : chunk;
+    c->req.version = c->version;
+    client_send(c, now, o);
+}
+
+static void client_granted(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                           juxmem_out_t *o)
+{
+    c->held = m->mode;
+    c->token = m->token;
+    c->version = m->version;
+    c->lease_end = c->op_start + m->lease_ms;
+    if (m->flags & JUXMEM_F_HAS_DATA) {
+        memcpy(c->cache, m->ranges[0].data, (size_t)c->size);
+        c->cache_valid = 1;
+        c->cache_version = m->version;
+    }
+    if (c->cache_valid && c->cache_version == m->version) {
+        client_finish(c, 0);
+        return;
+    }
+    c->cache_valid = 0;
+    c->fetch_off = 0;
+    client_fetch_next(c, now, o);
+}
+
+int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                         juxmem_out_t *o)
+{
+    if (!jxta_id_equal(&m->data, &c->data) || c->op == OP_NONE || m->seq != c->req.seq)
+        return 0; /* late, repeated or not ours */
+    int rc = juxmem_pmsg_check(m);
+    if (rc < 0)
+        return rc;
+    c->heard = 1;
+    if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM__EREDIRECT) {
+        if (!jxta_id_equal(&c->target, &m->hint)) {
+            c->target = m->hint;
+            c->tries = 0;
+            client_send(c, now, o);
+        }
+        return 0;
+    }
+    switch (c->op) {
+    case OP_ACQUIRE:
+        if (m->type == JUXMEM_MSG_GRANT && m->mode == c->req.mode)
+            client_granted(c, m, now, o);
+        else if (m->type == JUXMEM_MSG_DENY)
+            client_finish(c, m->status);
+        break;
+    case OP_FETCH:
+        if (m->type != JUXMEM_MSG_DATA)
+            break;
+        if (m->status == 0 && m->version == c->version && m->nranges == 1 &&
+            m->ranges[0].offset == c->fetch_off && m->ranges[0].len == c->req.size) {
+            memcpy(c->cache + c->fetch_off, m->ranges[0].data, (size_t)m->ranges[0].len);
+            c->fetch_off += m->ranges[0].len;
+            if (c->fetch_off == c->size) {
+                c->cache_valid = 1;
+                c->cache_version = c->version;
+                client_finish(c, 0);
+            } else {
+                client_fetch_next(c, now, o);
+            }
+        } else if (m->status == JUXMEM_ENODATA || m->status == JUXMEM_ESTALE) {
+            client_cancel(c, o);
+            client_finish(c, m->status);
+        } else { /* a lagging copy: ask another one */
+            c->tries = RETRIES_PER_TARGET - 1;
+        }
+        break;
+    case OP_RELEASE:
+        if (m->type == JUXMEM_MSG_RELEASED || m->type == JUXMEM_MSG_DENY) {
+            c->held = 0;
+            if (m->type == JUXMEM_MSG_RELEASED && m->status == 0) {
+                c->version = m->version;
+                c->cache_version = m->version;
+            } else {
+                c->cache_valid = 0;
+            }
+            client_finish(c, m->status);
+        }
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+void juxmem_client_tick(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
+{
+    if (c->op == OP_NONE)
+        return;
+    if (now >= c->deadline) {
+        int op = c->op;
+        if (op == OP_ACQUIRE || op == OP_FETCH) {
+            client_cancel(c, o);
+            client_finish(c, c->heard ? JUXMEM_ELOCKTIMEOUT : JUXMEM_EUNREACH);
+        } else {
+            c->held = 0;
+            c->cache_valid = 0;
+            client_finish(c, JUXMEM_EUNREACH);
+        }
+        return;
+    }
+    if (now >= c->next_tx)
+        client_send(c, now, o);
+}
