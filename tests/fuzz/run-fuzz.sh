@@ -58,6 +58,15 @@ for path in sys.stdin.read().split():
         for k in keep:
             open(os.path.join(out, hashlib.sha1(k).hexdigest()), "wb").write(k)
 ' "$t" "$dir" ;;
+    membership)
+        for f in PeerGroupAdvertisement-child.xml PeerGroupAdvertisement-NetPeerGroup.xml \
+                 ModuleImplAdvertisement-StdPeerGroup.xml ModuleImplAdvertisement-NetPeerGroup.xml; do
+            cp "$JXTA_VECTORS/dump/$f" "$dir/"
+        done
+        printf '%s' '<jxta:PGA xmlns:jxta="http://jxta.org"><GID>urn:jxta:uuid-A3F1C2D4E5B64A7C8D9EB01A2B3C4D5E02</GID><MSID>urn:jxta:uuid-7E21F0A6C3D44B1E9A0BC1D2E3F4A5B60106</MSID><Svc><MCID>urn:jxta:uuid-DEADBEEFDEAFBABAFEEDBABE0000000505</MCID><Parm><login>alice:SWPPDJFA:</login><login> bob :PHMFHG:x</login><login>open::</login></Parm></Svc></jxta:PGA>' > "$dir/pga-passwd"
+        printf '%s' '<Parm><login>alice:SWPPDJFA:</login><login>nocolon</login></Parm>' > "$dir/parm"
+        printf 'alice:password\nbob:Secret\ncarol:' > "$dir/logins"
+        printf '%s' '1:0123456789abcdef0123456789abcdef01234567:alice' > "$dir/cred" ;;
     adv)
         i=0
         find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;
