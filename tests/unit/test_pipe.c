@@ -1087,8 +1087,20 @@ START_TEST(test_hostile)
                                            &op),
                      JXTA_EBADID);
     tu_log_release();
+    /* an unbound pipe holds send_queue_max messages, then pushes back */
+    int held = 0, rc = 0, err0 = sent_err;
+    while (rc == 0 && held <= 1000) {
+        jxta_msg_t *m = make_msg((unsigned long)held);
+        rc = jxta_output_pipe_send(oa, m, on_sent, NULL);
+        jxta_msg_free(m);
+        if (rc == 0)
+            held++;
+    }
+    ck_assert_int_eq(rc, JXTA_EBUSY);
+    ck_assert_int_eq(held, 1000);
     jxta_input_pipe_close(iw);
     jxta_output_pipe_close(oa);
+    ck_assert_int_eq(sent_err, err0 + held); /* each told it was dropped */
     stop(&a);
     stop(&r);
     jxta_loop_free(l);

@@ -29,7 +29,17 @@
  * Threads: everything is called on the loop thread except
  * jxta_input_pipe_poll, jxta_output_pipe_wait_bound and
  * jxta_output_pipe_send_sync, which are for application threads and block
- * on the loop's work (never call them on the loop thread). */
+ * on the loop's work (they post to the loop and wait; a thread that times
+ * out withdraws safely).  Called on the loop thread they cannot block:
+ * poll and wait_bound only look, send_sync answers JXTA_EINVAL.
+ *
+ * Limits of this version: a rendezvous does not replicate pipe SRDI to
+ * other rendezvous (no replica peer); a query it cannot answer from its own
+ * index reaches the rest of its PeerView through the propagation walk, but
+ * answers from another rendezvous' edge depend on routes the endpoint may
+ * not have.  A peer also binds to its own input pipe (messages are then
+ * delivered locally).  Answers carry the local_pa given to jxta_pipes_new
+ * (a rendezvous should pass its advertisement with the Rdv flag). */
 #ifndef JXTA_PIPE_H
 #define JXTA_PIPE_H
 
@@ -70,7 +80,8 @@ void jxta_pipes_config_default(jxta_pipes_config_t *cfg);
 int jxta_pipes_new(jxta_resolver_t *res, jxta_rdv_t *rdv, jxta_propagate_t *prop,
                    const jxta_adv_t *local_pa, const jxta_pipes_config_t *cfg,
                    jxta_pipes_t **out);
-/* Closes every pipe (sending the SRDI removals) and frees the service. */
+/* Closes every pipe (sending the SRDI removals) and frees the service.
+ * Pipe handles are invalid afterwards. */
 void jxta_pipes_free(jxta_pipes_t *ps);
 const jxta_id_t *jxta_pipes_group(const jxta_pipes_t *ps);
 
@@ -134,9 +145,14 @@ void jxta_output_pipe_close(jxta_output_pipe_t *op);
 /* The bound peer (unicast): 0 and *peer, or JXTA_ENOTFOUND while unbound. */
 int jxta_output_pipe_peer(const jxta_output_pipe_t *op, jxta_id_t *peer);
 
-/* Send `m` (the caller keeps it).  cb (may be NULL) gets the outcome
- * exactly once when 0 is returned: 0 once written to a socket (unicast) or
- * handed to the rendezvous layer (propagate), else why it was dropped.
+/* Send `m` (the caller keeps it, unchanged).  cb (may be NULL) gets the
+ * outcome exactly once when 0 is returned (possibly before this returns):
+ * 0 once written to a socket (unicast) or handed to the rendezvous layer
+ * (propagate), else why it was dropped.  JXTA_EBUSY: the connection's
+ * queue is full; run the loop and send again (order is kept).  A propagate
+ * send also reaches this peer's own input pipe for that ID; it fails
+ * (JXTA_EUNREACH) only when it reached nobody, e.g. an edge without a
+ * lease and no local listener.
  * Unicast while unbound: the message waits (up to send_queue_max, else
  * JXTA_EBUSY) and fails with JXTA_ETIMEDOUT if binding does not succeed
  * in resolve_timeout_ms.  Messages of one pipe leave in order. */
