@@ -718,6 +718,81 @@ START_TEST(test_enforcement)
 }
 END_TEST
 
+/* Walked (propagated) messages of a password group: each member hop puts
+ * its own credential on what it re-walks, and the rendezvous' local
+ * delivery of a walked message is not checked a second time. */
+START_TEST(test_enforcement_propagation)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    jxta_id_t gid, msid;
+    new_group(&gid, &msid);
+    const char *logins[] = {"alice:password", "rdv:rdvpass"};
+    jxta_adv_t *pga = passwd_pga(&gid, &msid, logins, 2);
+    node_t r1, r2, a, c;
+    node_start(l, &r1, JXTA_RDV_RENDEZVOUS, NULL);
+    node_start(l, &r2, JXTA_RDV_RENDEZVOUS, NULL);
+    jxta_addr_t seed = *jxta_tcp_public_addr(jxta_endpoint_tcp(r1.ep));
+    node_start(l, &a, JXTA_RDV_EDGE, &seed);
+    node_start(l, &c, JXTA_RDV_EDGE, &seed);
+    RUN_UNTIL(l, jxta_rdv_has_lease(a.rdv, NULL) && jxta_rdv_has_lease(c.rdv, NULL));
+    jxta_adv_t *ra;
+    ck_assert_int_eq(jxta_endpoint_local_route(r2.ep, &ra), 0);
+    ck_assert_int_eq(jxta_endpoint_learn_route(r1.ep, ra), 0);
+    jxta_adv_free(ra);
+
+    node_t *members[] = {&r1, &r2, &a};
+    const char *who[][2] = {{"rdv", "rdvpass"}, {"rdv", "rdvpass"}, {"alice", "password"}};
+    jxta_membership_t *ms[3];
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(jxta_membership_from_pga(pga, NULL, &ms[i]), 0);
+        ck_assert_int_eq(jxta_membership_join(ms[i], NULL, who[i][0], who[i][1]), 0);
+        ck_assert_int_eq(jxta_membership_attach(ms[i], members[i]->ep), 0);
+    }
+    node_t *all[] = {&r1, &r2, &a, &c};
+    jxta_propagate_t *prop[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(jxta_propagate_new(all[i]->ep, all[i]->rdv, &gid, &prop[i]), 0);
+    ck_assert_int_eq(jxta_propagate_set_view(prop[0], &r2.id, 1), 0);
+    ck_assert_int_eq(jxta_endpoint_listen(r1.ep, &gid, "TestSvc", NULL, on_test_msg, &r1), 0);
+    ck_assert_int_eq(jxta_endpoint_listen(r2.ep, &gid, "TestSvc", NULL, on_test_msg, &r2), 0);
+
+    jxta_msg_t *m;
+    jxta_msg_new(&m);
+    jxta_msg_add_text(m, "test", "text", "walked by a member");
+    ck_assert_int_eq(jxta_propagate_walk(prop[2], m, "TestSvc", NULL, 0), 0);
+    jxta_msg_free(m);
+    RUN_UNTIL(l, r1.got == 1 && r2.got == 1);
+    ck_assert_str_eq(r2.last, "walked by a member");
+    jxta_membership_stats_t st;
+    jxta_membership_stats(ms[1], &st);
+    ck_assert_uint_eq(st.accepted, 1); /* r2 got it from r1, with r1's credential */
+
+    tu_log_capture();
+    jxta_msg_new(&m);
+    jxta_msg_add_text(m, "test", "text", "walked by a stranger");
+    ck_assert_int_eq(jxta_propagate_walk(prop[3], m, "TestSvc", NULL, 0), 0);
+    jxta_msg_free(m);
+    RUN_UNTIL(l, (jxta_membership_stats(ms[0], &st), st.refused == 1));
+    ck_assert_uint_eq(tu_log_count(), 1);
+    tu_log_release();
+    ck_assert_uint_eq(jxta_propagate_delivered(prop[0]), 1);
+    ck_assert_int_eq(r1.got, 1);
+    ck_assert_int_eq(r2.got, 1);
+
+    for (int i = 0; i < 4; i++)
+        jxta_propagate_free(prop[i]);
+    for (int i = 0; i < 3; i++)
+        jxta_membership_free(ms[i]);
+    node_stop(&c);
+    node_stop(&a);
+    node_stop(&r2);
+    node_stop(&r1);
+    jxta_adv_free(pga);
+    jxta_loop_free(l);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("membership");
@@ -731,6 +806,7 @@ int main(void)
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("enforcement");
     tcase_add_test(te, test_enforcement);
+    tcase_add_test(te, test_enforcement_propagation);
     tcase_set_timeout(te, 60);
     suite_add_tcase(s, te);
     return tu_run(s);
