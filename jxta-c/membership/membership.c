@@ -42,6 +42,7 @@ struct jxta_membership {
     int has_peer;
     jxta_id_t peer;
     char *cred;
+    int warned_resigned; /* the "not a member" send refusal was logged */
     /* enforcement */
     jxta_endpoint_t *ep;
     int lenient;
@@ -344,6 +345,10 @@ int jxta_membership_check(const jxta_membership_t *m, const char *identity,
 int jxta_membership_join(jxta_membership_t *m, const jxta_id_t *peer, const char *identity,
                          const char *password)
 {
+    if (m && m->kind == JXTA_MEMBERSHIP_NONE && !identity)
+        identity = "nobody"; /* none: anything goes, JXSE's default identity */
+    if (m && m->kind == JXTA_MEMBERSHIP_NONE && !password)
+        password = "";
     if (!m || !identity || !password || (peer && jxta_id_kind(peer) != JXTA_ID_PEER) ||
         (peer && m->ep && !jxta_id_equal(peer, jxta_endpoint_peer_id(m->ep))))
         return JXTA_EINVAL;
@@ -361,6 +366,7 @@ int jxta_membership_join(jxta_membership_t *m, const jxta_id_t *peer, const char
     jxta_membership_resign(m);
     m->identity = id;
     m->joined = 1;
+    m->warned_resigned = 0;
     if (m->kind == JXTA_MEMBERSHIP_NONE)
         return 0;
     long i = login_index(m, identity, strlen(identity));
@@ -548,10 +554,14 @@ static int guard_out(void *ud, jxta_msg_t *msg, const jxta_id_t *group)
 {
     jxta_membership_t *m = ud;
     (void)group;
-    if (!m->cred)
-        return jxta__reject(JXTA_EACCES, "membership",
-                            "group %s: send refused, this peer is no longer a member",
-                            m->group_urn.s);
+    if (!m->cred) {
+        if (!m->warned_resigned) /* once: our own services may send often */
+            jxta_log(JXTA_LOG_WARN, "membership",
+                     "group %s: sends refused, this peer is no longer a member",
+                     m->group_urn.s);
+        m->warned_resigned = 1;
+        return JXTA_EACCES;
+    }
     jxta_msg_remove(msg, JXTA_MEMBERSHIP_CRED_NS, JXTA_MEMBERSHIP_CRED_ELEMENT);
     int rc = jxta_msg_add_text(msg, JXTA_MEMBERSHIP_CRED_NS, JXTA_MEMBERSHIP_CRED_ELEMENT,
                                m->cred);

@@ -502,6 +502,10 @@ START_TEST(test_join_and_credentials)
     jxta_membership_t *none;
     ck_assert_int_eq(jxta_membership_new_none(&gid, &none), 0);
     ck_assert_int_eq(jxta_membership_join(none, &peer, "x", ""), 0);
+    ck_assert_str_eq(jxta_membership_identity(none), "x");
+    ck_assert_int_eq(jxta_membership_join(none, NULL, NULL, NULL), 0);
+    ck_assert_str_eq(jxta_membership_identity(none), "nobody");
+    ck_assert_ptr_null(jxta_membership_credential(none));
     ck_assert_int_eq(jxta_membership_verify(none, &peer, "junk", 4), 0);
     ck_assert_uint_eq(jxta_membership_login_count(none), 0);
     jxta_membership_free(none);
@@ -680,6 +684,8 @@ START_TEST(test_enforcement)
     jxta_addr_t dest;
     jxta_addr_for_peer(&dest, &b.id, "TestSvc", "p");
     ck_assert_int_eq(jxta_endpoint_send(a.ep, &gid, m, &dest, NULL, NULL), JXTA_EACCES);
+    ck_assert_int_eq(jxta_endpoint_send(a.ep, &gid, m, &dest, NULL, NULL), JXTA_EACCES);
+    ck_assert_uint_eq(tu_log_count(), 1);
     tu_log_release();
     jxta_msg_free(m);
     /* Rejoined: its credential is made for the endpoint's peer again. */

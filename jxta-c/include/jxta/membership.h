@@ -137,12 +137,15 @@ const char *jxta_membership_login_identity(const jxta_membership_t *m, size_t i)
 int jxta_membership_check(const jxta_membership_t *m, const char *identity,
                           const char *password);
 /* Join as `identity` (JXSE's PasswdAuthenticator identity/password).
- * `peer` is our peer ID (NULL: the attached endpoint's, taken at attach).
- * 0, or JXTA_EACCES with a log line when the login is wrong or unknown.
- * Joining again replaces the previous login. */
+ * `peer` is our peer ID (NULL: the attached endpoint's, taken at attach;
+ * when attached, it must be the endpoint's: JXTA_EINVAL).  0, or
+ * JXTA_EACCES with a log line when the login is wrong or unknown.
+ * Joining again replaces the previous login.  none: always 0, identity
+ * and password may be NULL (identity "nobody", as JXSE's default). */
 int jxta_membership_join(jxta_membership_t *m, const jxta_id_t *peer, const char *identity,
                          const char *password);
-/* Forget the login (an attached membership then sends no credential). */
+/* Forget the login.  While still attached, sends for the group then fail
+ * with JXTA_EACCES (logged once): detach too when leaving the group. */
 void jxta_membership_resign(jxta_membership_t *m);
 int jxta_membership_joined(const jxta_membership_t *m);
 /* Identity joined as, or NULL. */
