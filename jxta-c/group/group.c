@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include <jxta/group.h>
+#include <jxta/membership.h>
+#include <jxta/pipe.h>
 #include <jxta/wellknown.h>
 
 #include "../util/internal.h"
@@ -36,6 +38,12 @@ struct jxta_group {
     jxta_discovery_t *disc;
     struct jxta_pipes *pipes;
     struct jxta_membership *mship;
+    /* finding a child group's rendezvous through the parent (10.4) */
+    jxta_input_pipe_t *seek_in;   /* rendezvous: edges' probes arrive here */
+    jxta_output_pipe_t *seek_out; /* edge without seeds: probes leave here */
+    int seek_listening;           /* edge: PeerView/<grp> listener registered */
+    jxta_timer_t seek_timer;
+    uint64_t seek_ms;
 };
 
 void jxta_group_config_default(jxta_group_config_t *c)
@@ -98,10 +106,169 @@ static uint64_t or_default(uint64_t v, uint64_t def)
     return v ? v : def;
 }
 
+/* ---- child-group rendezvous through the parent (PROTOCOLS.md 6.6, 10.4) ---- */
+
+/* The PeerView propagate pipe a child group's rendezvous listen on in the
+ * parent group: ID seeded as JXSE seeds it ("PeerView" + group unique
+ * value + PeerView name; JXSE keeps the first 16 bytes), in the parent. */
+static int seek_pipe_id(const jxta_group_t *g, jxta_id_t *pipe)
+{
+    jxta_id_text_t t, c;
+    char seed[3 * JXTA_ID_TEXT_MAX];
+    const char *uv = jxta_id_unique_value(&g->id, &t);
+    snprintf(seed, sizeof seed, "%s%s%s%s", JXTA_PEERVIEW_SERVICE, uv,
+             jxta_id_str(jxta_wk_id(JXTA_WK_CLASS_RENDEZVOUS), &c), uv);
+    return jxta_id_pipe_from_seed(pipe, &g->parent->id, seed, strlen(seed));
+}
+
+/* Rendezvous: a probe from the parent's pipe goes to our PeerView. */
+static void seek_probe_in(void *ud, jxta_input_pipe_t *ip, jxta_msg_t *m,
+                          const jxta_pipe_msg_info_t *info)
+{
+    jxta_group_t *g = ud;
+    (void)ip;
+    (void)info;
+    if (g->pv)
+        jxta_peerview_receive(g->pv, m);
+    jxta_msg_free(m);
+}
+
+/* Edge: our probe, an RdvAdvertisement about ourselves flagged as an edge's. */
+static int seek_probe_msg(jxta_group_t *g, jxta_msg_t **out)
+{
+    jxta_adv_t *rdv = NULL, *ra = NULL;
+    jxta_xml_node_t *route;
+    jxta_id_text_t t;
+    jxta_buf_t b = JXTA_BUF_INIT;
+    jxta_msg_t *m = NULL;
+    char svc[JXTA_ID_TEXT_MAX + 32];
+    snprintf(svc, sizeof svc, "RendezVousService%s", jxta_id_unique_value(&g->id, &t));
+    const char *name = jxta_adv_get(g->pa, "Name");
+    int rc = jxta_adv_new(&jxta_adv_type_rdv, &rdv);
+    if (rc == 0)
+        rc = jxta_adv_set(rdv, "RdvGroupId", jxta_id_str(&g->id, &t));
+    if (rc == 0)
+        rc = jxta_adv_set(rdv, "RdvPeerId", jxta_id_str(jxta_endpoint_peer_id(g->ep), &t));
+    if (rc == 0)
+        rc = jxta_adv_set(rdv, "RdvServiceName", svc);
+    if (rc == 0 && name)
+        rc = jxta_adv_set(rdv, "Name", name);
+    if (rc == 0)
+        rc = jxta_endpoint_local_route(g->ep, &ra);
+    if (rc == 0)
+        rc = jxta_adv_add(rdv, "RdvRoute", NULL, &route);
+    if (rc == 0)
+        rc = jxta_adv_embed(route, ra);
+    if (rc == 0)
+        rc = jxta_adv_write(rdv, 0, &b);
+    if (rc == 0)
+        rc = jxta_msg_new(&m);
+    if (rc == 0)
+        rc = jxta_msg_add(m, "jxta", "PeerView.PeerAdv", JXTA_MSG_MIME_XML, b.data, b.len);
+    if (rc == 0)
+        rc = jxta_msg_add_text(m, "jxta", "PeerView.EdgePeer", "true");
+    jxta_buf_free(&b);
+    jxta_adv_free(rdv);
+    jxta_adv_free(ra);
+    if (rc < 0) {
+        jxta_msg_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+static void seek_tick(jxta_timer_t *t)
+{
+    jxta_group_t *g = t->data;
+    jxta_msg_t *m;
+    if (!jxta_rdv_has_lease(g->rdv, NULL) && seek_probe_msg(g, &m) == 0) {
+        int rc = jxta_output_pipe_send(g->seek_out, m, NULL, NULL);
+        if (rc < 0)
+            jxta_log(JXTA_LOG_DEBUG, "group", "rendezvous probe not sent: %s", jxta_strerror(rc));
+        jxta_msg_free(m);
+    }
+    jxta_timer_start(&g->seek_timer, g->seek_ms);
+}
+
+/* Edge: a rendezvous of the group answered; it becomes a seed. */
+static void seek_answer(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
+{
+    jxta_group_t *g = ud;
+    (void)info;
+    const jxta_msg_elem_t *e = jxta_msg_find(m, "jxta", "PeerView.PeerAdv.Response");
+    if (!e)
+        return;
+    size_t len;
+    const uint8_t *b = jxta_msg_elem_body(e, &len);
+    jxta_adv_t *adv = NULL, *ra = NULL;
+    jxta_id_t peer, gid;
+    jxta_addr_t seed;
+    jxta_id_text_t t;
+    if (jxta_adv_parse_as(b, len, &jxta_adv_type_rdv, &adv) < 0 ||
+        jxta_adv_get_id(adv, "RdvPeerId", &peer) < 0 || jxta_id_kind(&peer) != JXTA_ID_PEER ||
+        jxta_adv_get_id(adv, "RdvGroupId", &gid) < 0 || !jxta_id_equal(&gid, &g->id)) {
+        jxta_log(JXTA_LOG_INFO, "group", "bad rendezvous answer for group %s ignored",
+                 jxta_id_str(&g->id, &t));
+        jxta_adv_free(adv);
+        return;
+    }
+    if (jxta_rdv_adv_route(adv, &ra) == 0) {
+        jxta_endpoint_learn_route(g->ep, ra);
+        jxta_adv_free(ra);
+    }
+    jxta_adv_free(adv);
+    if (jxta_addr_for_peer(&seed, &peer, NULL, NULL) == 0 &&
+        jxta_rdv_add_seed(g->rdv, &seed) == 0)
+        jxta_log(JXTA_LOG_INFO, "group", "rendezvous %s of group %s found through the parent",
+                 jxta_id_str(&peer, &t), g->name);
+}
+
+static void stop_seeking(jxta_group_t *g)
+{
+    jxta_timer_stop(&g->seek_timer);
+    if (g->seek_listening)
+        jxta_endpoint_unlisten(g->ep, &g->id, JXTA_PEERVIEW_SERVICE, NULL);
+    g->seek_listening = 0;
+    jxta_output_pipe_close(g->seek_out);
+    g->seek_out = NULL;
+    jxta_input_pipe_close(g->seek_in);
+    g->seek_in = NULL;
+}
+
+static int start_seeking(jxta_group_t *g, const jxta_group_config_t *cfg)
+{
+    jxta_group_t *parent = g->parent;
+    if (!parent || !parent->pipes)
+        return 0; /* the Net group: its rendezvous come from the configuration */
+    jxta_id_t pipe;
+    int rc = seek_pipe_id(g, &pipe);
+    if (rc < 0)
+        return rc;
+    if (cfg->role == JXTA_RDV_RENDEZVOUS)
+        return jxta_input_pipe_open(parent->pipes, &pipe, JXTA_PIPE_PROPAGATE, seek_probe_in, g,
+                                    &g->seek_in);
+    if (cfg->nseeds)
+        return 0; /* told where the rendezvous are */
+    rc = jxta_endpoint_listen(g->ep, &g->id, JXTA_PEERVIEW_SERVICE, NULL, seek_answer, g);
+    if (rc < 0)
+        return rc;
+    g->seek_listening = 1;
+    rc = jxta_output_pipe_open(parent->pipes, &pipe, JXTA_PIPE_PROPAGATE, NULL, 0, NULL, NULL,
+                               &g->seek_out);
+    if (rc < 0)
+        return rc;
+    g->seek_ms = or_default(cfg->probe_ms, 5000);
+    jxta_timer_start(&g->seek_timer, 0);
+    return 0;
+}
+
 /* Stop every service, quietly or with goodbyes. */
 static void stop_services(jxta_group_t *g, int quiet)
 {
-    /* pipes and membership come with their own modules (see group.h) */
+    stop_seeking(g);
+    jxta_pipes_free(g->pipes);
+    g->pipes = NULL;
     jxta_discovery_free(g->disc);
     g->disc = NULL;
     if (quiet)
@@ -120,6 +287,8 @@ static void stop_services(jxta_group_t *g, int quiet)
     else
         jxta_rdv_free(g->rdv);
     g->rdv = NULL;
+    jxta_membership_free(g->mship); /* detaches from the endpoint */
+    g->mship = NULL;
 }
 
 static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const char *peer_name)
@@ -132,6 +301,9 @@ static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const
     rc.nseeds = cfg->nseeds < JXTA_RDV_MAX_SEEDS ? cfg->nseeds : JXTA_RDV_MAX_SEEDS;
     rc.lease_ms = or_default(cfg->lease_ms, rc.lease_ms);
     rc.retry_ms = or_default(cfg->retry_ms, rc.retry_ms);
+    rc.gc_ms = or_default(cfg->gc_ms, rc.gc_ms);
+    if (cfg->max_clients)
+        rc.max_clients = cfg->max_clients;
     int err = jxta_rdv_new(g->ep, g->pa, &rc, cfg->rdv_events, cfg->ud, &g->rdv);
     if (err == 0)
         err = jxta_propagate_new(g->ep, g->rdv, &g->id, &g->prop);
@@ -157,6 +329,10 @@ static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const
         dc.srdi_ms = or_default(cfg->srdi_ms, dc.srdi_ms);
         err = jxta_discovery_new(g->res, g->rdv, g->cm, &dc, &g->disc);
     }
+    if (err == 0)
+        err = jxta_pipes_new(g->res, g->rdv, g->prop, g->pa, NULL, &g->pipes);
+    if (err == 0)
+        err = start_seeking(g, cfg);
     /* The group's own advertisements, in its own cache (PROTOCOLS.md 10.3). */
     if (err == 0)
         err = jxta_discovery_publish(g->disc, g->pga, JXTA_CM_FOREVER,
@@ -190,6 +366,8 @@ static jxta_group_t *group_alloc(jxta_endpoint_t *ep, jxta_cm_t *cm, const jxta_
     g->ep = ep;
     g->cm = cm;
     g->id = *id;
+    jxta_timer_init(jxta_endpoint_loop(ep), &g->seek_timer, seek_tick);
+    g->seek_timer.data = g;
     if (jxta_adv_clone(pga, &g->pga) < 0) {
         free(g);
         return NULL;
@@ -197,6 +375,77 @@ static jxta_group_t *group_alloc(jxta_endpoint_t *ep, jxta_cm_t *cm, const jxta_
     const char *n = jxta_adv_get(pga, "Name");
     snprintf(g->name, sizeof g->name, "%s", n ? n : "");
     return g;
+}
+
+/* ---- implementation and membership ------------------------------------------- */
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The MIA for spec `msid` in the parent's cache (published by the group's
+ * creator, or found by a discovery in the parent) that describes the
+ * all-purpose group's services, parsed; JXTA_ENOTFOUND if none does. */
+static int find_mia(const jxta_group_t *parent, const jxta_id_t *msid, jxta_adv_t **out)
+{
+    jxta_id_text_t t;
+    jxta_cm_result_t *res = NULL;
+    size_t n = 0;
+    int rc = jxta_cm_search_docs(parent->cm, &parent->id, JXTA_ADV_DIR_ADV, "MSID",
+                                 jxta_id_str(msid, &t), 8, JXTA_CM_INCLUDE_PRIVATE, wall_ms(),
+                                 &res, &n);
+    *out = NULL;
+    for (size_t i = 0; rc >= 0 && i < n && !*out; i++) {
+        jxta_adv_t *mia = NULL;
+        if (jxta_adv_parse_as(res[i].doc, res[i].len, &jxta_adv_type_mia, &mia) == 0 &&
+            jxta_group_impl_of_mia(mia, NULL) == JXTA_GROUP_IMPL_STD)
+            *out = mia;
+        else
+            jxta_adv_free(mia);
+    }
+    jxta_cm_results_free(res, n);
+    return *out ? 0 : JXTA_ENOTFOUND;
+}
+
+/* Can we run spec `msid`?  The all-purpose spec (*mia NULL), or a spec
+ * whose MIA we know (*mia: the caller's). */
+static int runnable(const jxta_group_t *parent, const jxta_id_t *msid, jxta_adv_t **mia)
+{
+    *mia = NULL;
+    if (jxta_group_impl_of_msid(msid) == JXTA_GROUP_IMPL_STD)
+        return 0;
+    return find_mia(parent, msid, mia) == 0 ? 0 : JXTA_EUNSUPPORTED;
+}
+
+/* The group's membership, joined with the configured login and attached
+ * to the endpoint, so that the first message the group sends already
+ * carries our credential (jxta/membership.h). */
+static int start_membership(jxta_group_t *g, const jxta_adv_t *mia,
+                            const jxta_group_config_t *cfg)
+{
+    jxta_id_text_t t;
+    int rc = jxta_id_is_net_group(&g->id) ? jxta_membership_new_none(&g->id, &g->mship)
+                                          : jxta_membership_from_pga(g->pga, mia, &g->mship);
+    if (rc == 0 && jxta_membership_kind(g->mship) != JXTA_MEMBERSHIP_NONE) {
+        if (!cfg->identity || !cfg->password)
+            rc = jxta__reject(JXTA_EACCES, "group", "group %s needs a login (identity and "
+                                                    "password)", jxta_id_str(&g->id, &t));
+        else
+            rc = jxta_membership_join(g->mship, jxta_endpoint_peer_id(g->ep), cfg->identity,
+                                      cfg->password);
+    }
+    if (rc == 0)
+        rc = jxta_membership_attach(g->mship, g->ep);
+    if (rc < 0) {
+        jxta_log(JXTA_LOG_WARN, "group", "membership of group %s refused: %s",
+                 jxta_id_str(&g->id, &t), jxta_strerror(rc));
+        jxta_membership_free(g->mship);
+        g->mship = NULL;
+    }
+    return rc;
 }
 
 /* ---- the Net group ------------------------------------------------------------ */
@@ -229,8 +478,10 @@ int jxta_group_new_net(jxta_endpoint_t *ep, jxta_cm_t *cm, const char *peer_name
         rc = add_child(world, net);
     if (rc == 0) {
         net->role = cfg->role;
-        rc = start_services(net, cfg, peer_name);
+        rc = start_membership(net, NULL, cfg);
     }
+    if (rc == 0)
+        rc = start_services(net, cfg, peer_name);
     jxta_adv_free(wpga);
     jxta_adv_free(npga);
     jxta_adv_free(ra);
@@ -260,10 +511,36 @@ int jxta_group_create_pga(jxta_group_t *parent, const jxta_id_t *gid, const char
         return rc;
     if (jxta_id_is_world_group(&id) || jxta_id_is_net_group(&id))
         return jxta__reject(JXTA_EINVAL, "group", "a child group cannot be the World or Net group");
-    if (logins)
-        return jxta__reject(JXTA_EUNSUPPORTED, "group",
-                            "password groups need the membership service (not available yet)");
-    return jxta_pga_new(&id, jxta_wk_id(JXTA_WK_SPEC_STDGROUP), name, desc, pga);
+    if (!logins)
+        return jxta_pga_new(&id, jxta_wk_id(JXTA_WK_SPEC_STDGROUP), name, desc, pga);
+    /* JXSE's password group: a spec of its own whose MIA is the
+     * all-purpose one with the passwd membership, logins in the PGA. */
+    size_t n = 0;
+    while (logins[n])
+        n++;
+    jxta_id_t spec;
+    jxta_adv_t *std = NULL, *mia = NULL, *a = NULL;
+    rc = jxta_id_new_module_spec(&spec, jxta_wk_id(JXTA_WK_CLASS_PEERGROUP));
+    if (rc == 0)
+        rc = jxta_pga_new(&id, &spec, name, desc, &a);
+    if (rc == 0)
+        rc = jxta_membership_pga_set_passwd(a, logins, n);
+    if (rc == 0)
+        rc = jxta_group_std_mia(&std);
+    if (rc == 0)
+        rc = jxta_membership_mia_passwd(std, &spec, &mia);
+    /* the MIA goes in the parent's cache now: joining needs it */
+    if (rc == 0 && parent->disc)
+        rc = jxta_discovery_publish(parent->disc, mia, JXTA_CM_DEFAULT_LIFETIME_MS,
+                                    JXTA_CM_DEFAULT_EXPIRATION_MS);
+    jxta_adv_free(std);
+    jxta_adv_free(mia);
+    if (rc < 0) {
+        jxta_adv_free(a);
+        return rc;
+    }
+    *pga = a;
+    return 0;
 }
 
 int jxta_group_publish_pga(jxta_group_t *parent, const jxta_adv_t *pga)
@@ -275,46 +552,22 @@ int jxta_group_publish_pga(jxta_group_t *parent, const jxta_adv_t *pga)
                             jxta_adv_type_name(pga));
     int rc = jxta_discovery_publish(parent->disc, pga, JXTA_CM_DEFAULT_LIFETIME_MS,
                                     JXTA_CM_DEFAULT_EXPIRATION_MS);
-    if (rc == 0) {
-        int rrc = jxta_discovery_remote_publish(parent->disc, pga, JXTA_CM_DEFAULT_EXPIRATION_MS);
+    jxta_id_t msid;
+    jxta_adv_t *mia = NULL;
+    if (rc == 0 && jxta_adv_get_id(pga, "MSID", &msid) == 0 &&
+        jxta_group_impl_of_msid(&msid) == JXTA_GROUP_IMPL_UNKNOWN)
+        find_mia(parent, &msid, &mia);
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        const jxta_adv_t *adv = i == 0 ? mia : pga;
+        if (!adv)
+            continue;
+        int rrc = jxta_discovery_remote_publish(parent->disc, adv, JXTA_CM_DEFAULT_EXPIRATION_MS);
         /* no rendezvous yet: the SRDI push after the lease makes it findable */
         if (rrc < 0 && rrc != JXTA_EUNREACH)
             rc = rrc;
     }
+    jxta_adv_free(mia);
     return rc;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Can we run spec `msid`?  The all-purpose spec, or a spec whose MIA (in
- * the parent's cache: published by the group's creator, or found by a
- * discovery of the parent) describes the all-purpose group's services.
- * *mship gets the membership spec the implementation uses. */
-static int runnable(const jxta_group_t *parent, const jxta_id_t *msid, jxta_id_t *mship)
-{
-    if (jxta_group_impl_of_msid(msid) == JXTA_GROUP_IMPL_STD)
-        return 0;
-    jxta_id_text_t t;
-    jxta_cm_result_t *res = NULL;
-    size_t n = 0;
-    int rc = jxta_cm_search_docs(parent->cm, &parent->id, JXTA_ADV_DIR_ADV, "MSID",
-                                 jxta_id_str(msid, &t), 8, JXTA_CM_INCLUDE_PRIVATE, wall_ms(),
-                                 &res, &n);
-    int found = JXTA_EUNSUPPORTED;
-    for (size_t i = 0; rc >= 0 && i < n && found < 0; i++) {
-        jxta_adv_t *mia = NULL;
-        if (jxta_adv_parse_as(res[i].doc, res[i].len, &jxta_adv_type_mia, &mia) == 0 &&
-            jxta_group_impl_of_mia(mia, mship) == JXTA_GROUP_IMPL_STD)
-            found = 0;
-        jxta_adv_free(mia);
-    }
-    jxta_cm_results_free(res, n);
-    return found;
 }
 
 int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_group_config_t *cfg,
@@ -341,8 +594,8 @@ int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_grou
     if (find_in(root_of(parent), &gid))
         return jxta__reject(JXTA_EEXIST, "group", "join: group %s is already joined",
                             jxta_id_str(&gid, &t));
-    jxta_id_t mship = *jxta_wk_id(JXTA_WK_SPEC_MEMBERSHIP_NONE);
-    if ((rc = runnable(parent, &msid, &mship)) < 0) {
+    jxta_adv_t *mia = NULL;
+    if ((rc = runnable(parent, &msid, &mia)) < 0) {
         jxta_id_text_t t2;
         return jxta__reject(rc, "group", "join: group %s has implementation %s, which we cannot run",
                             jxta_id_str(&gid, &t), jxta_id_str(&msid, &t2));
@@ -353,10 +606,16 @@ int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_grou
         cfg = &def;
     }
     jxta_group_t *g = group_alloc(parent->ep, parent->cm, &gid, pga);
-    if (!g)
+    if (!g) {
+        jxta_adv_free(mia);
         return JXTA_ENOMEM;
+    }
     g->role = cfg->role;
+    g->parent = parent; /* the services look up the parent (rendezvous finding) */
     rc = jxta_group_pa_in(parent->pa, &gid, &g->pa);
+    if (rc == 0)
+        rc = start_membership(g, mia, cfg);
+    jxta_adv_free(mia);
     if (rc == 0)
         rc = start_services(g, cfg, jxta_adv_get(parent->pa, "Name"));
     if (rc == 0 && (rc = add_child(parent, g)) < 0)

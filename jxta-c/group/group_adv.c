@@ -143,30 +143,22 @@ static int add_service(jxta_xml_node_t *parm, const jxta_id_t *spec, const char 
     return rc;
 }
 
-int jxta_group_std_mia(const jxta_id_t *passwd_msid, jxta_adv_t **out)
+int jxta_group_std_mia(jxta_adv_t **out)
 {
-    if (!out || (passwd_msid && jxta_id_kind(passwd_msid) != JXTA_ID_MODULE_SPEC))
-        return jxta__reject(JXTA_EINVAL, "group", "standard MIA: bad arguments");
+    if (!out)
+        return jxta__reject(JXTA_EINVAL, "group", "standard MIA: no result pointer");
     jxta_adv_t *mia;
     jxta_xml_node_t *parm;
     int rc = jxta_adv_new(&jxta_adv_type_mia, &mia);
     if (rc < 0)
         return rc;
-    rc = mia_head(mia, passwd_msid ? passwd_msid : jxta_wk_id(JXTA_WK_SPEC_STDGROUP),
-                  passwd_msid ? "General Purpose Peer Group with password membership"
-                              : "General Purpose Peer Group Implementation",
-                  STD_CODE);
+    rc = mia_head(mia, jxta_wk_id(JXTA_WK_SPEC_STDGROUP),
+                  "General Purpose Peer Group Implementation", STD_CODE);
     if (rc == 0)
         rc = jxta_adv_add(mia, "Parm", NULL, &parm);
-    for (size_t i = 0; rc == 0 && i < JXTA_ARRAY_LEN(std_services); i++) {
-        if (passwd_msid && std_services[i].spec == JXTA_WK_SPEC_MEMBERSHIP_NONE)
-            rc = add_service(parm, jxta_wk_id(JXTA_WK_SPEC_MEMBERSHIP_PASSWD),
-                             "Password Membership Service",
-                             "net.jxta.impl.membership.passwd.PasswdMembershipService");
-        else
-            rc = add_service(parm, jxta_wk_id(std_services[i].spec), std_services[i].desc,
-                             std_services[i].code);
-    }
+    for (size_t i = 0; rc == 0 && i < JXTA_ARRAY_LEN(std_services); i++)
+        rc = add_service(parm, jxta_wk_id(std_services[i].spec), std_services[i].desc,
+                         std_services[i].code);
     if (rc < 0) {
         jxta_adv_free(mia);
         return rc;

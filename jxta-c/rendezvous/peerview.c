@@ -33,6 +33,7 @@ struct jxta_peerview {
     size_t n;
     jxta_timer_t timer;
     unsigned rnd;
+    size_t edge_answers;
 };
 
 void jxta_peerview_config_default(jxta_peerview_config_t *cfg)
@@ -217,8 +218,12 @@ static int elem_flag(const jxta_msg_t *m, const char *name)
 
 static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
 {
-    jxta_peerview_t *pv = ud;
     (void)info;
+    jxta_peerview_receive(ud, m);
+}
+
+void jxta_peerview_receive(jxta_peerview_t *pv, const jxta_msg_t *m)
+{
     int response = 0;
     const jxta_msg_elem_t *e = jxta_msg_find(m, "jxta", "PeerView.PeerAdv");
     if (!e) {
@@ -237,6 +242,7 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
         return;
     }
     int cached = elem_flag(m, "PeerView.Cached"), failure = elem_flag(m, "PeerView.Failure");
+    int edge = elem_flag(m, "PeerView.EdgePeer");
     jxta_adv_t *route = NULL;
     if (jxta_rdv_adv_route(adv, &route) == 0) {
         jxta_endpoint_learn_route(pv->ep, route);
@@ -262,6 +268,17 @@ static void on_message(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
         struct member *mm = find(pv, &peer);
         if (mm)
             remove_member(pv, (size_t)(mm - pv->m), "announced its departure");
+        return;
+    }
+    if (edge) {
+        /* An edge looking for rendezvous of the group (PROTOCOLS.md 10.4):
+         * it gets our advertisement but is no member of the view. */
+        if (!response && !cached) {
+            jxta_addr_t dest;
+            peer_dest(pv, &peer, &dest);
+            send_self(pv, &dest, "PeerView.PeerAdv.Response", 0);
+            pv->edge_answers++;
+        }
         return;
     }
     if (cached) {
@@ -369,6 +386,11 @@ void jxta_peerview_free(jxta_peerview_t *pv)
 size_t jxta_peerview_size(const jxta_peerview_t *pv)
 {
     return pv->n;
+}
+
+size_t jxta_peerview_edge_answers(const jxta_peerview_t *pv)
+{
+    return pv->edge_answers;
 }
 
 const jxta_id_t *jxta_peerview_member(const jxta_peerview_t *pv, size_t i)

@@ -464,6 +464,33 @@ void jxta_rdv_discard(jxta_rdv_t *r)
     free(r);
 }
 
+int jxta_rdv_add_seed(jxta_rdv_t *r, const jxta_addr_t *seed)
+{
+    if (!r || !seed)
+        return JXTA_EINVAL;
+    for (size_t i = 0; i < r->cfg.nseeds; i++)
+        if (jxta_addr_same_endpoint(&r->cfg.seeds[i], seed))
+            return JXTA_EEXIST;
+    if (r->cfg.nseeds == JXTA_RDV_MAX_SEEDS)
+        return jxta__reject(JXTA_ETOOBIG, "rdv", "seed list full (%d); %s not added",
+                            JXTA_RDV_MAX_SEEDS, seed->host);
+    int rc = jxta_addr_with_service(&r->cfg.seeds[r->cfg.nseeds], seed, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    r->cfg.nseeds++;
+    /* an edge waiting for a seed tries the new one at once */
+    if (r->cfg.role == JXTA_RDV_EDGE && !r->has_lease) {
+        r->next_seed = r->cfg.nseeds - 1;
+        jxta_timer_start(&r->retry, 0);
+    }
+    return 0;
+}
+
+size_t jxta_rdv_seed_count(const jxta_rdv_t *r)
+{
+    return r->cfg.nseeds;
+}
+
 jxta_rdv_role_t jxta_rdv_role(const jxta_rdv_t *r)
 {
     return r->cfg.role;

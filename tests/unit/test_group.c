@@ -1,9 +1,11 @@
 /* test_group.c - peer groups: the World/Net group and child advertisements
  * against JXSE's dump; a child group created by one peer (its rendezvous),
  * found by another through Net group discovery and joined; discovery and
- * resolver traffic inside the child; a nested group with yet another
- * rendezvous; leaving in order; a child rendezvous that disappears and is
- * replaced by another peer promoted to rendezvous.  All peers run in this
+ * resolver and pipe traffic inside the child; a nested group with yet
+ * another rendezvous; leaving in order; an edge that finds the child's
+ * rendezvous through the Net group (PeerView pipe, PROTOCOLS.md 10.4); a
+ * child rendezvous that disappears and is replaced by another peer
+ * promoted to rendezvous; a password group.  All peers run in this
  * process on one loop. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,8 @@
 
 #include <jxta.h>
 #include <jxta/group.h>
+#include <jxta/membership.h>
+#include <jxta/pipe.h>
 
 #include "testutil.h"
 
@@ -63,7 +67,7 @@ END_TEST
 START_TEST(test_std_mia)
 {
     jxta_adv_t *mia, *ng;
-    ck_assert_int_eq(jxta_group_std_mia(NULL, &mia), 0);
+    ck_assert_int_eq(jxta_group_std_mia(&mia), 0);
     assert_same_as_vector(mia, "dump/ModuleImplAdvertisement-StdPeerGroup.xml");
     jxta_id_t ms;
     ck_assert_int_eq(jxta_group_impl_of_mia(mia, &ms), JXTA_GROUP_IMPL_STD);
@@ -78,11 +82,14 @@ START_TEST(test_std_mia)
     jxta_adv_free(ng);
     /* the password variant: same services, passwd membership */
     jxta_id_t spec;
+    jxta_adv_t *pmia;
     ck_assert_int_eq(jxta_id_new_module_spec(&spec, jxta_wk_id(JXTA_WK_CLASS_PEERGROUP)), 0);
-    ck_assert_int_eq(jxta_group_std_mia(&spec, &mia), 0);
-    ck_assert_int_eq(jxta_group_impl_of_mia(mia, &ms), JXTA_GROUP_IMPL_STD);
+    ck_assert_int_eq(jxta_group_std_mia(&mia), 0);
+    ck_assert_int_eq(jxta_membership_mia_passwd(mia, &spec, &pmia), 0);
+    ck_assert_int_eq(jxta_group_impl_of_mia(pmia, &ms), JXTA_GROUP_IMPL_STD);
     ck_assert(jxta_id_equal(&ms, jxta_wk_id(JXTA_WK_SPEC_MEMBERSHIP_PASSWD)));
     jxta_adv_free(mia);
+    jxta_adv_free(pmia);
     /* MSIDs */
     ck_assert_int_eq(jxta_group_impl_of_msid(jxta_wk_id(JXTA_WK_SPEC_STDGROUP)),
                      JXTA_GROUP_IMPL_STD);
@@ -233,6 +240,25 @@ static void echo_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
     answers++;
 }
 
+static int pipe_msgs, bound;
+static void on_pipe_msg(void *ud, jxta_input_pipe_t *ip, jxta_msg_t *m,
+                        const jxta_pipe_msg_info_t *info)
+{
+    (void)ud;
+    (void)ip;
+    (void)info;
+    if (jxta_msg_find(m, "t", "hello"))
+        pipe_msgs++;
+    jxta_msg_free(m);
+}
+
+static void on_bound(void *ud, jxta_output_pipe_t *op, const jxta_id_t *peer, int err)
+{
+    (void)ud;
+    (void)op;
+    bound = peer != NULL && err == 0;
+}
+
 /* Find a group advertisement named `name` through g's discovery and parse it. */
 static jxta_adv_t *discover_pga(jxta_loop_t *l, peer_t *p, jxta_group_t *g, const char *name)
 {
@@ -290,7 +316,7 @@ START_TEST(test_create_pga_like_jxse)
     jxta_group_config_t c;
     jxta_group_config_default(&c);
     c.role = JXTA_RDV_RENDEZVOUS;
-    jxta_group_t *child;
+    jxta_group_t *child, *og;
     ck_assert_int_eq(jxta_group_join(a.ng, want, &c, &child), 0);
     ck_assert_ptr_eq(jxta_group_parent(child), a.ng);
     ck_assert_str_eq(jxta_group_name(child), "JxInteropChildGroup");
@@ -325,10 +351,25 @@ START_TEST(test_create_pga_like_jxse)
     jxta_adv_free(odd);
     /* an unknown spec is runnable once its MIA (a StdPeerGroup) is known */
     jxta_adv_t *mia;
-    ck_assert_int_eq(jxta_group_std_mia(&ospec, &mia), 0);
+    jxta_adv_t *std;
+    ck_assert_int_eq(jxta_group_std_mia(&std), 0);
+    ck_assert_int_eq(jxta_membership_mia_passwd(std, &ospec, &mia), 0);
+    jxta_adv_free(std);
+    /* (a password group's MIA, but this PGA has no logins: refused) */
     ck_assert_int_eq(jxta_discovery_publish(jxta_group_discovery(a.ng), mia, 60000, 60000), 0);
     ck_assert_int_eq(jxta_pga_new(&ogid, &ospec, "odd", NULL, &odd), 0);
-    jxta_group_t *og;
+    tu_log_capture();
+    ck_assert_int_lt(jxta_group_join(a.ng, odd, &c, &og), 0);
+    tu_log_release();
+    jxta_adv_free(odd);
+    jxta_adv_free(mia);
+    jxta_id_new_module_spec(&ospec, jxta_wk_id(JXTA_WK_CLASS_PEERGROUP));
+    ck_assert_int_eq(jxta_group_std_mia(&std), 0);
+    /* the same MIA under another spec: a plain all-purpose group */
+    ck_assert_int_eq(jxta_adv_set_id(std, "MSID", &ospec), 0);
+    mia = std;
+    ck_assert_int_eq(jxta_discovery_publish(jxta_group_discovery(a.ng), mia, 60000, 60000), 0);
+    ck_assert_int_eq(jxta_pga_new(&ogid, &ospec, "odd", NULL, &odd), 0);
     ck_assert_int_eq(jxta_group_join(a.ng, odd, &c, &og), 0);
     ck_assert_uint_eq(jxta_group_child_count(a.ng), 2);
     ck_assert_int_eq(jxta_group_leave(og), 0);
@@ -431,6 +472,29 @@ START_TEST(test_child_and_nested_groups)
     RUN_UNTIL(l, answers >= 2);
     ck_assert_str_eq(last_answer, "from-c");
 
+    /* pipes inside the child: b binds to c's input pipe and sends */
+    jxta_id_t upipe;
+    jxta_id_new_pipe(&upipe, jxta_group_id(cch));
+    jxta_input_pipe_t *ip;
+    jxta_output_pipe_t *op;
+    pipe_msgs = 0;
+    bound = 0;
+    ck_assert_int_eq(jxta_input_pipe_open(jxta_group_pipes(cch), &upipe, JXTA_PIPE_UNICAST,
+                                          on_pipe_msg, NULL, &ip),
+                     0);
+    ck_assert_int_eq(jxta_output_pipe_open(jxta_group_pipes(bch), &upipe, JXTA_PIPE_UNICAST, NULL,
+                                           0, on_bound, NULL, &op),
+                     0);
+    RUN_UNTIL(l, bound);
+    jxta_msg_t *pm;
+    ck_assert_int_eq(jxta_msg_new(&pm), 0);
+    ck_assert_int_eq(jxta_msg_add_text(pm, "t", "hello", "child"), 0);
+    ck_assert_int_eq(jxta_output_pipe_send(op, pm, NULL, NULL), 0);
+    RUN_UNTIL(l, pipe_msgs == 1);
+    jxta_msg_free(pm);
+    jxta_output_pipe_close(op);
+    jxta_input_pipe_close(ip);
+
     /* nested: a creates a grandchild in the child; c runs it as rendezvous,
      * b finds it through the child's discovery and leases from c */
     ck_assert_int_eq(jxta_group_create_pga(ach, NULL, "nested-one", NULL, NULL, &pga), 0);
@@ -510,9 +574,13 @@ START_TEST(test_child_rendezvous_replaced)
     cc.seeds[0] = peer_addr(&a);
     cc.seeds[1] = peer_addr(&c);
     cc.nseeds = 2;
-    ck_assert_int_eq(jxta_group_join(b.ng, pga, &cc, &bch), 0);
     ck_assert_int_eq(jxta_group_join(c.ng, pga, &cc, &cch), 0);
+    /* b is told nothing: it finds the rendezvous through the Net group */
+    cc.nseeds = 0;
+    ck_assert_int_eq(jxta_group_join(b.ng, pga, &cc, &bch), 0);
     RUN_UNTIL(l, leased_from(bch, &a) && leased_from(cch, &a));
+    ck_assert_uint_eq(jxta_rdv_seed_count(jxta_group_rdv(bch)), 1);
+    ck_assert_uint_ge(jxta_peerview_edge_answers(jxta_group_peerview(ach)), 1);
     /* a dies without a word */
     jxta_group_discard(ach);
     /* c is promoted: it leaves the group as an edge and comes back as its
@@ -523,9 +591,122 @@ START_TEST(test_child_rendezvous_replaced)
     cc.role = JXTA_RDV_RENDEZVOUS;
     cc.lease_ms = 1500;
     ck_assert_int_eq(jxta_group_join(c.ng, pga, &cc, &cch), 0);
-    RUN_UNTIL(l, leased_from(bch, &c));
+    RUN_UNTIL(l, leased_from(bch, &c) && leased_from(cch, &c) == 0);
+    ck_assert_uint_eq(jxta_rdv_seed_count(jxta_group_rdv(bch)), 2);
     ck_assert(leased_from(b.ng, &r));
     jxta_adv_free(pga);
+    peer_stop(&c);
+    peer_stop(&b);
+    peer_stop(&a);
+    peer_stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
+/* Find advertisements matching attr=value of `type` through g's discovery
+ * until one containing `needle` is cached. */
+static void discover_into_cache(jxta_loop_t *l, peer_t *p, jxta_group_t *g, int type,
+                                const char *attr, const char *value, const char *needle)
+{
+    jxta_discovery_on_found(jxta_group_discovery(g), on_found, p);
+    p->doc[0] = '\0';
+    uint64_t end = tu_now_ms() + 20000;
+    while (!strstr(p->doc, needle) && tu_now_ms() < end) {
+        jxta_discovery_query(jxta_group_discovery(g), type, attr, value, 5, NULL, NULL);
+        for (int i = 0; i < 30 && !strstr(p->doc, needle); i++)
+            jxta_loop_run_once(l, 10);
+    }
+    ck_assert_msg(strstr(p->doc, needle) != NULL, "%s=%s not discovered", attr, value);
+    jxta_discovery_on_found(jxta_group_discovery(g), NULL, NULL);
+}
+
+START_TEST(test_password_group)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    peer_t r, a, b, c;
+    peer_start(l, &r, 1, 1, NULL, "r");
+    jxta_addr_t rseed = *jxta_tcp_public_addr(jxta_endpoint_tcp(r.ep));
+    peer_start(l, &a, 0, 1, &rseed, "a");
+    peer_start(l, &b, 0, 0, &rseed, "b");
+    peer_start(l, &c, 0, 0, &rseed, "c");
+    RUN_UNTIL(l, leased_from(a.ng, &r) && leased_from(b.ng, &r) && leased_from(c.ng, &r));
+    /* a creates a password group (JXSE's recipe: a spec of its own whose
+     * MIA has the passwd membership, the logins in the PGA) */
+    static const char *const logins[] = {"alice:secret", "bob:hunter2", NULL};
+    jxta_adv_t *pga;
+    ck_assert_int_eq(jxta_group_create_pga(a.ng, NULL, "club", NULL, logins, &pga), 0);
+    jxta_id_t msid;
+    ck_assert_int_eq(jxta_adv_get_id(pga, "MSID", &msid), 0);
+    ck_assert_int_eq(jxta_group_impl_of_msid(&msid), JXTA_GROUP_IMPL_UNKNOWN);
+    ck_assert_ptr_nonnull(jxta_passwd_pga_parm(pga));
+    ck_assert_int_eq(jxta_group_publish_pga(a.ng, pga), 0);
+    jxta_group_config_t cc;
+    jxta_group_config_default(&cc);
+    fast(&cc);
+    cc.role = JXTA_RDV_RENDEZVOUS;
+    jxta_group_t *ach, *bch, *x;
+    tu_log_capture();
+    ck_assert_int_eq(jxta_group_join(a.ng, pga, &cc, &x), JXTA_EACCES); /* no login */
+    tu_log_release();
+    cc.identity = "alice";
+    cc.password = "secret";
+    ck_assert_int_eq(jxta_group_join(a.ng, pga, &cc, &ach), 0);
+    ck_assert_int_eq(jxta_membership_kind(jxta_group_membership(ach)), JXTA_MEMBERSHIP_PASSWD);
+    jxta_adv_free(pga);
+
+    /* b finds the PGA and its MIA through the Net group */
+    jxta_adv_t *found = discover_pga(l, &b, b.ng, "club");
+    jxta_id_text_t t;
+    discover_into_cache(l, &b, b.ng, 2, "MSID", jxta_id_str(&msid, &t), "PasswdMembership");
+    jxta_group_config_default(&cc);
+    fast(&cc);
+    cc.seeds[0] = peer_addr(&a);
+    cc.nseeds = 1;
+    cc.identity = "bob";
+    cc.password = "wrong";
+    tu_log_capture();
+    ck_assert_int_eq(jxta_group_join(b.ng, found, &cc, &bch), JXTA_EACCES);
+    ck_assert_uint_ge(tu_log_count(), 1);
+    tu_log_release();
+    ck_assert_uint_eq(jxta_group_child_count(b.ng), 0);
+    cc.password = "hunter2";
+    ck_assert_int_eq(jxta_group_join(b.ng, found, &cc, &bch), 0);
+    RUN_UNTIL(l, leased_from(bch, &a));
+    /* members talk: b's query is answered by a */
+    ck_assert_int_eq(jxta_resolver_register(jxta_group_resolver(ach), "t:echo", echo_query,
+                                            NULL, "from-a"), 0);
+    ck_assert_int_eq(jxta_resolver_register(jxta_group_resolver(bch), "t:echo", NULL,
+                                            echo_response, NULL), 0);
+    answers = 0;
+    ck_assert_int_eq(jxta_resolver_query(jxta_group_resolver(bch), "t:echo", "q", NULL, NULL), 0);
+    RUN_UNTIL(l, answers == 1);
+
+    /* c is no member: its messages for the group are dropped by a */
+    jxta_id_t gid = *jxta_group_id(ach);
+    jxta_membership_stats_t st0, st;
+    jxta_membership_stats(jxta_group_membership(ach), &st0);
+    jxta_msg_t *m;
+    ck_assert_int_eq(jxta_msg_new(&m), 0);
+    ck_assert_int_eq(jxta_pa_new(&c.id, &gid, "c", &pga), 0);
+    char *pa_xml;
+    ck_assert_int_eq(jxta_adv_to_string(pga, 0, &pa_xml), 0);
+    ck_assert_int_eq(jxta_msg_add_text(m, "jxta", "Connect", pa_xml), 0);
+    jxta_addr_t dest;
+    ck_assert_int_eq(jxta_addr_for_peer(&dest, &a.id,
+                                        jxta_wk_urn(JXTA_WK_CLASS_RENDEZVOUS),
+                                        jxta_id_unique_value(&gid, &t)),
+                     0);
+    tu_log_capture();
+    ck_assert_int_eq(jxta_endpoint_send(c.ep, &gid, m, &dest, NULL, NULL), 0);
+    jxta_membership_stats(jxta_group_membership(ach), &st);
+    RUN_UNTIL(l, (jxta_membership_stats(jxta_group_membership(ach), &st), st.refused > st0.refused));
+    tu_log_release();
+    ck_assert_uint_eq(jxta_rdv_client_count(jxta_group_rdv(ach)), 1); /* b only */
+    free(pa_xml);
+    jxta_adv_free(pga);
+    jxta_msg_free(m);
+    jxta_adv_free(found);
     peer_stop(&c);
     peer_stop(&b);
     peer_stop(&a);
@@ -547,6 +728,7 @@ int main(void)
     tcase_add_test(tc, test_create_pga_like_jxse);
     tcase_add_test(tc, test_child_and_nested_groups);
     tcase_add_test(tc, test_child_rendezvous_replaced);
+    tcase_add_test(tc, test_password_group);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

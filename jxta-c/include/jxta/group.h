@@ -72,6 +72,8 @@ typedef struct jxta_group_config {
     uint64_t probe_ms;          /* rendezvous: PeerView probe period (0 = 5 s) */
     uint64_t member_timeout_ms; /* rendezvous: PeerView member silence (0 = 5 min) */
     uint64_t srdi_ms;           /* edge: SRDI push period (0 = 30 s) */
+    uint64_t gc_ms;             /* rendezvous: expired-client check period (0 = 2 min) */
+    size_t max_clients;         /* rendezvous: most edges at once (0 = 200) */
     const jxta_rdv_events_t *rdv_events; /* lease events (may be NULL); ud below */
     jxta_peerview_fn view_fn;   /* PeerView changes (rendezvous; may be NULL) */
     void *ud;
@@ -160,9 +162,9 @@ int jxta_group_net_pga(jxta_adv_t **out);
  * endpoint service's parameter (our route), as JXSE writes it. */
 int jxta_group_pa_in(const jxta_adv_t *pa, const jxta_id_t *gid, jxta_adv_t **out);
 /* JXSE's StdPeerGroup implementation advertisement (the all-purpose
- * group's MIA), byte for byte; with passwd_msid, the same MIA with the
- * "passwd" membership and that MSID (JXSE's password-group recipe). */
-int jxta_group_std_mia(const jxta_id_t *passwd_msid, jxta_adv_t **out);
+ * group's MIA), byte for byte.  A password group's MIA is this one made
+ * over by jxta_membership_mia_passwd (jxta/membership.h). */
+int jxta_group_std_mia(jxta_adv_t **out);
 
 /* What a PGA's MSID (or an MIA for it) lets us run. */
 typedef enum {

@@ -52,6 +52,16 @@ size_t jxta_peerview_size(const jxta_peerview_t *pv);
 /* Member i in sorted order (peer ID text), 0 <= i < size. */
 const jxta_id_t *jxta_peerview_member(const jxta_peerview_t *pv, size_t i);
 
+/* Handle a PeerView message that reached us another way than the
+ * PeerView endpoint service: a child group's rendezvous listens on a
+ * propagate pipe of the parent group for edges of the child looking for
+ * rendezvous (PROTOCOLS.md 6.6, 10.4).  A probe flagged PeerView.EdgePeer
+ * is answered with our advertisement (PeerView.PeerAdv.Response to the
+ * edge's PeerView/<grp>); edges never become members. */
+void jxta_peerview_receive(jxta_peerview_t *pv, const jxta_msg_t *m);
+/* Edge probes answered so far (tests). */
+size_t jxta_peerview_edge_answers(const jxta_peerview_t *pv);
+
 #ifdef __cplusplus
 }
 #endif

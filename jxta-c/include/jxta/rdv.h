@@ -67,6 +67,12 @@ void jxta_rdv_free(jxta_rdv_t *rdv);
 void jxta_rdv_discard(jxta_rdv_t *rdv);
 
 jxta_rdv_role_t jxta_rdv_role(const jxta_rdv_t *rdv);
+/* Edge: one more rendezvous to ask for a lease (learnt at run time, e.g.
+ * a child group's rendezvous found through the parent group); tried at
+ * once while we hold no lease.  JXTA_EEXIST if already known (same
+ * protocol and host), JXTA_ETOOBIG past JXTA_RDV_MAX_SEEDS. */
+int jxta_rdv_add_seed(jxta_rdv_t *rdv, const jxta_addr_t *seed);
+size_t jxta_rdv_seed_count(const jxta_rdv_t *rdv);
 /* Edge: 1 and the rendezvous ID while a lease is held. */
 int jxta_rdv_has_lease(const jxta_rdv_t *rdv, jxta_id_t *rdv_peer);
 /* Rendezvous: number of clients with a live lease. */
