@@ -264,6 +264,23 @@ static const jxta_xml_node_t *membership_svc_parm(const jxta_xml_node_t *root,
     return found;
 }
 
+/* A membership Svc without Parm (which JXSE ignores), to be filled in. */
+static jxta_xml_node_t *membership_svc_bare(jxta_xml_node_t *root)
+{
+    const jxta_id_t *mcid = jxta_wk_id(JXTA_WK_CLASS_MEMBERSHIP);
+    for (jxta_xml_node_t *svc = root ? jxta_xml_first_mut(root) : NULL; svc;
+         svc = jxta_xml_next_mut(svc)) {
+        const jxta_xml_node_t *cls = jxta_xml_child(svc, "MCID");
+        const char *t = cls ? jxta_xml_text(cls) : NULL;
+        jxta_id_t id;
+        if (strcmp(jxta_xml_name(svc), "Svc") == 0 && t && !jxta_xml_child(svc, "Parm") &&
+            jxta_id_parse(&id, t, strlen(t), JXTA_ID_PARSE_LENIENT) == 0 &&
+            jxta_id_equal(&id, mcid))
+            return svc;
+    }
+    return NULL;
+}
+
 const jxta_xml_node_t *jxta_passwd_pga_parm(const jxta_adv_t *pga)
 {
     return pga ? membership_svc_parm(jxta_adv_root(pga), NULL) : NULL;
@@ -330,9 +347,11 @@ int jxta_membership_pga_set_passwd(jxta_adv_t *pga, const char *const *logins, s
     const jxta_xml_node_t *svc_c = NULL;
     const jxta_xml_node_t *old = membership_svc_parm(root, &svc_c);
     jxta_xml_node_t *svc = (jxta_xml_node_t *)svc_c;
+    if (!svc)
+        svc = membership_svc_bare(root);
     if (old) {
         jxta_xml_free((jxta_xml_node_t *)old);
-    } else {
+    } else if (!svc) {
         rc = jxta_adv_add(pga, "Svc", NULL, &svc);
         if (rc == 0)
             rc = jxta_xml_add(svc, "MCID", jxta_wk_urn(JXTA_WK_CLASS_MEMBERSHIP), NULL);

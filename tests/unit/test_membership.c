@@ -278,6 +278,15 @@ START_TEST(test_hostile_parm)
     ck_assert_int_eq(jxta_membership_from_pga(pga, NULL, &m), 0);
     ck_assert_int_eq(jxta_membership_kind(m), JXTA_MEMBERSHIP_NONE);
     jxta_membership_free(m);
+    /* Writing logins fills the membership Svc that has no Parm. */
+    const char *one[] = {"a:b"};
+    ck_assert_int_eq(jxta_membership_pga_set_passwd(pga, one, 1), 0);
+    ck_assert_uint_eq(jxta_adv_count(pga, "Svc"), 2);
+    ck_assert_ptr_nonnull(jxta_passwd_pga_parm(pga));
+    ck_assert_int_eq(jxta_membership_from_pga(pga, NULL, &m), 0);
+    ck_assert_int_eq(jxta_membership_kind(m), JXTA_MEMBERSHIP_PASSWD);
+    ck_assert_int_eq(jxta_membership_check(m, "a", "B"), 0);
+    jxta_membership_free(m);
     jxta_adv_free(pga);
 }
 END_TEST

@@ -39,7 +39,7 @@
  * endpoint (through its group guard, jxta/endpoint.h):
  *  - adds to every message it sends for the group an element
  *    jxta:MembershipCredential, text/plain, "1:<40 hex>:<identity>", where
- *    the hex is HMAC-SHA1 over "<group URN>\n<sender peer URN>\n<identity>"
+ *    the (lower-case) hex is HMAC-SHA1 over "<group URN>\n<sender peer URN>\n<identity>"
  *    with a key derived from the group URN and the identity's encoded
  *    password (SHA-1 of "jxta-c membership v1\n<group URN>\n<encoded>");
  *    it proves knowledge of the password without revealing it, and is
