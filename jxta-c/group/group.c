@@ -4,11 +4,14 @@
  * object (no services), the Net group below it, child groups below those.
  * Each node owns its services and its advertisements; the endpoint and
  * the cache manager belong to the peer and are shared (both key everything
- * by group ID).  Services are started in dependency order (rendezvous,
- * propagation, resolver, route resolver, PeerView, discovery, pipes) and
- * stopped in the reverse order, so no service ever sees a dead one below
- * it.  A group is only left once its children are, which keeps the tree
- * consistent without reference counts. */
+ * by group ID).  The membership is joined and attached to the endpoint
+ * first, so that the group's very first message carries our credential;
+ * then services start in dependency order (rendezvous, propagation,
+ * resolver, route resolver, PeerView, discovery, pipes, the search for a
+ * child group's rendezvous through the parent's pipes) and stop in the
+ * reverse order, so no service ever sees a dead one below it.  A group
+ * is only left once its children are, which keeps the tree consistent
+ * without reference counts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -36,8 +39,8 @@ struct jxta_group {
     jxta_route_resolver_t *route;
     jxta_peerview_t *pv;
     jxta_discovery_t *disc;
-    struct jxta_pipes *pipes;
-    struct jxta_membership *mship;
+    jxta_pipes_t *pipes;
+    jxta_membership_t *mship;
     /* finding a child group's rendezvous through the parent (10.4) */
     jxta_input_pipe_t *seek_in;   /* rendezvous: edges' probes arrive here */
     jxta_output_pipe_t *seek_out; /* edge without seeds: probes leave here */
@@ -729,12 +732,12 @@ jxta_discovery_t *jxta_group_discovery(const jxta_group_t *g)
     return g->disc;
 }
 
-struct jxta_pipes *jxta_group_pipes(const jxta_group_t *g)
+jxta_pipes_t *jxta_group_pipes(const jxta_group_t *g)
 {
     return g->pipes;
 }
 
-struct jxta_membership *jxta_group_membership(const jxta_group_t *g)
+jxta_membership_t *jxta_group_membership(const jxta_group_t *g)
 {
     return g->mship;
 }

@@ -13,23 +13,38 @@
  *          here (JXSE runs it ad hoc: transports only, which live in the
  *          endpoint).
  *   Net    urn:jxta:jxta-NetGroup, spec ...010206, PGA built locally as
- *          JXSE builds it.  Rendezvous (role per config), propagation,
- *          resolver, route resolver (the router lives in the Net group),
- *          PeerView (rendezvous role), discovery, pipes.
+ *          JXSE builds it.  Membership "none" (JXSE runs PSE, which puts
+ *          nothing on the core protocols), rendezvous (role per config),
+ *          propagation, resolver, route resolver (the router lives in the
+ *          Net group), PeerView (rendezvous role), discovery, pipes.
  *   child  any group whose PGA names the all-purpose spec ...010306 (or a
  *          spec whose MIA, found in the parent's cache, is JXSE's
- *          StdPeerGroup with known services): the same set without the
- *          route resolver, plus the membership service the PGA asks for.
+ *          StdPeerGroup with known services, e.g. a password group): the
+ *          same set without the route resolver, with the membership the
+ *          PGA and MIA ask for (none or passwd, jxta/membership.h), joined
+ *          with cfg->identity/password and enforced on the endpoint.
  *
  * In each group the peer has its own peer advertisement (same peer ID and
  * name, GID = the group, PROTOCOLS.md 10.3 step 4), published with the
  * group's PGA in the group's own discovery.
  *
- * Child-group rendezvous: an edge of a child group leases from the
+ * Child-group rendezvous.  An edge of a child group leases from the
  * rendezvous named in cfg->seeds: tcp://host:port of a peer running the
  * group as rendezvous, or jxta://<peer ID> reached through the Net group's
- * router.  A rendezvous of a child group lists the other rendezvous of
- * the group in its seeds to form the group's PeerView.
+ * router.  Without seeds it finds them as JXSE does (PROTOCOLS.md 6.6,
+ * 10.4): every rendezvous of a child group listens on a propagate pipe of
+ * the PARENT group (ID seeded from "PeerView" + group unique value, in the
+ * parent), and the edge sends on that pipe, every probe_ms while it holds
+ * no lease, a PeerView.PeerAdv probe flagged PeerView.EdgePeer; each
+ * rendezvous answers with its RdvAdvertisement to the edge's
+ * PeerView/<grp>, and the edge adds it to its seeds.  A rendezvous of a
+ * child group lists the other rendezvous of the group in its seeds to
+ * form the group's PeerView.
+ *
+ * Limits: every group takes three of the endpoint's connection watchers
+ * (rendezvous, discovery, pipes), so with the endpoint's bound of 16 a
+ * peer runs the Net group and at most four other groups; the next join
+ * fails with JXTA_ETOOBIG and leaves nothing behind.
  *
  * Children must be left before their parent.  All calls are made on the
  * loop thread. */
@@ -45,7 +60,9 @@
 #include <jxta/discovery_service.h>
 #include <jxta/endpoint.h>
 #include <jxta/id.h>
+#include <jxta/membership.h>
 #include <jxta/peerview.h>
+#include <jxta/pipe.h>
 #include <jxta/propagate.h>
 #include <jxta/rdv.h>
 #include <jxta/resolver.h>
@@ -55,10 +72,6 @@ extern "C" {
 #endif
 
 typedef struct jxta_group jxta_group_t;
-/* The pipe and membership services of a group (jxta/pipe.h,
- * jxta/membership.h). */
-struct jxta_pipes;
-struct jxta_membership;
 
 typedef struct jxta_group_config {
     jxta_rdv_role_t role;                  /* our role in this group (default edge) */
@@ -69,7 +82,8 @@ typedef struct jxta_group_config {
     const char *identity, *password;       /* membership login (password groups) */
     uint64_t lease_ms;          /* rendezvous: lease granted (0 = 20 min) */
     uint64_t retry_ms;          /* edge: next seed after this silence (0 = 15 s) */
-    uint64_t probe_ms;          /* rendezvous: PeerView probe period (0 = 5 s) */
+    uint64_t probe_ms;          /* PeerView probe period (rendezvous), rendezvous
+                                   search period (edge without seeds); 0 = 5 s */
     uint64_t member_timeout_ms; /* rendezvous: PeerView member silence (0 = 5 min) */
     uint64_t srdi_ms;           /* edge: SRDI push period (0 = 30 s) */
     uint64_t gc_ms;             /* rendezvous: expired-client check period (0 = 2 min) */
@@ -119,12 +133,14 @@ int jxta_group_publish_pga(jxta_group_t *parent, const jxta_adv_t *pga);
  * JXTA_EINVAL, the services' errors. */
 int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_group_config_t *cfg,
                     jxta_group_t **out);
-/* Leave: PeerView goodbye, rendezvous Disconnect, close pipes, free.  A
+/* Leave: PeerView goodbye, rendezvous Disconnect, close pipes (SRDI
+ * removals), membership detached, free.  A
  * group with children still joined is not left: JXTA_EBUSY (logged).
  * Leaving the Net group also frees the World group object. */
 int jxta_group_leave(jxta_group_t *g);
-/* Abrupt stop: frees everything without a word on the network (a crashed
- * member, as far as the others can tell).  Children are discarded too. */
+/* Abrupt stop: no PeerView goodbye, no Disconnect (a crashed member, as
+ * far as the others can tell; only the pipe service still withdraws its
+ * SRDI entries).  Children are discarded too. */
 void jxta_group_discard(jxta_group_t *g);
 
 /* ---- accessors ----------------------------------------------------------- */
@@ -144,8 +160,8 @@ jxta_resolver_t *jxta_group_resolver(const jxta_group_t *g);
 jxta_route_resolver_t *jxta_group_route_resolver(const jxta_group_t *g); /* Net group only */
 jxta_peerview_t *jxta_group_peerview(const jxta_group_t *g);           /* rendezvous only */
 jxta_discovery_t *jxta_group_discovery(const jxta_group_t *g);
-struct jxta_pipes *jxta_group_pipes(const jxta_group_t *g);
-struct jxta_membership *jxta_group_membership(const jxta_group_t *g);
+jxta_pipes_t *jxta_group_pipes(const jxta_group_t *g);
+jxta_membership_t *jxta_group_membership(const jxta_group_t *g);
 /* Joined children, i < count; NULL past the end. */
 size_t jxta_group_child_count(const jxta_group_t *g);
 jxta_group_t *jxta_group_child(const jxta_group_t *g, size_t i);
