@@ -1,2 +1,302 @@
-/* advertisements/adv_juxmem.c - being written (placeholder so the build graph is in place). */
-typedef int jxta__placeholder_adv_juxmem;
+/* adv_juxmem.c - JuxMem's advertisement types and group IDs.
+ *
+ * Two advertisement types are added to the registry (advertisements/
+ * adv_registry.c) without touching the framework:
+ *
+ *   <jxta:JuxMemMemory>   one provider's memory offer, published by the
+ *       PeerID            provider in its cluster group: its peer ID,
+ *       Cluster           its cluster's name, the bytes it offers and the
+ *       Offered           bytes still free (decimal).  Indexed on PeerID
+ *       Free              and Cluster, so a manager finds its providers
+ *                         with a discovery query Cluster=<name>.
+ *
+ *   <jxta:JuxMemCluster>  one cluster, published by its manager(s) in the
+ *       Name              juxmem group: the cluster name, its group ID
+ *       GID               (derived from the name, checked on reading),
+ *       Manager...        the managers' and providers' peer IDs and the
+ *       Provider...       free memory of the cluster.  Indexed on Name and
+ *       Free              GID.
+ *
+ * Both live in the advertisements directory (discovery type ADV), use the
+ * JXSE document conventions of every other type, and are validated on
+ * parse (schema + a check of the numbers and names).
+ *
+ * IDs: every peer derives the juxmem group ID the same way (a child of the
+ * Net group seeded with SHA-1("juxmem")), and a cluster's group ID from
+ * its name (a child of the juxmem group seeded with
+ * SHA-1("juxmem-cluster:" + name)), so no lookup is needed to join
+ * either; a block's data ID is a fresh random child of the juxmem group. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include <jxta/adv.h>
+#include <jxta/buf.h>
+#include <jxta/id.h>
+
+#include "../juxmem/proto.h"
+#include "../jxta-c/util/internal.h"
+
+#define MOD "juxmem"
+
+/* ---- IDs ------------------------------------------------------------------- */
+
+int juxmem_group_id(jxta_id_t *out)
+{
+    uint8_t seed[20];
+    jxta_seed_from_text(seed, "juxmem");
+    return jxta_id_group_from_seed(out, &jxta_id_net_group, seed, sizeof seed);
+}
+
+static int cluster_name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n > 0 && n <= JUXMEM_CLUSTER_NAME_MAX && jxta_utf8_valid(name, n);
+}
+
+int juxmem_cluster_group_id(const char *cluster, jxta_id_t *out)
+{
+    if (!cluster_name_ok(cluster))
+        return jxta__reject(JXTA_EINVAL, MOD, "cluster name empty, too long or not UTF-8");
+    jxta_id_t parent;
+    int rc = juxmem_group_id(&parent);
+    if (rc < 0)
+        return rc;
+    char text[16 + JUXMEM_CLUSTER_NAME_MAX + 1];
+    snprintf(text, sizeof text, "juxmem-cluster:%s", cluster);
+    uint8_t seed[20];
+    jxta_seed_from_text(seed, text);
+    return jxta_id_group_from_seed(out, &parent, seed, sizeof seed);
+}
+
+int juxmem_data_id_new(jxta_id_t *out)
+{
+    jxta_id_t parent;
+    int rc = juxmem_group_id(&parent);
+    return rc < 0 ? rc : jxta_id_new_group(out, &parent);
+}
+
+/* ---- descriptors ----------------------------------------------------------- */
+
+#define ID_FIELD(n, k, fl) {n, JXTA_FIELD_ID, k, fl}
+#define TEXT_FIELD(n, fl) {n, JXTA_FIELD_TEXT, JXTA_ID_KIND_ANY, fl}
+#define REQ JXTA_FIELD_REQUIRED
+#define REP JXTA_FIELD_REPEATED
+
+/* A decimal uint64 with no sign, spaces or leading zeros. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!s || !*s || (s[0] == '0' && s[1]))
+        return JXTA_ERANGE;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return JXTA_ERANGE;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static int get_number(const jxta_adv_t *adv, const char *field, uint64_t *out)
+{
+    const char *t = jxta_adv_get(adv, field);
+    if (!t)
+        return jxta__reject(JXTA_EMISSING, MOD, "%s: no %s", jxta_adv_type_name(adv), field);
+    if (parse_u64(t, out) < 0)
+        return jxta__reject(JXTA_ERANGE, MOD, "%s: %s is not a decimal byte count",
+                            jxta_adv_type_name(adv), field);
+    return 0;
+}
+
+static int memory_check(const jxta_adv_t *adv)
+{
+    juxmem_memory_info_t info;
+    return juxmem_memory_adv_get(adv, &info);
+}
+
+static int cluster_check(const jxta_adv_t *adv)
+{
+    juxmem_cluster_info_t *info = malloc(sizeof *info);
+    if (!info)
+        return JXTA_ENOMEM;
+    int rc = juxmem_cluster_adv_get(adv, info);
+    free(info);
+    return rc;
+}
+
+static const jxta_adv_field_t memory_fields[] = {
+    ID_FIELD("PeerID", JXTA_ID_PEER, REQ),
+    TEXT_FIELD("Cluster", REQ),
+    TEXT_FIELD("Offered", REQ),
+    TEXT_FIELD("Free", REQ),
+};
+static const char *const memory_index[] = {"PeerID", "Cluster", NULL};
+const jxta_adv_type_t juxmem_adv_type_memory = {
+    "jxta:JuxMemMemory", NULL, NULL, JXTA_ADV_DIR_ADV, memory_index, memory_fields,
+    JXTA_ARRAY_LEN(memory_fields), "PeerID", memory_check};
+
+static const jxta_adv_field_t cluster_fields[] = {
+    TEXT_FIELD("Name", REQ),
+    ID_FIELD("GID", JXTA_ID_GROUP, REQ),
+    ID_FIELD("Manager", JXTA_ID_PEER, REQ | REP),
+    ID_FIELD("Provider", JXTA_ID_PEER, REP),
+    TEXT_FIELD("Free", REQ),
+};
+static const char *const cluster_index[] = {"Name", "GID", NULL};
+const jxta_adv_type_t juxmem_adv_type_cluster = {
+    "jxta:JuxMemCluster", NULL, NULL, JXTA_ADV_DIR_ADV, cluster_index, cluster_fields,
+    JXTA_ARRAY_LEN(cluster_fields), "GID", cluster_check};
+
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
+static int reg_rc;
+
+static void register_types(void)
+{
+    reg_rc = jxta_adv_register(&juxmem_adv_type_memory);
+    if (reg_rc == 0)
+        reg_rc = jxta_adv_register(&juxmem_adv_type_cluster);
+}
+
+int juxmem_adv_register(void)
+{
+    pthread_once(&reg_once, register_types);
+    return reg_rc;
+}
+
+/* ---- memory advertisement ---------------------------------------------------- */
+
+static int set_number(jxta_adv_t *adv, const char *field, uint64_t v)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%" PRIu64, v);
+    return jxta_adv_set(adv, field, t);
+}
+
+int juxmem_memory_adv_new(const juxmem_memory_info_t *info, jxta_adv_t **out)
+{
+    *out = NULL;
+    if (jxta_id_kind(&info->provider) != JXTA_ID_PEER || !cluster_name_ok(info->cluster) ||
+        info->free_bytes > info->offered)
+        return jxta__reject(JXTA_EINVAL, MOD, "memory advertisement: bad peer, cluster or sizes");
+    jxta_adv_t *adv;
+    int rc = jxta_adv_new(&juxmem_adv_type_memory, &adv);
+    if (rc < 0)
+        return rc;
+    if ((rc = jxta_adv_set_id(adv, "PeerID", &info->provider)) < 0 ||
+        (rc = jxta_adv_set(adv, "Cluster", info->cluster)) < 0 ||
+        (rc = set_number(adv, "Offered", info->offered)) < 0 ||
+        (rc = set_number(adv, "Free", info->free_bytes)) < 0) {
+        jxta_adv_free(adv);
+        return rc;
+    }
+    *out = adv;
+    return 0;
+}
+
+int juxmem_memory_adv_get(const jxta_adv_t *adv, juxmem_memory_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    if (strcmp(jxta_adv_type_name(adv), juxmem_adv_type_memory.root) != 0)
+        return jxta__reject(JXTA_EADVTYPE, MOD, "%s is not a memory advertisement",
+                            jxta_adv_type_name(adv));
+    int rc = jxta_adv_get_id(adv, "PeerID", &info->provider);
+    if (rc < 0 || jxta_id_kind(&info->provider) != JXTA_ID_PEER)
+        return jxta__reject(rc == JXTA_ENOTFOUND ? JXTA_EMISSING : JXTA_EBADID, MOD,
+                            "memory advertisement: PeerID missing or not a peer ID");
+    const char *cl = jxta_adv_get(adv, "Cluster");
+    if (!cl)
+        return jxta__reject(JXTA_EMISSING, MOD, "memory advertisement: no Cluster");
+    if (!cluster_name_ok(cl))
+        return jxta__reject(JXTA_EINVAL, MOD, "memory advertisement: bad cluster name");
+    strcpy(info->cluster, cl);
+    if ((rc = get_number(adv, "Offered", &info->offered)) < 0 ||
+        (rc = get_number(adv, "Free", &info->free_bytes)) < 0)
+        return rc;
+    if (info->free_bytes > info->offered)
+        return jxta__reject(JXTA_ERANGE, MOD, "memory advertisement: more free than offered");
+    return 0;
+}
+
+/* ---- cluster advertisement ----------------------------------------------------- */
+
+int juxmem_cluster_adv_new(const juxmem_cluster_info_t *info, jxta_adv_t **out)
+{
+    *out = NULL;
+    jxta_id_t gid;
+    if (!cluster_name_ok(info->name) || info->nmanagers == 0 ||
+        info->nmanagers > JUXMEM_CLUSTER_MAX_MANAGERS ||
+        info->nproviders > JUXMEM_CLUSTER_MAX_PROVIDERS ||
+        juxmem_cluster_group_id(info->name, &gid) < 0 || !jxta_id_equal(&gid, &info->group))
+        return jxta__reject(JXTA_EINVAL, MOD, "cluster advertisement: bad name, group or counts");
+    jxta_adv_t *adv;
+    int rc = jxta_adv_new(&juxmem_adv_type_cluster, &adv);
+    if (rc < 0)
+        return rc;
+    jxta_id_text_t t;
+    rc = jxta_adv_set(adv, "Name", info->name);
+    if (rc == 0)
+        rc = jxta_adv_set_id(adv, "GID", &info->group);
+    for (size_t i = 0; rc == 0 && i < info->nmanagers; i++)
+        rc = jxta_adv_add(adv, "Manager", jxta_id_str(&info->managers[i], &t), NULL);
+    for (size_t i = 0; rc == 0 && i < info->nproviders; i++)
+        rc = jxta_adv_add(adv, "Provider", jxta_id_str(&info->providers[i], &t), NULL);
+    if (rc == 0)
+        rc = set_number(adv, "Free", info->free_bytes);
+    if (rc < 0) {
+        jxta_adv_free(adv);
+        return rc;
+    }
+    *out = adv;
+    return 0;
+}
+
+/* The peer IDs in every child `field`, at most `cap`. */
+static int get_peers(const jxta_adv_t *adv, const char *field, jxta_id_t *out, size_t cap,
+                     size_t *n)
+{
+    *n = 0;
+    for (const jxta_xml_node_t *e = jxta_adv_first(adv, field); e; e = jxta_xml_next_named(e)) {
+        if (*n == cap)
+            return jxta__reject(JXTA_ETOOBIG, MOD, "cluster advertisement: more than %zu %s",
+                                cap, field);
+        const char *txt = jxta_xml_text(e);
+        if (jxta_id_from_string(&out[*n], txt) < 0 || jxta_id_kind(&out[*n]) != JXTA_ID_PEER)
+            return jxta__reject(JXTA_EBADID, MOD, "cluster advertisement: %s is not a peer ID",
+                                field);
+        (*n)++;
+    }
+    return 0;
+}
+
+int juxmem_cluster_adv_get(const jxta_adv_t *adv, juxmem_cluster_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    if (strcmp(jxta_adv_type_name(adv), juxmem_adv_type_cluster.root) != 0)
+        return jxta__reject(JXTA_EADVTYPE, MOD, "%s is not a cluster advertisement",
+                            jxta_adv_type_name(adv));
+    const char *name = jxta_adv_get(adv, "Name");
+    if (!name)
+        return jxta__reject(JXTA_EMISSING, MOD, "cluster advertisement: no Name");
+    if (!cluster_name_ok(name))
+        return jxta__reject(JXTA_EINVAL, MOD, "cluster advertisement: bad cluster name");
+    strcpy(info->name, name);
+    int rc = jxta_adv_get_id(adv, "GID", &info->group);
+    if (rc < 0)
+        return jxta__reject(rc == JXTA_ENOTFOUND ? JXTA_EMISSING : JXTA_EBADID, MOD,
+                            "cluster advertisement: GID missing or malformed");
+    jxta_id_t gid;
+    if ((rc = juxmem_cluster_group_id(name, &gid)) < 0)
+        return rc;
+    if (!jxta_id_equal(&gid, &info->group))
+        return jxta__reject(JXTA_EBADID, MOD,
+                            "cluster advertisement: GID is not the one derived from its name");
+    if ((rc = get_peers(adv, "Manager", info->managers, JUXMEM_CLUSTER_MAX_MANAGERS,
+                        &info->nmanagers)) < 0 ||
+        (rc = get_peers(adv, "Provider", info->providers, JUXMEM_CLUSTER_MAX_PROVIDERS,
+                        &info->nproviders)) < 0)
+        return rc;
+    if (info->nmanagers == 0)
+        return jxta__reject(JXTA_EMISSING, MOD, "cluster advertisement: no Manager");
+    return get_number(adv, "Free", &info->free_bytes);
+}

@@ -1113,7 +1113,7 @@ int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_
     int rc = juxmem_pmsg_check(m);
     if (rc < 0)
         return rc;
-    size_t idx;
+    size_t idx = 0;
     copy_t *c = find_copy(p, &m->data, &idx);
     if (m->type == JUXMEM_MSG_ALLOC)
         return handle_alloc(p, m, now, o);
@@ -1181,15 +1181,18 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
         if (now < c->seq_heard + p->cfg.fail_ms)
             continue;
         /* The sequencer is silent: the lowest remaining member takes over. */
-        int k = member_index(c, &c->seq_peer);
-        if (k >= 0 && !jxta_id_equal(&c->seq_peer, &p->self))
+        jxta_id_t lost = c->seq_peer;
+        int k = member_index(c, &lost);
+        if (k >= 0 && !jxta_id_equal(&lost, &p->self))
             member_remove(c, (size_t)k);
         const jxta_id_t *next = lowest_member(c);
         c->seq_heard = now;
-        if (next && jxta_id_equal(next, &p->self))
+        if (next && jxta_id_equal(next, &p->self)) {
             become_sequencer(p, c, now, o);
-        else if (next)
+            event(o, JUXMEM_EV_COPY_LOST, &c->id, &lost);
+        } else if (next) {
             c->seq_peer = *next;
+        }
     }
 }
 

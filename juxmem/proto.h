@@ -169,13 +169,14 @@ int juxmem_memory_adv_new(const juxmem_memory_info_t *info, struct jxta_adv **ou
 int juxmem_memory_adv_get(const struct jxta_adv *adv, juxmem_memory_info_t *info);
 
 #define JUXMEM_CLUSTER_MAX_MANAGERS 8
+#define JUXMEM_CLUSTER_MAX_PROVIDERS 256
 typedef struct juxmem_cluster_info {
     char name[JUXMEM_CLUSTER_NAME_MAX + 1];
     jxta_id_t group;
     size_t nmanagers;
     jxta_id_t managers[JUXMEM_CLUSTER_MAX_MANAGERS];
     size_t nproviders;
-    jxta_id_t providers[JUXMEM_MAX_COPIES];
+    jxta_id_t providers[JUXMEM_CLUSTER_MAX_PROVIDERS];
     uint64_t free_bytes;
 } juxmem_cluster_info_t;
 
