@@ -4,7 +4,13 @@
  * back by JXSE's rules, the membership kind of the captured JXSE groups,
  * joining, credentials, and enforcement between in-process peers on one
  * loop: members' messages delivered through a rendezvous that is not a
- * member (it forwards), non-members' refused, counted and logged. */
+ * member (it forwards), non-members' refused, counted and logged.
+ *
+ * The PGA/MIA layout asserted here was also checked once against a running
+ * JXSE 2.5 (outside the test suite): JXSE loaded a group written by this
+ * code with its PasswdMembershipService and accepted and refused the same
+ * logins as jxta_membership_check, and a password group made in Java the
+ * way JXSE applications make it has this very Svc/Parm layout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
