@@ -121,7 +121,8 @@ int jxta_membership_from_pga(const jxta_adv_t *pga, const jxta_adv_t *mia,
                              jxta_membership_t **out);
 /* A "none" membership for `group`. */
 int jxta_membership_new_none(const jxta_id_t *group, jxta_membership_t **out);
-/* Detaches first when attached.  NULL is fine. */
+/* Detaches first when attached (so free it before the endpoint it is
+ * attached to).  NULL is fine. */
 void jxta_membership_free(jxta_membership_t *m);
 
 jxta_membership_kind_t jxta_membership_kind(const jxta_membership_t *m);
