@@ -200,7 +200,9 @@ static void seek_answer(void *ud, jxta_msg_t *m, const jxta_ep_info_t *info)
     jxta_group_t *g = ud;
     (void)info;
     const jxta_msg_elem_t *e = jxta_msg_find(m, "jxta", "PeerView.PeerAdv.Response");
-    if (!e)
+    /* JXSE edges listen on the pipe too and answer probes, flagged as an
+     * edge's answer: those are no rendezvous */
+    if (!e || jxta_msg_find(m, "jxta", "PeerView.EdgePeer"))
         return;
     size_t len;
     const uint8_t *b = jxta_msg_elem_body(e, &len);

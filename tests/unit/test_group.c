@@ -513,10 +513,9 @@ START_TEST(test_child_and_nested_groups)
     cc.role = JXTA_RDV_RENDEZVOUS;
     jxta_group_t *cn, *bn;
     ck_assert_int_eq(jxta_group_join(cch, found, &cc, &cn), 0);
+    /* b is told nothing: it finds c through the child group's pipe */
     jxta_group_config_default(&cc);
     fast(&cc);
-    cc.seeds[0] = peer_addr(&c);
-    cc.nseeds = 1;
     ck_assert_int_eq(jxta_group_join(bch, found, &cc, &bn), 0);
     jxta_adv_free(found);
     RUN_UNTIL(l, leased_from(bn, &c));
@@ -547,6 +546,37 @@ START_TEST(test_child_and_nested_groups)
     jxta_loop_free(l);
 }
 END_TEST
+
+/* From `from`: a PeerView answer about `about` in `gid` to `to`'s listener
+ * of group g (edge: flagged as an edge's; body: raw text instead). */
+static void send_answer(peer_t *from, jxta_group_t *g, const peer_t *to, const jxta_id_t *about,
+                        const jxta_id_t *gid, int edge, const char *body)
+{
+    jxta_adv_t *rdv;
+    jxta_id_text_t t;
+    char *xml = NULL;
+    ck_assert_int_eq(jxta_adv_new(&jxta_adv_type_rdv, &rdv), 0);
+    jxta_adv_set(rdv, "RdvGroupId", jxta_id_str(gid, &t));
+    jxta_adv_set(rdv, "RdvPeerId", jxta_id_str(about, &t));
+    jxta_adv_set(rdv, "RdvServiceName", "x");
+    ck_assert_int_eq(jxta_adv_to_string(rdv, 0, &xml), 0);
+    jxta_msg_t *m;
+    ck_assert_int_eq(jxta_msg_new(&m), 0);
+    const char *b = body ? body : xml;
+    ck_assert_int_eq(jxta_msg_add(m, "jxta", "PeerView.PeerAdv.Response", JXTA_MSG_MIME_XML, b,
+                                  strlen(b)),
+                     0);
+    if (edge)
+        ck_assert_int_eq(jxta_msg_add_text(m, "jxta", "PeerView.EdgePeer", "true"), 0);
+    jxta_addr_t dest;
+    ck_assert_int_eq(jxta_addr_for_peer(&dest, &to->id, JXTA_PEERVIEW_SERVICE,
+                                        jxta_id_unique_value(jxta_group_id(g), &t)),
+                     0);
+    ck_assert_int_eq(jxta_endpoint_send(from->ep, jxta_group_id(g), m, &dest, NULL, NULL), 0);
+    jxta_msg_free(m);
+    free(xml);
+    jxta_adv_free(rdv);
+}
 
 START_TEST(test_child_rendezvous_replaced)
 {
@@ -581,6 +611,20 @@ START_TEST(test_child_rendezvous_replaced)
     RUN_UNTIL(l, leased_from(bch, &a) && leased_from(cch, &a));
     ck_assert_uint_eq(jxta_rdv_seed_count(jxta_group_rdv(bch)), 1);
     ck_assert_uint_ge(jxta_peerview_edge_answers(jxta_group_peerview(ach)), 1);
+    /* b's answer listener ignores an edge's answer, an answer about
+     * another group and garbage, then takes a good one (same sender, same
+     * order) */
+    jxta_id_t fake;
+    jxta_id_new_peer(&fake, &jxta_id_net_group);
+    tu_log_capture();
+    send_answer(&c, bch, &b, &fake, jxta_group_id(bch), 1, NULL);
+    send_answer(&c, bch, &b, &fake, &jxta_id_net_group, 0, NULL);
+    send_answer(&c, bch, &b, &fake, jxta_group_id(bch), 0, "<jxta:RdvAdvertisement>");
+    send_answer(&c, bch, &b, &c.id, jxta_group_id(bch), 0, NULL);
+    RUN_UNTIL(l, jxta_rdv_seed_count(jxta_group_rdv(bch)) >= 2);
+    ck_assert_uint_eq(jxta_rdv_seed_count(jxta_group_rdv(bch)), 2); /* a and c only */
+    ck_assert_uint_ge(tu_log_count(), 1);                             /* the garbage */
+    tu_log_release();
     /* a dies without a word */
     jxta_group_discard(ach);
     /* c is promoted: it leaves the group as an edge and comes back as its
