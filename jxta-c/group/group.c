@@ -575,6 +575,29 @@ int jxta_group_publish_pga(jxta_group_t *parent, const jxta_adv_t *pga)
     return rc;
 }
 
+int jxta_group_find_impl(jxta_group_t *parent, const jxta_adv_t *pga)
+{
+    jxta_id_t msid;
+    if (!parent || !pga || !parent->disc)
+        return jxta__reject(JXTA_EINVAL, "group", "find_impl: a group with discovery and a PGA "
+                                                  "needed");
+    if (jxta_adv_type(pga) != &jxta_adv_type_pga)
+        return jxta__reject(JXTA_EADVTYPE, "group", "find_impl: <%s> is not a jxta:PGA",
+                            jxta_adv_type_name(pga));
+    int rc = jxta_adv_get_id(pga, "MSID", &msid);
+    if (rc < 0)
+        return jxta__reject(rc, "group", "find_impl: PGA without a valid MSID");
+    jxta_adv_t *mia = NULL;
+    if (runnable(parent, &msid, &mia) == 0) {
+        jxta_adv_free(mia);
+        return 0;
+    }
+    jxta_id_text_t t;
+    rc = jxta_discovery_query(parent->disc, JXTA_ADV_DIR_ADV, "MSID", jxta_id_str(&msid, &t), 5,
+                              NULL, NULL);
+    return rc < 0 ? rc : JXTA_ENOTFOUND;
+}
+
 int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_group_config_t *cfg,
                     jxta_group_t **out)
 {

@@ -702,6 +702,9 @@ START_TEST(test_password_group)
     /* b finds the PGA and its MIA through the Net group */
     jxta_adv_t *found = discover_pga(l, &b, b.ng, "club");
     jxta_id_text_t t;
+    ck_assert_int_eq(jxta_group_find_impl(b.ng, found), JXTA_ENOTFOUND); /* asks for it */
+    RUN_UNTIL(l, jxta_cm_count(b.cm, &jxta_id_net_group, JXTA_ADV_DIR_ADV) >= 1);
+    ck_assert_int_eq(jxta_group_find_impl(b.ng, found), 0);
     discover_into_cache(l, &b, b.ng, 2, "MSID", jxta_id_str(&msid, &t), "PasswdMembership");
     jxta_group_config_default(&cc);
     fast(&cc);

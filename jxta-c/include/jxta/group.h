@@ -133,6 +133,13 @@ int jxta_group_publish_pga(jxta_group_t *parent, const jxta_adv_t *pga);
  * JXTA_EINVAL, the services' errors. */
 int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_group_config_t *cfg,
                     jxta_group_t **out);
+/* Whether we can run the group `pga` describes: 0 when its spec is the
+ * all-purpose one or its MIA is in the parent's cache (join may go ahead);
+ * otherwise the MIA is asked for with a discovery query in the parent
+ * (type Adv, Attr MSID; answers land in the cache) and JXTA_ENOTFOUND is
+ * returned: call again once it may have arrived.  JXSE applications
+ * publish a custom group's MIA next to its PGA, as publish_pga does. */
+int jxta_group_find_impl(jxta_group_t *parent, const jxta_adv_t *pga);
 /* Leave: PeerView goodbye, rendezvous Disconnect, close pipes (SRDI
  * removals), membership detached, free.  A
  * group with children still joined is not left: JXTA_EBUSY (logged).
