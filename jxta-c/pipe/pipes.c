@@ -34,7 +34,6 @@
 #define LEASE_CHECK_MS 500u
 #define FLUSH_RETRY_MS 5u
 #define MAX_HOSTS 32
-#define OP_QIDS 8
 
 enum { OP_RESOLVING = 0, OP_BOUND = 1 };
 
@@ -61,8 +60,8 @@ struct jxta_output_pipe {
     int self_bound;  /* the host is us: delivered locally */
     int verifying;
     uint64_t verify_start;
-    long qids[OP_QIDS]; /* queries sent while resolving or verifying */
-    size_t qid_next;
+    long qid_first, qid_last; /* queries sent since resolving / verifying began */
+    int qid_any;
     uint64_t resolve_start;
     int timed_out;
     jxta_timer_t timer, flush_timer;
@@ -631,18 +630,30 @@ static void op_unref(jxta_output_pipe_t *op)
     }
 }
 
+/* QueryIDs come from one increasing counter per resolver (wrapping at
+ * 2^31): an answer belongs to this pipe when it is about its pipe and its
+ * QueryID is one we sent since the current resolution or verification
+ * began.  Late answers to earlier re-sends of the query still count. */
+static void new_episode(jxta_output_pipe_t *op)
+{
+    op->qid_any = 0;
+}
+
 static void remember_qid(jxta_output_pipe_t *op, long qid)
 {
-    op->qids[op->qid_next] = qid;
-    op->qid_next = (op->qid_next + 1) % OP_QIDS;
+    if (!op->qid_any)
+        op->qid_first = qid;
+    op->qid_last = qid;
+    op->qid_any = 1;
 }
 
 static int asked(const jxta_output_pipe_t *op, long qid)
 {
-    for (size_t i = 0; i < OP_QIDS; i++)
-        if (op->qids[i] == qid && qid != 0)
-            return 1;
-    return 0;
+    if (!op->qid_any || qid <= 0)
+        return 0;
+    if (op->qid_first <= op->qid_last)
+        return qid >= op->qid_first && qid <= op->qid_last;
+    return qid >= op->qid_first || qid <= op->qid_last; /* wrapped */
 }
 
 static int allowed_host(const jxta_output_pipe_t *op, const jxta_id_t *peer)
@@ -739,6 +750,7 @@ static void start_resolving(jxta_output_pipe_t *op)
     op->verifying = 0;
     op->timed_out = 0;
     op->resolve_start = now_ms(op->ps);
+    new_episode(op);
     jxta_timer_start(&op->timer, op->ps->cfg.resolve_retry_ms);
     resolve(op);
 }
@@ -800,6 +812,7 @@ static void op_tick(jxta_timer_t *t)
     if (!op->verifying) {
         op->verifying = 1;
         op->verify_start = now;
+        new_episode(op);
     } else if (now - op->verify_start >= ps->cfg.resolve_timeout_ms) {
         op_lost(op, "no answer to verification");
         return;
