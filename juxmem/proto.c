@@ -96,15 +96,16 @@ int juxmem_pmsg_add_member(juxmem_pmsg_t *m, const jxta_id_t *peer, const char *
     size_t cl = cluster ? strlen(cluster) : 0;
     if (cl > JUXMEM_CLUSTER_NAME_MAX || m->nmembers >= JUXMEM_MAX_COPIES)
         return JXTA_ETOOBIG;
+    juxmem_member_t e0; /* peer/cluster may point into m->members */
+    memset(&e0, 0, sizeof e0);
+    e0.peer = *peer;
+    if (cl)
+        memcpy(e0.cluster, cluster, cl);
     juxmem_member_t *v = realloc(m->members, (m->nmembers + 1) * sizeof *v);
     if (!v)
         return JXTA_ENOMEM;
     m->members = v;
-    juxmem_member_t *e = &v[m->nmembers++];
-    memset(e, 0, sizeof *e);
-    e->peer = *peer;
-    if (cl)
-        memcpy(e->cluster, cluster, cl);
+    v[m->nmembers++] = e0;
     return 0;
 }
 
@@ -231,8 +232,12 @@ int juxmem_pmsg_check(const juxmem_pmsg_t *m)
             return jxta__reject(JXTA_EPROTO, MOD, "ALLOC without members");
         break;
     case JUXMEM_MSG_GRANT:
-        if ((m->flags & JUXMEM_F_HAS_DATA) ? check_whole(m, tn) < 0 : m->nranges != 0)
-            return jxta__reject(JXTA_EPROTO, MOD, "GRANT: data and HAS_DATA disagree");
+        if (m->flags & JUXMEM_F_HAS_DATA) {
+            if (check_whole(m, tn) < 0)
+                return JXTA_ERANGE;
+        } else if (m->nranges) {
+            return jxta__reject(JXTA_EPROTO, MOD, "GRANT: data without HAS_DATA");
+        }
         break;
     case JUXMEM_MSG_STATE:
         if (check_whole(m, tn) < 0)
