@@ -1478,6 +1478,9 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
     }
     switch (c->op) {
     case OP_ACQUIRE:
+        if (m->type == JUXMEM_MSG_GRANT && (m->flags & JUXMEM_F_HAS_DATA) && m->size != c->size)
+            return jxta__reject(JXTA_ERANGE, MOD, "GRANT carries %llu bytes for a block of %llu",
+                                (unsigned long long)m->size, (unsigned long long)c->size);
         if (m->type == JUXMEM_MSG_GRANT && m->mode == c->req.mode)
             client_granted(c, m, now, o);
         else if (m->type == JUXMEM_MSG_DENY)

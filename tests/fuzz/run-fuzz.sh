@@ -67,6 +67,52 @@ for path in sys.stdin.read().split():
         printf '%s' '<Parm><login>alice:SWPPDJFA:</login><login>nocolon</login></Parm>' > "$dir/parm"
         printf 'alice:password\nbob:Secret\ncarol:' > "$dir/logins"
         printf '%s' '1:0123456789abcdef0123456789abcdef01234567:alice' > "$dir/cred" ;;
+    juxmem)
+        # JuxMem protocol messages (version-0 JXTA messages with juxmem
+        # elements, built here byte by byte) and JuxMem advertisements
+        python3 - "$dir" <<'PY'
+import os, struct, sys, hashlib
+out = sys.argv[1]
+def gid(tag):   # a parentless group ID: UUID, zeros, type 2
+    u = bytearray(hashlib.sha1(tag).digest()[:16]); u[6] = (u[6] & 0x0F) | 0x40; u[8] = (u[8] & 0x3F) | 0x80
+    return bytes(u) + bytes(47) + b"\x02"
+def pid(tag):   # a peer ID of the Net group
+    u = bytearray(hashlib.sha1(tag).digest()[:16]); u[6] = (u[6] & 0x0F) | 0x40; u[8] = (u[8] & 0x3F) | 0x80
+    return bytes.fromhex("59616261646162614E50472050325033") + bytes(u) + bytes(31) + b"\x03"
+def hdr(t, flags=0, epoch=1, mode=0, status=0, seq=1, ref=0, token=0, version=0, size=0, lease=0):
+    return (struct.pack(">BBHIIi", 1, t, flags, epoch, mode, status) + gid(b"blk") + pid(b"from") +
+            struct.pack(">QQQQQQ", seq, ref, token, version, size, lease))
+def elem(name, body):
+    n = name.encode()
+    return b"jxel" + bytes([2, 0]) + struct.pack(">H", len(n)) + n + struct.pack(">I", len(body)) + body
+def msg(*els):
+    return b"jxmg\x00" + struct.pack(">H", 1) + struct.pack(">H", 6) + b"juxmem" + struct.pack(">H", len(els)) + b"".join(els)
+rng = lambda off, data: elem("Range", struct.pack(">Q", off) + data)
+mem = lambda tag, cl: elem("Member", pid(tag) + cl)
+T = (1 << 32) | 1
+seeds = {
+  "alloc": msg(elem("Header", hdr(1, size=64)), mem(b"from", b"a"), mem(b"p2", b"b")),
+  "alloc_reply": msg(elem("Header", hdr(2, status=-200, size=10))),
+  "acquire": msg(elem("Header", hdr(3, flags=1, mode=1, version=0xFFFFFFFFFFFFFFFF))),
+  "grant": msg(elem("Header", hdr(4, flags=0x10, mode=1, token=T, size=4, lease=1000)), rng(0, b"abcd")),
+  "deny": msg(elem("Header", hdr(5, status=-250)), elem("Hint", pid(b"seq"))),
+  "release": msg(elem("Header", hdr(6, seq=2, token=T)), rng(0, b"xy"), rng(8, b"z")),
+  "cancel": msg(elem("Header", hdr(6, flags=4, seq=3, ref=1))),
+  "released": msg(elem("Header", hdr(7, seq=2, version=1))),
+  "update": msg(elem("Header", hdr(8, token=T, version=1)), rng(4, b"data")),
+  "ack": msg(elem("Header", hdr(9, version=1, status=-251))),
+  "read": msg(elem("Header", hdr(10, ref=0, size=16))),
+  "data": msg(elem("Header", hdr(11)), rng(0, b"0123456789abcdef")),
+  "free": msg(elem("Header", hdr(12, seq=9))),
+  "freed": msg(elem("Header", hdr(13, seq=9, status=-206))),
+  "heartbeat": msg(elem("Header", hdr(14, ref=1, version=3)), mem(b"from", b"a")),
+  "state": msg(elem("Header", hdr(15, ref=2, version=5, token=T, size=4)), rng(0, b"wxyz"), mem(b"from", b"")),
+}
+for k, v in seeds.items():
+    open(os.path.join(out, k), "wb").write(v)
+PY
+        printf '%s' '<?xml version="1.0" encoding="UTF-8"?><jxta:JuxMemMemory xmlns:jxta="http://jxta.org"><PeerID>urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303</PeerID><Cluster>alpha</Cluster><Offered>1048576</Offered><Free>4096</Free></jxta:JuxMemMemory>' > "$dir/memory-adv"
+        printf '%s' '<?xml version="1.0" encoding="UTF-8"?><jxta:JuxMemCluster xmlns:jxta="http://jxta.org"><Name>alpha</Name><GID>urn:jxta:jxta-NetGroup</GID><Manager>urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303</Manager><Free>7</Free></jxta:JuxMemCluster>' > "$dir/cluster-adv" ;;
     adv)
         i=0
         find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;
@@ -77,9 +123,12 @@ status=0
 for t in "$@"; do
     bin="$out/fuzz_$t"
     echo "== fuzz_$t: building"
+    extra=""
+    # the JuxMem harness also needs libjuxmem's sources (adv_juxmem.c is in libsrc)
+    if [ "$t" = juxmem ]; then extra=$(find "$src/juxmem" -name '*.c' | sort); fi
     # shellcheck disable=SC2086
     "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        $CPPFLAGS -I"$src/jxta-c/include" "$src/tests/fuzz/fuzz_$t.c" $libsrc $LIBS -o "$bin"
+        $CPPFLAGS -I"$src/jxta-c/include" "$src/tests/fuzz/fuzz_$t.c" $libsrc $extra $LIBS -o "$bin"
     corpus="$out/corpus_$t"
     seed_corpus "$t" "$corpus"
     log="$out/fuzz_$t.log"
