@@ -24,6 +24,10 @@ struct jxta__pipe_waiter {
     int timeout_ms;   /* what the thread waits (0: just look) */
     void *obj;        /* the input or output pipe (a reference is held) */
     struct jxta__pipe_waiter *next;
+    /* send_sync, loop side only: the copy being sent, and the timer that
+     * tries again while the pipe pushes back (JXTA_EBUSY) */
+    jxta_msg_t *out;
+    jxta_timer_t retry;
 };
 typedef struct jxta__pipe_waiter jxta__pipe_waiter_t;
 

@@ -68,6 +68,7 @@ struct jxta_output_pipe {
     struct queued *sq; /* ring of messages waiting for a binding */
     size_t sqhead, sqlen, sqcap;
     jxta__pipe_waiter_t *bwaiters; /* threads in wait_bound */
+    jxta__pipe_waiter_t *retrying; /* send_sync calls waiting for queue space */
     atomic_int refs;
     int closed;
     jxta_output_pipe_t *next;
@@ -123,6 +124,7 @@ void jxta__waiter_unref(jxta__pipe_waiter_t *w)
     pthread_mutex_unlock(&w->mu);
     if (last) {
         jxta_msg_free(w->msg);
+        jxta_msg_free(w->out);
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);
         free(w);
@@ -719,6 +721,7 @@ static void notify_bound(jxta_output_pipe_t *op, const jxta_id_t *peer, int err)
 
 static void flush(jxta_output_pipe_t *op);
 static struct queued sq_pop(jxta_output_pipe_t *op);
+static void send_sync_try(jxta__pipe_waiter_t *w);
 
 static void op_bind(jxta_output_pipe_t *op, const jxta_id_t *peer, int self)
 {
@@ -1193,6 +1196,12 @@ void jxta_output_pipe_close(jxta_output_pipe_t *op)
         jxta__waiter_unref(w);
         op_unref(op);
     }
+    while (op->retrying) {
+        jxta__pipe_waiter_t *w = op->retrying;
+        op->retrying = w->next;
+        jxta_timer_stop(&w->retry);
+        send_sync_try(w); /* answers JXTA_ECLOSED and lets go */
+    }
     op_unref(op);
 }
 
@@ -1251,24 +1260,60 @@ static void sync_sent(void *ud, int status)
     jxta__waiter_unref(w);
 }
 
+/* Loop side of send_sync: one attempt.  While the pipe pushes back the
+ * waiter stays on op->retrying and tries again soon; it ends when the send
+ * is accepted (sync_sent completes it), fails, or the thread gave up. */
+static void send_sync_try(jxta__pipe_waiter_t *w)
+{
+    jxta_output_pipe_t *op = w->obj;
+    pthread_mutex_lock(&w->mu);
+    int withdrawn = w->withdrawn;
+    w->refs++; /* the send callback's */
+    pthread_mutex_unlock(&w->mu);
+    int rc = withdrawn ? JXTA_ETIMEDOUT
+                       : op->closed ? JXTA_ECLOSED : jxta_output_pipe_send(op, w->out, sync_sent, w);
+    if (rc < 0)
+        jxta__waiter_unref(w); /* no callback */
+    if (rc == JXTA_EBUSY) {
+        w->next = op->retrying;
+        op->retrying = w;
+        jxta_timer_start(&w->retry, FLUSH_RETRY_MS);
+        return;
+    }
+    if (rc < 0)
+        jxta__waiter_finish(w, rc, NULL);
+    jxta_msg_free(w->out);
+    w->out = NULL;
+    jxta__waiter_unref(w); /* the loop's */
+    op_unref(op);
+}
+
+static void unlink_retrying(jxta_output_pipe_t *op, jxta__pipe_waiter_t *w)
+{
+    for (jxta__pipe_waiter_t **pp = &op->retrying; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            return;
+        }
+}
+
+static void on_sync_retry(jxta_timer_t *t)
+{
+    jxta__pipe_waiter_t *w = t->data;
+    unlink_retrying(w->obj, w);
+    send_sync_try(w);
+}
+
 static void send_sync_start(jxta_loop_t *loop, void *arg)
 {
     jxta__pipe_waiter_t *w = arg;
-    jxta_output_pipe_t *op = w->obj;
-    (void)loop;
     pthread_mutex_lock(&w->mu);
-    int withdrawn = w->withdrawn;
-    jxta_msg_t *m = w->msg; /* ours now: the waiter may go before the send returns */
+    w->out = w->msg; /* the loop's copy from now on */
     w->msg = NULL;
     pthread_mutex_unlock(&w->mu);
-    int rc = withdrawn ? JXTA_ETIMEDOUT
-                       : op->closed ? JXTA_ECLOSED : jxta_output_pipe_send(op, m, sync_sent, w);
-    jxta_msg_free(m);
-    if (rc < 0) {
-        jxta__waiter_finish(w, rc, NULL);
-        jxta__waiter_unref(w);
-    } /* else sync_sent drops the loop's reference */
-    op_unref(op);
+    jxta_timer_init(loop, &w->retry, on_sync_retry);
+    w->retry.data = w;
+    send_sync_try(w);
 }
 
 int jxta_output_pipe_send_sync(jxta_output_pipe_t *op, jxta_msg_t *m, int timeout_ms)

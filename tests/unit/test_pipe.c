@@ -449,6 +449,74 @@ START_TEST(test_blocking_calls)
 }
 END_TEST
 
+/* send_sync waits while an unbound pipe's queue is full */
+typedef struct pusher {
+    jxta_output_pipe_t *op;
+    int rc;
+    atomic_int started, done;
+} pusher_t;
+
+static void *push_thread(void *arg)
+{
+    pusher_t *p = arg;
+    jxta_msg_t *m = make_msg(1000);
+    atomic_store(&p->started, 1);
+    p->rc = jxta_output_pipe_send_sync(p->op, m, 10000);
+    jxta_msg_free(m);
+    atomic_store(&p->done, 1);
+    return NULL;
+}
+
+START_TEST(test_send_sync_back_pressure)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    node_t r, a, b;
+    start(l, &r, JXTA_RDV_RENDEZVOUS, NULL);
+    jxta_addr_t seed = addr_of(&r);
+    start(l, &a, JXTA_RDV_EDGE, &seed);
+    start(l, &b, JXTA_RDV_EDGE, &seed);
+    RUN_UNTIL(l, jxta_rdv_has_lease(a.rdv, NULL) && jxta_rdv_has_lease(b.rdv, NULL));
+    jxta_id_t pipe;
+    jxta_id_new_pipe(&pipe, &jxta_id_net_group);
+    pusher_t p = {0};
+    ck_assert_int_eq(jxta_output_pipe_open(a.ps, &pipe, JXTA_PIPE_UNICAST, NULL, 0, NULL, NULL,
+                                           &p.op),
+                     0);
+    /* nobody hosts it yet: fill the queue */
+    unsigned long held = 0;
+    for (;;) {
+        jxta_msg_t *m = make_msg(held);
+        int rc = jxta_output_pipe_send(p.op, m, NULL, NULL);
+        jxta_msg_free(m);
+        if (rc == JXTA_EBUSY)
+            break;
+        ck_assert_int_eq(rc, 0);
+        held++;
+    }
+    ck_assert_uint_eq(held, 1000);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, push_thread, &p), 0);
+    RUN_UNTIL(l, atomic_load(&p.started));
+    for (int i = 0; i < 20; i++)
+        jxta_loop_run_once(l, 5);
+    ck_assert_int_eq(atomic_load(&p.done), 0); /* waiting for room */
+    sink_t sb = {0};
+    jxta_input_pipe_t *ib;
+    ck_assert_int_eq(jxta_input_pipe_open(b.ps, &pipe, JXTA_PIPE_UNICAST, on_msg, &sb, &ib), 0);
+    RUN_UNTIL(l, atomic_load(&p.done) && sb.count == 1001);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(p.rc, 0);
+    ck_assert_uint_eq(sb.out_of_order + sb.dup, 0);
+    jxta_output_pipe_close(p.op);
+    jxta_input_pipe_close(ib);
+    stop(&a);
+    stop(&b);
+    stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
 /* ---- rebinding ----------------------------------------------------------------- */
 
 /* Send one message every few ms until `cond` holds. */
@@ -1144,6 +1212,7 @@ static Suite *pipe_suite(void)
     tcase_add_test(tc, test_unicast_bind_and_send);
     tcase_add_test(tc, test_unicast_many_in_order);
     tcase_add_test(tc, test_blocking_calls);
+    tcase_add_test(tc, test_send_sync_back_pressure);
     tcase_add_test(tc, test_rebind);
     suite_add_tcase(s, tc);
     tc = tcase_create("jxse");

@@ -162,7 +162,11 @@ int jxta_output_pipe_send(jxta_output_pipe_t *op, jxta_msg_t *m, jxta_tcp_sent_c
 /* Application threads: wait until bound (0), or JXTA_ETIMEDOUT. */
 int jxta_output_pipe_wait_bound(jxta_output_pipe_t *op, int timeout_ms);
 /* Application threads: send and wait for the outcome (as above), at most
- * timeout_ms; JXTA_ETIMEDOUT then (the message may still leave later). */
+ * timeout_ms; JXTA_ETIMEDOUT then (the message may still leave later).
+ * While the pipe pushes back (JXTA_EBUSY) it waits and tries again, so a
+ * thread sending in a loop is paced by the pipe.  m is copied first: the
+ * caller may free it as soon as this returns.  JXTA_ECLOSED if the pipe
+ * closes meanwhile. */
 int jxta_output_pipe_send_sync(jxta_output_pipe_t *op, jxta_msg_t *m, int timeout_ms);
 
 /* ---- statistics (tests) --------------------------------------------------- */
