@@ -22,6 +22,7 @@
 #define PEND_MAX 16   /* out-of-order updates buffered per copy */
 #define CACHE_MAX 256 /* clients remembered per sequencer */
 #define RETRIES_PER_TARGET 3
+#define APPLIED_MAX 256 /* tokens of applied updates remembered per copy */
 
 void juxmem_block_cfg_default(juxmem_block_cfg_t *c)
 {
@@ -156,6 +157,12 @@ typedef struct copy {
     uint64_t commit_version;
     juxmem_pmsg_t commit_upd;
     uint64_t hb_at;
+    /* The last updates applied here (token -> version): a release retried
+     * after a change of sequencer is answered from it. */
+    struct {
+        uint64_t token, version;
+    } applied[APPLIED_MAX];
+    size_t applied_next;
 } copy_t;
 
 typedef struct tomb {
@@ -713,8 +720,24 @@ static int range_ok(const copy_t *c, const juxmem_pmsg_t *m)
     return 1;
 }
 
+/* Remember that the update of `token` made `version` (forgetting any
+ * version at or above it first: a state transfer can roll back an update
+ * that was never committed). */
+static void remember_applied(copy_t *c, uint64_t token, uint64_t version)
+{
+    for (size_t i = 0; i < APPLIED_MAX; i++)
+        if (c->applied[i].version >= version)
+            c->applied[i].token = c->applied[i].version = 0;
+    if (!token)
+        return;
+    c->applied[c->applied_next].token = token;
+    c->applied[c->applied_next].version = version;
+    c->applied_next = (c->applied_next + 1) % APPLIED_MAX;
+}
+
 static void apply(copy_t *c, const juxmem_pmsg_t *m)
 {
+    remember_applied(c, m->token, m->version);
     for (size_t i = 0; i < m->nranges; i++)
         memcpy(c->data + m->ranges[i].offset, m->ranges[i].data, (size_t)m->ranges[i].len);
     c->version = m->version;
@@ -742,11 +765,21 @@ static int seq_release(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
         return 0;
     }
     holder_t *h = find_holder(c, &m->from, m->token, 0);
+    uint64_t done_version = 0;
+    for (size_t i = 0; i < APPLIED_MAX; i++)
+        if (c->applied[i].token && c->applied[i].token == m->token)
+            done_version = c->applied[i].version;
     if (!h) {
-        if (m->token == c->last_token && c->version) {
+        if (done_version) {
             /* The update of this token is already in (it reached this
-             * copy before a change of sequencer): the release did happen. */
-            answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, 0, o);
+             * copy before a change of sequencer): the release did happen,
+             * at that version (the client labels its cache with it). */
+            juxmem_pmsg_t r;
+            juxmem_pmsg_init(&r, JUXMEM_MSG_RELEASED, &c->id, &p->self);
+            r.seq = m->seq;
+            r.epoch = c->epoch;
+            r.version = done_version;
+            answer(c, &m->from, &r, o);
             return 0;
         }
         jxta_log(JXTA_LOG_INFO, MOD, "release with stale token %016llx refused",
@@ -1023,6 +1056,7 @@ static int copy_state(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
     }
     if (m->epoch > c->data_epoch || m->version >= c->version) {
         memcpy(c->data, m->ranges[0].data, (size_t)c->size);
+        remember_applied(c, m->token, m->version);
         c->version = m->version;
         c->last_token = m->token;
         c->data_epoch = m->epoch;

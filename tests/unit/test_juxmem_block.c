@@ -394,20 +394,20 @@ static void run_counters(uint64_t seed, unsigned dup_pm, unsigned drop_pm, size_
 
 START_TEST(counter_reordered)
 {
-    run_counters(1, 0, 0, 4, 40);
+    run_counters(1, 0, 0, 4, 25);
 }
 END_TEST
 
 START_TEST(counter_reordered_duplicated)
 {
-    run_counters(2, 300, 0, 4, 40);
-    run_counters(3, 500, 0, 6, 15);
+    run_counters(2, 300, 0, 4, 20);
+    run_counters(3, 500, 0, 6, 8);
 }
 END_TEST
 
 START_TEST(counter_lossy)
 {
-    run_counters(4, 100, 100, 4, 25);
+    run_counters(4, 100, 100, 3, 20);
 }
 END_TEST
 
@@ -424,7 +424,7 @@ START_TEST(no_torn_reads)
     uint8_t *buf = malloc(8192);
     int phase[5] = {0}, done[5] = {0};
     size_t reads = 0;
-    const int rounds = 12;
+    const int rounds = 8;
     for (;;) {
         int all = 1;
         for (size_t i = 0; i < 5; i++) {
@@ -554,22 +554,23 @@ END_TEST
 
 /* ---- the sequencer dies; a copy is re-created ------------------------------------------ */
 
-START_TEST(sequencer_failover)
+static void run_failover(uint64_t seed, unsigned drop_pm)
 {
     juxmem_block_cfg_t cfg;
     juxmem_block_cfg_default(&cfg);
     cfg.hb_ms = 200;
     cfg.fail_ms = 1000;
     sim_t s;
-    sim_init(&s, 8, 3, 3, 64, &cfg);
+    sim_init(&s, seed, 3, 3, 64, &cfg);
     s.dup_pm = 200;
+    s.drop_pm = drop_pm;
     prog_t pr[3] = {{0, 0}};
-    const int m = 30;
+    const int m = 20;
     int killed = 0;
     while (!all_done(pr, 3, m) && s.now < 3600000) {
         drive_counters(&s, pr, 3, m);
         sim_step(&s);
-        if (!killed && pr[0].done + pr[1].done + pr[2].done >= 20) {
+        if (!killed && pr[0].done + pr[1].done + pr[2].done >= 12) {
             s.nodes[0].dead = 1; /* the first sequencer (lowest peer ID) */
             killed = 1;
         }
@@ -624,6 +625,24 @@ START_TEST(sequencer_failover)
     ck_assert_uint_eq(x, 3 * m + 1);
     juxmem_out_clear(&o);
     sim_free(&s);
+}
+
+START_TEST(sequencer_failover)
+{
+    run_failover(8, 0);
+    run_failover(9, 50);
+}
+END_TEST
+
+/* JUXMEM_SIM_SWEEP=N runs the network tests over N more seeds (a soak
+ * run by hand; not part of make check). */
+START_TEST(seed_sweep)
+{
+    const char *n = getenv("JUXMEM_SIM_SWEEP");
+    for (uint64_t seed = 1000; n && seed < 1000 + strtoull(n, NULL, 10); seed++) {
+        run_counters(seed, 200, 50, 4, 10);
+        run_failover(seed, seed % 2 ? 50 : 0);
+    }
 }
 END_TEST
 
@@ -964,6 +983,7 @@ int main(void)
     tcase_add_test(net, dead_holder_loses_lock);
     tcase_add_test(net, lock_timeout_and_unreachable);
     tcase_add_test(net, sequencer_failover);
+    tcase_add_test(net, seed_sweep);
     suite_add_tcase(s, net);
     return tu_run(s);
 }
