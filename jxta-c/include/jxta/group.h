@@ -41,7 +41,18 @@
  * child group lists the other rendezvous of the group in its seeds to
  * form the group's PeerView.
  *
- * Limits: every group takes three of the endpoint's connection watchers
+ * Checked against JXSE 2.5 (loopback, scratch programs): a JXSE edge finds
+ * a C-made child group's PGA through Net group discovery, instantiates it
+ * (newGroup), leases from the C child rendezvous - also when it only
+ * learnt that rendezvous from the PeerView pipe - and publishes in it; a
+ * C edge without seeds finds a JXSE child rendezvous through the pipe and
+ * leases from it.
+ *
+ * Limits: a JXSE edge reaches a rendezvous only through the addresses in
+ * the route of its RdvAdvertisement, so a child rendezvous that JXSE edges
+ * must use needs a listening address (C edges also reach one that has
+ * none, through their Net group rendezvous).  Every group takes three of
+ * the endpoint's connection watchers
  * (rendezvous, discovery, pipes), so with the endpoint's bound of 16 a
  * peer runs the Net group and at most four other groups; the next join
  * fails with JXTA_ETOOBIG and leaves nothing behind.
