@@ -23,6 +23,7 @@
 #define CACHE_MAX 256 /* clients remembered per sequencer */
 #define RETRIES_PER_TARGET 3
 #define APPLIED_MAX 256 /* tokens of applied updates remembered per copy */
+#define DEPARTED_MAX 8  /* dropped copies still told the view */
 
 void juxmem_block_cfg_default(juxmem_block_cfg_t *c)
 {
@@ -147,11 +148,11 @@ typedef struct copy {
     int am_seq, syncing;
     uint32_t counter;
     holder_t *holders;
-    size_t nholders;
+    size_t nholders, capholders;
     waiter_t *queue;
-    size_t nq;
-    cache_ent_t cache[CACHE_MAX];
-    size_t ncache;
+    size_t nq, capq;
+    cache_ent_t *cache;
+    size_t ncache, capcache;
     uint64_t cache_clock;
     int committing;
     uint64_t commit_version;
@@ -163,6 +164,13 @@ typedef struct copy {
         uint64_t token, version;
     } applied[APPLIED_MAX];
     size_t applied_next;
+    /* Copies the sequencer dropped: they get the heartbeats (whose view
+     * lacks them) for a while, so that one that was only slow learns it
+     * is out and frees its copy instead of acting on stale data. */
+    struct {
+        jxta_id_t peer;
+        uint64_t until;
+    } departed[DEPARTED_MAX];
 } copy_t;
 
 typedef struct tomb {
@@ -178,7 +186,7 @@ struct juxmem_provider {
     copy_t **copies;
     size_t ncopies, capcopies;
     tomb_t *tombs;
-    size_t ntombs, tomb_next;
+    size_t ntombs, captombs, tomb_next;
 };
 
 /* ---- members -------------------------------------------------------------------- */
@@ -272,12 +280,26 @@ static void add_tomb(juxmem_provider_t *p, const jxta_id_t *data, const jxta_id_
     if (p->cfg.max_tombs == 0)
         return;
     tomb_t t = {*data, client ? *client : jxta_id_null, seq};
-    if (p->ntombs < p->cfg.max_tombs) {
+    if (p->ntombs == p->captombs && p->captombs < p->cfg.max_tombs) {
+        size_t cap = p->captombs ? p->captombs * 2 : 16;
+        if (cap > p->cfg.max_tombs)
+            cap = p->cfg.max_tombs;
+        tomb_t *v = realloc(p->tombs, cap * sizeof *v);
+        if (v) {
+            p->tombs = v;
+            p->captombs = cap;
+        }
+    }
+    if (p->ntombs < p->captombs) {
         p->tombs[p->ntombs++] = t;
         return;
     }
+    if (p->ntombs == 0)
+        return; /* out of memory: the double free will read as "no such data" */
+    if (p->tomb_next >= p->ntombs)
+        p->tomb_next = 0;
     p->tombs[p->tomb_next] = t; /* the oldest goes */
-    p->tomb_next = (p->tomb_next + 1) % p->cfg.max_tombs;
+    p->tomb_next = (p->tomb_next + 1) % p->ntombs;
 }
 
 static void seq_reset(copy_t *c)
@@ -286,10 +308,12 @@ static void seq_reset(copy_t *c)
     free(c->queue);
     c->holders = NULL;
     c->queue = NULL;
-    c->nholders = c->nq = 0;
+    c->nholders = c->nq = c->capholders = c->capq = 0;
     for (size_t i = 0; i < c->ncache; i++)
         juxmem_pmsg_clear(&c->cache[i].reply);
-    c->ncache = 0;
+    free(c->cache);
+    c->cache = NULL;
+    c->ncache = c->capcache = 0;
     juxmem_pmsg_clear(&c->commit_upd);
     c->committing = c->syncing = c->am_seq = 0;
 }
@@ -323,10 +347,6 @@ int juxmem_provider_new(const jxta_id_t *self, const char *cluster, uint64_t off
         p->cfg = *cfg;
     else
         juxmem_block_cfg_default(&p->cfg);
-    if (p->cfg.max_tombs && !(p->tombs = calloc(p->cfg.max_tombs, sizeof *p->tombs))) {
-        free(p);
-        return JXTA_ENOMEM;
-    }
     *out = p;
     return 0;
 }
@@ -493,12 +513,22 @@ static int cache_check(copy_t *c, const juxmem_pmsg_t *m, juxmem_out_t *o)
     for (size_t i = 0; i < c->ncache; i++)
         if (jxta_id_equal(&c->cache[i].client, &m->from))
             e = &c->cache[i];
+    if (!e && c->ncache == c->capcache && c->capcache < CACHE_MAX) {
+        size_t cap = c->capcache ? c->capcache * 2 : 8;
+        cache_ent_t *v = realloc(c->cache, cap * sizeof *v);
+        if (v) {
+            c->cache = v;
+            c->capcache = cap;
+        }
+    }
     if (!e) {
-        if (c->ncache < CACHE_MAX) {
+        if (c->ncache < c->capcache) {
             e = &c->cache[c->ncache++];
+        } else if (c->ncache == 0) {
+            return 1; /* out of memory: dropped, the client retries */
         } else { /* least recently used goes */
             e = &c->cache[0];
-            for (size_t i = 1; i < CACHE_MAX; i++)
+            for (size_t i = 1; i < c->ncache; i++)
                 if (c->cache[i].used < e->used)
                     e = &c->cache[i];
             juxmem_pmsg_clear(&e->reply);
@@ -604,6 +634,14 @@ static void try_grant(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_
         if (c->nholders &&
             (w->mode == JUXMEM_MODE_EXCL || c->holders[0].mode == JUXMEM_MODE_EXCL))
             break;
+        if (c->nholders == c->capholders) {
+            size_t cap = c->capholders ? c->capholders * 2 : 8;
+            holder_t *v = realloc(c->holders, cap * sizeof *v);
+            if (!v)
+                break; /* granted at a later tick */
+            c->holders = v;
+            c->capholders = cap;
+        }
         waiter_t head = *w;
         memmove(&c->queue[0], &c->queue[1], (c->nq - 1) * sizeof c->queue[0]);
         c->nq--;
@@ -658,16 +696,13 @@ static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
         answer_status(p, c, &m->from, JUXMEM_MSG_DENY, m->seq, JXTA_EBUSY, o);
         return JXTA_EBUSY;
     }
-    if (!c->queue) {
-        c->queue = calloc(p->cfg.max_queue, sizeof *c->queue);
-        c->holders = calloc(p->cfg.max_queue + 1, sizeof *c->holders);
-        if (!c->queue || !c->holders) {
-            free(c->queue);
-            free(c->holders);
-            c->queue = NULL;
-            c->holders = NULL;
+    if (c->nq == c->capq) {
+        size_t cap = c->capq ? c->capq * 2 : 8;
+        waiter_t *v = realloc(c->queue, cap * sizeof *v);
+        if (!v)
             return JXTA_ENOMEM; /* the client retries */
-        }
+        c->queue = v;
+        c->capq = cap;
     }
     c->queue[c->nq++] = (waiter_t){m->from, m->seq, m->version, m->mode,
                                    (m->flags & JUXMEM_F_WANT_DATA) != 0};
@@ -917,6 +952,12 @@ static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t
             jxta_id_t lost = mb->m.peer;
             member_remove(c, i);
             c->view++;
+            size_t slot = 0;
+            for (size_t k = 1; k < DEPARTED_MAX; k++)
+                if (c->departed[k].until < c->departed[slot].until)
+                    slot = k;
+            c->departed[slot].peer = lost;
+            c->departed[slot].until = now + 3 * p->cfg.fail_ms;
             c->hb_at = now; /* tell the others at once */
             event(o, JUXMEM_EV_COPY_LOST, &c->id, &lost);
             continue;
@@ -929,11 +970,14 @@ static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t
     }
     if (now >= c->hb_at) {
         c->hb_at = now + p->cfg.hb_ms;
-        for (size_t i = 0; i < c->nmembers; i++) {
-            if (jxta_id_equal(&c->members[i].m.peer, &p->self))
+        for (size_t i = 0; i < c->nmembers + DEPARTED_MAX; i++) {
+            const jxta_id_t *to = i < c->nmembers ? &c->members[i].m.peer
+                                                  : &c->departed[i - c->nmembers].peer;
+            if (i >= c->nmembers && c->departed[i - c->nmembers].until <= now)
                 continue;
-            juxmem_pmsg_t *h = emit(o, &c->members[i].m.peer, JUXMEM_MSG_HEARTBEAT, &c->id,
-                                    &p->self);
+            if (jxta_id_equal(to, &p->self))
+                continue;
+            juxmem_pmsg_t *h = emit(o, to, JUXMEM_MSG_HEARTBEAT, &c->id, &p->self);
             if (h) {
                 h->epoch = c->epoch;
                 h->ref = c->view;
@@ -1212,7 +1256,8 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
             seq_tick(p, c, now, o);
             continue;
         }
-        if (now < c->seq_heard + p->cfg.fail_ms)
+        /* Twice the sequencer's own limit: a copy it dropped hears so first. */
+        if (now < c->seq_heard + 2 * p->cfg.fail_ms)
             continue;
         /* The sequencer is silent: the lowest remaining member takes over. */
         jxta_id_t lost = c->seq_peer;
@@ -1252,6 +1297,9 @@ int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const 
     mb->last_heard = now;
     mb->need_state = 1;
     c->view++;
+    for (size_t k = 0; k < DEPARTED_MAX; k++)
+        if (jxta_id_equal(&c->departed[k].peer, peer))
+            c->departed[k].until = 0;
     send_update(p, c, mb, now, o);
     return 0;
 }
