@@ -13,7 +13,16 @@
  * one frame (bounded by the frame limits).
  *
  * Callbacks may close the connection they are handed; a connection being
- * processed is only freed once the processing code has unwound (`busy`). */
+ * processed is only freed once the processing code has unwound (`busy`).
+ *
+ * Relaying without loss: a message received on connection A and sent on
+ * connection B while B's queue is full (a rendezvous forwarding to a slow
+ * edge, or propagating to its clients) is not dropped: it is queued beyond
+ * the limit (up to a hard cap) and A stops being read until B has drained
+ * to half its limit.  A's sender then meets TCP flow control and, through
+ * its own full queue, JXTA_EBUSY: back-pressure crosses the relay hop by
+ * hop.  A hold never lasts more than HOLD_MAX_MS, so a cycle of relays
+ * waiting on each other only slows down. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -28,6 +37,7 @@
 #include "../util/internal.h"
 
 #define READ_CHUNK (256 * 1024)
+#define HOLD_MAX_MS 5000
 /* A frame body still missing at least DIRECT_MIN bytes is recv()'d
  * straight into the frame; after such a frame, the next read stops at
  * HEAD_READ bytes so that the following body, likely as large, is mostly
@@ -89,6 +99,11 @@ struct jxta_tcp_conn {
     int down_reported;
     int connect_failed; /* connect() failed at once; reported from a timer */
     void *data;
+    /* relay back-pressure (see the top of the file) */
+    jxta_tcp_conn_t *held_by;   /* reads stopped until this one drains */
+    jxta_tcp_conn_t *hold_next; /* next connection held by the same one */
+    jxta_tcp_conn_t *waiters;   /* connections held until this one drains */
+    jxta_timer_t hold_timer;
 };
 
 struct jxta_tcp {
@@ -103,6 +118,7 @@ struct jxta_tcp {
     size_t nconns;
     uint8_t *rbuf; /* READ_CHUNK bytes shared by all reads (one loop thread) */
     struct backoff *backoffs;
+    jxta_tcp_conn_t *rx_conn; /* whose message is being handled, or NULL */
 };
 
 void jxta_tcp_config_default(jxta_tcp_config_t *cfg)
@@ -151,6 +167,56 @@ static void fail_queue(jxta_tcp_conn_t *c, int err)
 }
 
 /* Tear down: stop I/O and timers, fail queued sends, tell the owner once. */
+/* ---- relay back-pressure ------------------------------------------------ */
+
+static void update_interest(jxta_tcp_conn_t *c);
+
+/* Stop holding `c` (its reads resume). */
+static void hold_end(jxta_tcp_conn_t *c)
+{
+    jxta_tcp_conn_t *target = c->held_by;
+    if (!target)
+        return;
+    for (jxta_tcp_conn_t **pp = &target->waiters; *pp; pp = &(*pp)->hold_next)
+        if (*pp == c) {
+            *pp = c->hold_next;
+            break;
+        }
+    c->held_by = NULL;
+    c->hold_next = NULL;
+    jxta_timer_stop(&c->hold_timer);
+    update_interest(c);
+}
+
+/* Stop reading `in` until `target` has drained. */
+static void hold_begin(jxta_tcp_conn_t *in, jxta_tcp_conn_t *target)
+{
+    if (in->held_by == target || in->state == ST_CLOSED)
+        return;
+    hold_end(in);
+    in->held_by = target;
+    in->hold_next = target->waiters;
+    target->waiters = in;
+    jxta_timer_start(&in->hold_timer, HOLD_MAX_MS);
+    jxta_log(JXTA_LOG_DEBUG, "tcp", "relay: %s held until %s drains", conn_name(in),
+             conn_name(target));
+    update_interest(in);
+}
+
+static void release_waiters(jxta_tcp_conn_t *target)
+{
+    while (target->waiters)
+        hold_end(target->waiters);
+}
+
+static void hold_expired(jxta_timer_t *tm)
+{
+    jxta_tcp_conn_t *c = tm->data;
+    jxta_log(JXTA_LOG_INFO, "tcp", "relay: %s read again after %d ms without %s draining",
+             conn_name(c), HOLD_MAX_MS, c->held_by ? conn_name(c->held_by) : "?");
+    hold_end(c);
+}
+
 static void conn_shutdown(jxta_tcp_conn_t *c, int err)
 {
     if (c->state == ST_CLOSED)
@@ -161,6 +227,10 @@ static void conn_shutdown(jxta_tcp_conn_t *c, int err)
     jxta_io_stop(&c->io);
     jxta_timer_stop(&c->timeout);
     jxta_timer_stop(&c->delay);
+    hold_end(c);
+    release_waiters(c);
+    if (t->rx_conn == c)
+        t->rx_conn = NULL;
     if (c->fd >= 0) {
         close(c->fd);
         c->fd = -1;
@@ -320,10 +390,14 @@ static int deliver_frame(jxta_tcp_conn_t *c, jxta_frame_t *f)
     int rc = jxta_frame_take_msg(f, &t->cfg.msg_limits, &m);
     if (rc < 0)
         return rc; /* JXSE closes the connection on a bad message too */
-    if (t->ev.message)
+    if (t->ev.message) {
+        jxta_tcp_conn_t *outer = t->rx_conn;
+        t->rx_conn = c; /* sends made while handling m were caused by c */
         t->ev.message(t->ud, c, m);
-    else
+        t->rx_conn = outer;
+    } else {
         jxta_msg_free(m);
+    }
     return 0;
 }
 
@@ -440,7 +514,7 @@ static void conn_read(jxta_tcp_conn_t *c)
     /* Drain a busy socket in a few reads per wake-up (bounded, so one
      * fast sender cannot starve the other connections). */
     size_t total = 0;
-    for (int i = 0; i < 64 && total < READ_BUDGET && c->state != ST_CLOSED; i++) {
+    for (int i = 0; i < 64 && total < READ_BUDGET && c->state != ST_CLOSED && !c->held_by; i++) {
         size_t got;
         if (!conn_read_once(c, &got))
             break;
@@ -464,7 +538,7 @@ static void update_interest(jxta_tcp_conn_t *c)
     if (c->state == ST_CONNECTING) {
         ev = JXTA_IO_WRITE;
     } else {
-        ev = JXTA_IO_READ;
+        ev = c->held_by ? 0 : JXTA_IO_READ;
         if (c->welcome_off < c->welcome_out.len || (c->q_head && frames_allowed(c)))
             ev |= JXTA_IO_WRITE;
     }
@@ -520,6 +594,8 @@ static void conn_write(jxta_tcp_conn_t *c)
         free(r);
         if (c->state == ST_CLOSED)
             return; /* a callback closed it; conn_io releases it */
+        if (c->waiters && c->q_bytes <= t->cfg.max_queue_bytes / 2)
+            release_waiters(c);
     }
     update_interest(c);
 }
@@ -601,6 +677,8 @@ static jxta_tcp_conn_t *conn_new(jxta_tcp_t *t, int fd, int incoming)
     jxta_timer_init(t->loop, &c->timeout, timeout_fired);
     c->timeout.data = c;
     jxta_timer_init(t->loop, &c->delay, delay_fired);
+    jxta_timer_init(t->loop, &c->hold_timer, hold_expired);
+    c->hold_timer.data = c;
     c->delay.data = c;
     jxta_buf_init(&c->welcome_out);
     c->next = t->conns;
@@ -841,9 +919,16 @@ int jxta_tcp_send(jxta_tcp_conn_t *c, jxta_msg_t *m, const jxta_addr_t *dest,
     size_t body_len = frame.len - JXTA_FRAME_JXSE_HEADER_LEN;
     if (rc == 0 && body_len > t->cfg.frame_limits.max_body)
         rc = JXTA_ETOOBIG;
-    if (rc == 0 && c->q_head &&
-        c->q_bytes + frame.len > t->cfg.max_queue_bytes)
-        rc = JXTA_EBUSY;
+    if (rc == 0 && c->q_head && c->q_bytes + frame.len > t->cfg.max_queue_bytes) {
+        /* Full.  Caused by a message from another connection (we relay):
+         * take it beyond the limit and stop reading that connection. */
+        jxta_tcp_conn_t *in = t->rx_conn;
+        size_t hard = 2 * t->cfg.max_queue_bytes + READ_BUDGET;
+        if (in && in != c && in->state != ST_CLOSED && c->q_bytes + frame.len <= hard)
+            hold_begin(in, c);
+        else
+            rc = JXTA_EBUSY;
+    }
     if (rc == 0) {
         uint8_t hdr[JXTA_FRAME_JXSE_HEADER_LEN + 8];
         /* stack buffer: max below cap, so the buffer can never realloc it */
