@@ -70,6 +70,13 @@ struct jxta_endpoint {
     int forwarding;
     jxta_ep_route_miss_fn miss_fn;
     void *miss_ud;
+    jxta_ep_forward_fail_fn ffail_fn;
+    void *ffail_ud;
+    struct unreach {
+        jxta_ep_unreachable_fn fn;
+        void *ud;
+    } *unreach;
+    size_t nunreach, capunreach;
     struct guard *guards; /* per-group guards (membership) */
     size_t nguards, capguards;
 };
@@ -131,6 +138,44 @@ void jxta_endpoint_on_route_miss(jxta_endpoint_t *ep, jxta_ep_route_miss_fn fn, 
 {
     ep->miss_fn = fn;
     ep->miss_ud = ud;
+}
+
+void jxta_endpoint_on_forward_fail(jxta_endpoint_t *ep, jxta_ep_forward_fail_fn fn, void *ud)
+{
+    ep->ffail_fn = fn;
+    ep->ffail_ud = ud;
+}
+
+int jxta_endpoint_watch_unreachable(jxta_endpoint_t *ep, jxta_ep_unreachable_fn fn, void *ud)
+{
+    if (grow((void **)&ep->unreach, &ep->capunreach, ep->nunreach, sizeof *ep->unreach) < 0)
+        return JXTA_ENOMEM;
+    ep->unreach[ep->nunreach].fn = fn;
+    ep->unreach[ep->nunreach].ud = ud;
+    ep->nunreach++;
+    return 0;
+}
+
+void jxta_endpoint_unwatch_unreachable(jxta_endpoint_t *ep, jxta_ep_unreachable_fn fn, void *ud)
+{
+    for (size_t i = 0; i < ep->nunreach; i++)
+        if (ep->unreach[i].fn == fn && ep->unreach[i].ud == ud) {
+            ep->unreach[i] = ep->unreach[--ep->nunreach];
+            return;
+        }
+}
+
+void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    /* a watcher may unwatch while we iterate: work on a copy */
+    size_t n = ep->nunreach;
+    struct unreach *copy = n ? malloc(n * sizeof *copy) : NULL;
+    if (!copy)
+        return;
+    memcpy(copy, ep->unreach, n * sizeof *copy);
+    for (size_t i = 0; i < n; i++)
+        copy[i].fn(copy[i].ud, peer);
+    free(copy);
 }
 
 static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_addr_t *ea)
@@ -444,6 +489,8 @@ static void forward(jxta_endpoint_t *ep, jxta_msg_t *m, jxta_erm_t *erm,
     if (!ep->forwarding || !c) {
         jxta_log(JXTA_LOG_DEBUG, "endpoint", "cannot forward to %s: %s",
                  jxta_id_str(&erm->dest_peer, &t), ep->forwarding ? "no connection" : "not a relay");
+        if (ep->forwarding && ep->ffail_fn) /* the route resolver tells the sender (NACK) */
+            ep->ffail_fn(ep->ffail_ud, &erm->src_peer, &erm->dest_peer);
         return;
     }
     jxta_addr_t self;
@@ -754,6 +801,7 @@ void jxta_endpoint_free(jxta_endpoint_t *ep)
     jxta_tcp_free(ep->tcp);
     free(ep->ls);
     free(ep->ws);
+    free(ep->unreach);
     free(ep->routes);
     free(ep->ra_sent);
     free(ep->guards);

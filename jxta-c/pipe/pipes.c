@@ -303,6 +303,12 @@ size_t jxta__pipes_index_hosts(jxta_pipes_t *ps, const char *type, const jxta_id
                                  (int64_t)now_ms(ps), peers, max);
 }
 
+size_t jxta_pipes_index_hosts(jxta_pipes_t *ps, const jxta_id_t *pipe_id, const char *type)
+{
+    jxta_id_t peers[256];
+    return jxta__pipes_index_hosts(ps, type ? type : JXTA_PIPE_UNICAST, pipe_id, peers, 256);
+}
+
 static void op_lost(jxta_output_pipe_t *op, const char *why);
 
 /* Rendezvous: output pipes bound to `peer` (for `pipe`, or any when NULL)
@@ -348,6 +354,17 @@ static void on_conn(void *ud, const jxta_id_t *peer, int up, int err)
         hosts_gone(ps, peer, NULL);
     if (ps->pushed_valid && jxta_id_equal(peer, &ps->pushed_to))
         ps->pushed_valid = 0; /* it forgot our entries */
+}
+
+/* A relay told us (route NACK) that `peer` is gone: rebind what was bound
+ * to it now rather than at the next verification. */
+static void on_unreachable(void *ud, const jxta_id_t *peer)
+{
+    jxta_pipes_t *ps = ud;
+    for (jxta_output_pipe_t *op = ps->outputs; op; op = op->next)
+        if (!op->closed && !op->propagate && op->state == OP_BOUND && !op->self_bound &&
+            jxta_id_equal(&op->peer, peer))
+            op_lost(op, "a relay cannot reach it");
 }
 
 static void tick(jxta_timer_t *t)
@@ -1395,11 +1412,17 @@ int jxta_pipes_new(jxta_resolver_t *res, jxta_rdv_t *rdv, jxta_propagate_t *prop
         watch = 1;
     if (rc == 0 && (rc = jxta_resolver_watch_srdi(res, on_srdi, ps)) == 0)
         swatch = 1;
+    if (rc == 0 && (rc = jxta_endpoint_watch_unreachable(ps->ep, on_unreachable, ps)) < 0) {
+        jxta_resolver_unwatch_srdi(res, on_srdi, ps);
+        swatch = 0;
+    }
     if (rc == 0)
         rc = jxta__wire_new(ps, &ps->wire);
     if (rc < 0) {
-        if (swatch)
+        if (swatch) {
             jxta_resolver_unwatch_srdi(res, on_srdi, ps);
+            jxta_endpoint_unwatch_unreachable(ps->ep, on_unreachable, ps);
+        }
         if (watch)
             jxta_endpoint_unwatch(ps->ep, on_conn, ps);
         if (listen)
@@ -1429,6 +1452,7 @@ void jxta_pipes_free(jxta_pipes_t *ps)
     jxta_timer_stop(&ps->timer);
     jxta__wire_free(ps->wire);
     jxta_resolver_unwatch_srdi(ps->res, on_srdi, ps);
+    jxta_endpoint_unwatch_unreachable(ps->ep, on_unreachable, ps);
     jxta_endpoint_unwatch(ps->ep, on_conn, ps);
     jxta_endpoint_unlisten(ps->ep, &ps->group, JXTA_PIPE_SERVICE, NULL);
     jxta_resolver_unregister(ps->res, JXTA_PIPE_RESOLVER_HANDLER);

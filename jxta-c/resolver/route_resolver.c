@@ -5,7 +5,13 @@
  * such an edge, a rendezvous answers with a route whose destination has no
  * address, which the asker reads as "through the responder".  Asking is
  * rate-limited per peer so a burst of sends to an unknown peer costs one
- * query. */
+ * query.
+ *
+ * Route NACKs (QueryID -1, PROTOCOLS.md 5.5): a rendezvous that cannot
+ * forward a routed message (its client went away) tells the source, at
+ * most once a second per (source, destination); the source reports the
+ * destination unreachable to the endpoint's watchers, so an output pipe
+ * bound to it rebinds at once instead of at its next verification. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,12 +28,23 @@ struct asked {
     uint64_t at;
 };
 
+#define NACKED_MAX 64
+#define NACK_INTERVAL_MS 1000
+
+struct nacked {
+    jxta_id_t src, dest;
+    uint64_t at;
+};
+
 struct jxta_route_resolver {
     jxta_resolver_t *r;
     jxta_endpoint_t *ep;
     struct asked asked[ASKED_MAX];
     size_t nasked, next;
     size_t learnt;
+    struct nacked nacked[NACKED_MAX];
+    size_t nnacked, next_nack;
+    size_t nacks_sent, nacks_received;
 };
 
 static int doc_root(const char *name, jxta_xml_node_t **root)
@@ -95,13 +112,79 @@ static int query_fn(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     return JXTA_RESOLVER_DONE;
 }
 
+/* A NACK names in Dst the peer the relay could not reach. */
+static void on_nack(jxta_route_resolver_t *rr, const jxta_rr_t *rsp)
+{
+    jxta_xml_node_t *doc;
+    if (jxta_xml_parse(rsp->response, strlen(rsp->response), &doc) < 0)
+        return;
+    const jxta_xml_node_t *d = jxta_xml_child(doc, "Dst");
+    const jxta_xml_node_t *dn = d ? jxta_xml_child(d, "jxta:RA") : NULL;
+    jxta_adv_t *dra = NULL;
+    jxta_id_t dst;
+    if (dn && jxta_adv_from_xml(dn, &jxta_adv_type_ra, &dra) == 0 &&
+        jxta_adv_get_id(dra, "DstPID", &dst) == 0 && jxta_id_kind(&dst) == JXTA_ID_PEER &&
+        !jxta_id_equal(&dst, jxta_endpoint_peer_id(rr->ep)) &&
+        !jxta_endpoint_connected(rr->ep, &dst)) {
+        jxta_id_text_t t;
+        rr->nacks_received++;
+        jxta_log(JXTA_LOG_INFO, "route", "route NACK: %s cannot be reached",
+                 jxta_id_str(&dst, &t));
+        jxta_endpoint_peer_unreachable(rr->ep, &dst);
+    }
+    jxta_adv_free(dra);
+    jxta_xml_free(doc);
+}
+
+static void on_forward_fail(void *ud, const jxta_id_t *src, const jxta_id_t *dest)
+{
+    jxta_route_resolver_t *rr = ud;
+    if (jxta_id_equal(src, jxta_endpoint_peer_id(rr->ep)))
+        return;
+    uint64_t now = jxta_loop_now(jxta_endpoint_loop(rr->ep));
+    struct nacked *slot = NULL;
+    for (size_t i = 0; i < rr->nnacked; i++)
+        if (jxta_id_equal(&rr->nacked[i].src, src) && jxta_id_equal(&rr->nacked[i].dest, dest)) {
+            if (now - rr->nacked[i].at < NACK_INTERVAL_MS)
+                return;
+            slot = &rr->nacked[i];
+        }
+    if (!slot) {
+        slot = &rr->nacked[rr->next_nack];
+        rr->next_nack = (rr->next_nack + 1) % NACKED_MAX;
+        if (rr->nnacked < NACKED_MAX)
+            rr->nnacked++;
+    }
+    slot->src = *src;
+    slot->dest = *dest;
+    slot->at = now;
+    jxta_adv_t *mine = NULL, *dra = NULL;
+    jxta_xml_node_t *root = NULL, *d, *sn;
+    char *text = NULL;
+    if (jxta_endpoint_local_route(rr->ep, &mine) == 0 && jxta_ra_new(dest, NULL, 0, &dra) == 0 &&
+        doc_root("jxta:ERR", &root) == 0 && jxta_xml_add(root, "Dst", NULL, &d) == 0 &&
+        jxta_adv_embed(d, dra) == 0 && jxta_xml_add(root, "Src", NULL, &sn) == 0 &&
+        jxta_adv_embed(sn, mine) == 0) {
+        text = write_doc(root);
+        root = NULL;
+    }
+    jxta_xml_free(root);
+    if (text && jxta_resolver_send_response(rr->r, JXTA_ROUTE_HANDLER, -1, text, src) == 0)
+        rr->nacks_sent++;
+    free(text);
+    jxta_adv_free(mine);
+    jxta_adv_free(dra);
+}
+
 static void response_fn(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp, const jxta_id_t *from)
 {
     jxta_route_resolver_t *rr = ud;
     (void)r;
     (void)from;
-    if (rsp->qid < 0)
-        return; /* a NACK: we keep no hop lists to correct */
+    if (rsp->qid < 0) {
+        on_nack(rr, rsp);
+        return;
+    }
     jxta_xml_node_t *doc;
     if (jxta_xml_parse(rsp->response, strlen(rsp->response), &doc) < 0)
         return;
@@ -180,6 +263,7 @@ int jxta_route_resolver_new(jxta_resolver_t *r, jxta_route_resolver_t **out)
         return rc;
     }
     jxta_endpoint_on_route_miss(rr->ep, on_miss, rr);
+    jxta_endpoint_on_forward_fail(rr->ep, on_forward_fail, rr);
     *out = rr;
     return 0;
 }
@@ -189,6 +273,7 @@ void jxta_route_resolver_free(jxta_route_resolver_t *rr)
     if (!rr)
         return;
     jxta_endpoint_on_route_miss(rr->ep, NULL, NULL);
+    jxta_endpoint_on_forward_fail(rr->ep, NULL, NULL);
     jxta_resolver_unregister(rr->r, JXTA_ROUTE_HANDLER);
     free(rr);
 }
@@ -196,4 +281,10 @@ void jxta_route_resolver_free(jxta_route_resolver_t *rr)
 size_t jxta_route_resolver_learnt(const jxta_route_resolver_t *rr)
 {
     return rr->learnt;
+}
+
+void jxta_route_resolver_nacks(const jxta_route_resolver_t *rr, size_t *sent, size_t *received)
+{
+    *sent = rr->nacks_sent;
+    *received = rr->nacks_received;
 }

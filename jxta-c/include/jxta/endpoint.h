@@ -124,6 +124,18 @@ int jxta_endpoint_learn_route_via(jxta_endpoint_t *ep, const jxta_id_t *peer,
  * resolver asks the overlay); one hook, NULL to remove. */
 typedef void (*jxta_ep_route_miss_fn)(void *ud, const jxta_id_t *peer);
 void jxta_endpoint_on_route_miss(jxta_endpoint_t *ep, jxta_ep_route_miss_fn fn, void *ud);
+/* A relay (forwarding on) could not forward a routed message from `src`
+ * to `dest` (no connection to dest); one hook (the route resolver sends
+ * the source a route NACK), NULL to remove. */
+typedef void (*jxta_ep_forward_fail_fn)(void *ud, const jxta_id_t *src, const jxta_id_t *dest);
+void jxta_endpoint_on_forward_fail(jxta_endpoint_t *ep, jxta_ep_forward_fail_fn fn, void *ud);
+/* Someone told us `peer` cannot be reached by our routes (a relay's route
+ * NACK).  Watchers (at most 8) drop what they bound to that peer, e.g. an
+ * output pipe rebinds.  jxta_endpoint_peer_unreachable reports it. */
+typedef void (*jxta_ep_unreachable_fn)(void *ud, const jxta_id_t *peer);
+int jxta_endpoint_watch_unreachable(jxta_endpoint_t *ep, jxta_ep_unreachable_fn fn, void *ud);
+void jxta_endpoint_unwatch_unreachable(jxta_endpoint_t *ep, jxta_ep_unreachable_fn fn, void *ud);
+void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer);
 /* Peer through which to send routed messages we cannot deliver ourselves
  * (NULL = none). */
 void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer);

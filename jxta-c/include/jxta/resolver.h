@@ -106,7 +106,8 @@ void jxta_resolver_unwatch_srdi(jxta_resolver_t *r, jxta_resolver_srdi_fn fn, vo
 
 /* Answers jxta:ERQ route queries for ourselves and for peers we hold a
  * connection to (a rendezvous answers for its edges), learns the routes in
- * jxta:ERR answers, and asks the overlay (a walked ERQ, at most once per
+ * jxta:ERR answers, sends and reads route NACKs (QueryID -1: a relay could
+ * not forward to a peer; the source's endpoint reports it unreachable), and asks the overlay (a walked ERQ, at most once per
  * peer per retry interval) when the endpoint finds no next hop. */
 #define JXTA_ROUTE_HANDLER "EndpointRouter"
 
@@ -115,6 +116,8 @@ int jxta_route_resolver_new(jxta_resolver_t *r, jxta_route_resolver_t **out);
 void jxta_route_resolver_free(jxta_route_resolver_t *rr);
 /* Answers received so far (for tests and statistics). */
 size_t jxta_route_resolver_learnt(const jxta_route_resolver_t *rr);
+/* Route NACKs sent (as a relay that could not forward) and received. */
+void jxta_route_resolver_nacks(const jxta_route_resolver_t *rr, size_t *sent, size_t *received);
 
 #ifdef __cplusplus
 }
