@@ -50,8 +50,8 @@ static int deliver_local(jxta__wire_t *w, const jxta_wire_hdr_t *h, const jxta_m
     return 1;
 }
 
-/* Rendezvous: a copy (TTL 1) to each client listening on the pipe, except
- * the peers in skip[0..nskip). */
+/* Rendezvous: a copy (TTL 1) to each of its clients listening on the pipe,
+ * except the peers in skip[0..nskip). */
 static void send_to_clients(jxta__wire_t *w, jxta_msg_t *m, const jxta_id_t *pipe_id,
                             const jxta_id_t *const *skip, size_t nskip)
 {
@@ -61,7 +61,10 @@ static void send_to_clients(jxta__wire_t *w, jxta_msg_t *m, const jxta_id_t *pip
         return;
     size_t n = jxta__pipes_index_hosts(ps, JXTA_PIPE_PROPAGATE, pipe_id, peers, MAX_CLIENTS);
     for (size_t i = 0; i < n; i++) {
-        int skipped = jxta_id_equal(&peers[i], &ps->self);
+        /* Only our own clients (we hold their connection): entries of other
+         * rendezvous' clients reach us too (SRDI walks the view), and those
+         * rendezvous deliver to their clients themselves. */
+        int skipped = jxta_id_equal(&peers[i], &ps->self) || !jxta_endpoint_connected(ps->ep, &peers[i]);
         for (size_t k = 0; !skipped && k < nskip; k++)
             skipped = skip[k] && jxta_id_equal(&peers[i], skip[k]);
         if (skipped)
