@@ -42,6 +42,8 @@
 #include <jxta/pipe_doc.h>
 #include <jxta/pipe.h>
 #include <jxta/membership.h>
+#include <jxta/group.h>
+#include <jxta/peer.h>
 
 #define JXTA_VERSION_STRING "0.1.0"
 
