@@ -27,6 +27,8 @@
 #include <jxta.h>
 
 #include "cli.h"
+#include "echo.h"
+#include "pipe_load.h"
 
 static const char *prog = "jxta-peer";
 
@@ -65,6 +67,29 @@ static void usage(FILE *out)
         "  --publish-lifetime-ms N\n"
         "                        how long --publish advertisements live here and in\n"
         "                        other peers' caches (default: 1 year here, 2 h elsewhere)\n"
+        "  --echo-pipe           host the Java harness's echo service (pipe JxInteropEcho)\n"
+        "  --send-echo N         act as the harness's edge: bind to JxInteropEcho, time N\n"
+        "                        echoes (after 10 unmeasured), print the median and p99,\n"
+        "                        then stop (--echo-size B, --echo-tput N with\n"
+        "                        --echo-tput-size B and --echo-window W add a throughput run)\n"
+        "  --create-group NAME   create a child group of the Net group (its PGA is published\n"
+        "                        and written to --pga-out FILE) and run it as its rendezvous;\n"
+        "                        --group-login USER:PASSWORD (repeatable) makes it a\n"
+        "                        password group\n"
+        "  --join-group PGA.xml  join the group this advertisement describes\n"
+        "                        (--group-seed ADDR: its rendezvous, tcp:// or jxta://<peer>;\n"
+        "                        --group-role edge|rdv; --identity USER --password P for a\n"
+        "                        password group)\n"
+        "  --pipe-sink NAME[:propagate]\n"
+        "                        open an input pipe (ID derived from NAME) in the joined\n"
+        "                        group (else the Net group) and check what arrives:\n"
+        "                        per sender once, in order, intact (PIPESTAT lines)\n"
+        "  --pipe-watch NAME[:propagate]\n"
+        "                        rendezvous: report how many peers its index names as\n"
+        "                        hosts of that pipe (PIPEHOSTS lines, when it changes)\n"
+        "  --pipe-source NAME[:propagate]:COUNT\n"
+        "                        send COUNT messages on that pipe (--pipe-size B,\n"
+        "                        --pipe-window W messages in flight; PIPESENT lines)\n"
         "  --json                events as JSON lines instead of text\n"
         "  --log-level LEVEL     error, warn (default), info, debug or trace (stderr)\n"
         "\n"
@@ -88,6 +113,11 @@ static void usage(FILE *out)
         "  CLIENT disconnected peer=<peer-id> reason=<disconnected|expired|shutdown>\n"
         "  PEERVIEW joined peer=<peer-id>   PEERVIEW left peer=<peer-id>\n"
         "  FOUND type=<peer|group|adv> id=<id-or-name> from=<peer-id>\n"
+        "  GROUP joined id=<group-id> name=<name> role=<edge|rdv>\n"
+        "  GROUP lease-granted|lease-lost|client-connected|client-gone group=<id> peer=<id>\n"
+        "  ECHO serving pipe=<pipe-id>   ECHO result n= lost= bind_ms= median_ms= p99_ms= ...\n"
+        "  PIPE sink-ready|bound pipe=<name> ...   PIPESTAT received= duplicates= reordered=\n"
+        "  corrupt= senders=   PIPESENT progress|done sent= failed=   PIPEINDEX entries=<n>\n"
         "  STOP reason=<signal|lifetime|error>\n"
         "\n"
         "example:\n"
@@ -389,21 +419,6 @@ static int parse_u64(const char *opt, const char *v, uint64_t *out)
     return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 typedef struct {
     const char *home, *name, *listen, *role, *log_level;
     int no_listen;
@@ -415,6 +430,16 @@ typedef struct {
     size_t npublish;
     uint64_t srdi_ms, discover_ms, publish_life_ms;
     int have_srdi, have_discover_ms, have_publish_life;
+    /* pipes and groups */
+    int echo_pipe;
+    uint64_t send_echo, echo_size, echo_tput, echo_tput_size, echo_window;
+    const char *create_group, *pga_out, *join_group, *group_role, *identity, *password;
+    const char *group_logins[16];
+    size_t ngroup_logins;
+    const char *group_seeds[JXTA_RDV_MAX_SEEDS];
+    size_t ngroup_seeds;
+    const char *pipe_sink, *pipe_source, *pipe_watch;
+    uint64_t pipe_size, pipe_window;
 } opts_t;
 
 static int parse_opts(int argc, char **argv, opts_t *o)
@@ -492,6 +517,60 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             o->have_publish_life = 1;
         } else if (strcmp(a, "--json") == 0) {
             json_events = 1;
+        } else if (strcmp(a, "--echo-pipe") == 0) {
+            o->echo_pipe = 1;
+        } else if (TAKE("--send-echo")) {
+            if (parse_u64(a, v, &o->send_echo) < 0 || o->send_echo == 0 || o->send_echo > 10000000)
+                return -1;
+        } else if (TAKE("--echo-size")) {
+            if (parse_u64(a, v, &o->echo_size) < 0 || o->echo_size > (16u << 20))
+                return -1;
+        } else if (TAKE("--echo-tput")) {
+            if (parse_u64(a, v, &o->echo_tput) < 0 || o->echo_tput > 10000000)
+                return -1;
+        } else if (TAKE("--echo-tput-size")) {
+            if (parse_u64(a, v, &o->echo_tput_size) < 0 || o->echo_tput_size == 0 ||
+                o->echo_tput_size > (16u << 20))
+                return -1;
+        } else if (TAKE("--echo-window")) {
+            if (parse_u64(a, v, &o->echo_window) < 0 || o->echo_window == 0 || o->echo_window > 1024)
+                return -1;
+        } else if (TAKE("--create-group")) {
+            o->create_group = v;
+        } else if (TAKE("--pga-out")) {
+            o->pga_out = v;
+        } else if (TAKE("--group-login")) {
+            if (o->ngroup_logins == 15 || !strchr(v, ':')) {
+                fprintf(stderr, "%s: --group-login wants USER:PASSWORD (at most 15)\n", prog);
+                return -1;
+            }
+            o->group_logins[o->ngroup_logins++] = v;
+        } else if (TAKE("--join-group")) {
+            o->join_group = v;
+        } else if (TAKE("--group-seed")) {
+            if (o->ngroup_seeds == JXTA_RDV_MAX_SEEDS) {
+                fprintf(stderr, "%s: at most %d --group-seed options\n", prog, JXTA_RDV_MAX_SEEDS);
+                return -1;
+            }
+            o->group_seeds[o->ngroup_seeds++] = v;
+        } else if (TAKE("--group-role")) {
+            o->group_role = v;
+        } else if (TAKE("--identity")) {
+            o->identity = v;
+        } else if (TAKE("--password")) {
+            o->password = v;
+        } else if (TAKE("--pipe-sink")) {
+            o->pipe_sink = v;
+        } else if (TAKE("--pipe-watch")) {
+            o->pipe_watch = v;
+        } else if (TAKE("--pipe-source")) {
+            o->pipe_source = v;
+        } else if (TAKE("--pipe-size")) {
+            if (parse_u64(a, v, &o->pipe_size) < 0 || o->pipe_size > (16u << 20))
+                return -1;
+        } else if (TAKE("--pipe-window")) {
+            if (parse_u64(a, v, &o->pipe_window) < 0 || o->pipe_window == 0 || o->pipe_window > 4096)
+                return -1;
         } else if (TAKE("--max-clients")) {
             if (parse_u64(a, v, &o->max_clients) < 0)
                 return -1;
@@ -517,64 +596,361 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         fprintf(stderr, "%s: --role is edge or rdv, not '%s'\n", prog, o->role);
         return -1;
     }
+    if (o->group_role && strcmp(o->group_role, "edge") != 0 && strcmp(o->group_role, "rdv") != 0) {
+        fprintf(stderr, "%s: --group-role is edge or rdv, not '%s'\n", prog, o->group_role);
+        return -1;
+    }
+    if (o->create_group && o->join_group) {
+        fprintf(stderr, "%s: --create-group and --join-group exclude each other\n", prog);
+        return -1;
+    }
+    if ((o->ngroup_seeds || o->group_role || o->password || o->identity) && !o->join_group &&
+        !o->create_group) {
+        fprintf(stderr, "%s: group options need --join-group or --create-group\n", prog);
+        return -1;
+    }
+    if (o->ngroup_logins && !o->create_group) {
+        fprintf(stderr, "%s: --group-login needs --create-group\n", prog);
+        return -1;
+    }
     return 0;
 }
 
-/* PlatformConfig from HOME, overridden by the options, saved back. */
-static int load_config(const opts_t *o, jxta_platform_config_t *pc)
+/* ---- groups, pipes and echo ------------------------------------------------- */
+
+static struct {
+    jxta_group_t *group;      /* the joined or created child group, or NULL */
+    jxta_id_text_t group_text;
+    echo_host_t *echo_host;
+    echo_client_t *echo_client;
+    int echo_status;
+    pipe_sink_t *sink;
+    pipe_source_t *source;
+    char sink_name[128];
+    jxta_timer_t stats;
+    pipe_sink_stats_t last_stats;
+    size_t last_index;
+    int index_reported;
+    uint64_t last_progress;
+    /* --pipe-watch */
+    int watching;
+    jxta_id_t watch_id;
+    const char *watch_type;
+    char watch_name[128];
+    size_t last_hosts;
+    int hosts_reported;
+    /* the source starts once the group is connected (a lease, or rdv) */
+    int source_pending;
+    jxta_loop_t *loop;
+    const jxta_id_t *self;
+    char source_name[128];
+    const char *source_type;
+    uint64_t source_count, source_size, source_window;
+} pt;
+
+static void group_ev_granted(void *ud, const jxta_id_t *rdv, uint64_t ms, int renewal)
 {
-    char path[4200];
-    if (mkdir_p(o->home) < 0) {
-        fprintf(stderr, "%s: cannot create home directory %s: %s\n", prog, o->home,
-                strerror(errno));
+    (void)ud;
+    (void)ms;
+    jxta_id_text_t t;
+    emit("GROUP", renewal ? "lease-renewed" : "lease-granted", "group", pt.group_text.s, "rdv",
+         jxta_id_str(rdv, &t), NULL);
+}
+
+static void group_ev_lost(void *ud, const jxta_id_t *rdv, const char *reason)
+{
+    (void)ud;
+    jxta_id_text_t t;
+    emit("GROUP", "lease-lost", "group", pt.group_text.s, "rdv", jxta_id_str(rdv, &t), "reason",
+         reason, NULL);
+}
+
+static void group_ev_client(void *ud, const jxta_id_t *peer)
+{
+    (void)ud;
+    jxta_id_text_t t;
+    emit("GROUP", "client-connected", "group", pt.group_text.s, "peer", jxta_id_str(peer, &t),
+         NULL);
+}
+
+static void group_ev_client_gone(void *ud, const jxta_id_t *peer, const char *reason)
+{
+    (void)ud;
+    jxta_id_text_t t;
+    emit("GROUP", "client-gone", "group", pt.group_text.s, "peer", jxta_id_str(peer, &t),
+         "reason", reason, NULL);
+}
+
+static int read_pga(const char *file, jxta_adv_t **pga)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (cli_read_file(prog, file, 1u << 20, &data, &len) < 0)
         return -1;
-    }
-    snprintf(path, sizeof path, "%s/%s", o->home, JXTA_PLATFORM_CONFIG_FILE);
-    jxta_platform_config_default(pc);
-    int rc = jxta_platform_config_load(path, pc);
-    if (rc < 0 && rc != JXTA_ENOTFOUND) {
-        fprintf(stderr, "%s: %s: %s (fix or remove it)\n", prog, path, jxta_strerror(rc));
-        return -1;
-    }
-    if (o->name)
-        snprintf(pc->name, sizeof pc->name, "%s", o->name);
-    if (o->no_listen)
-        pc->listen = 0;
-    if (o->listen) {
-        jxta_addr_t a;
-        char host[64];
-        uint16_t port;
-        if (jxta_addr_from_string(&a, o->listen) < 0 ||
-            jxta_addr_tcp_hostport(&a, host, sizeof host, &port) < 0) {
-            fprintf(stderr, "%s: --listen wants tcp://HOST:PORT, not '%s'\n", prog, o->listen);
-            return -1;
-        }
-        pc->listen = 1;
-        snprintf(pc->host, sizeof pc->host, "%s", host);
-        pc->port = port;
-    }
-    if (o->nseeds) {
-        pc->nseeds = 0;
-        for (size_t i = 0; i < o->nseeds; i++) {
-            jxta_addr_t *s = &pc->seeds[pc->nseeds];
-            char host[64];
-            uint16_t port;
-            if (jxta_addr_from_string(s, o->seeds[i]) < 0 ||
-                jxta_addr_tcp_hostport(s, host, sizeof host, &port) < 0 || port == 0) {
-                fprintf(stderr, "%s: --seed wants tcp://HOST:PORT, not '%s'\n", prog,
-                        o->seeds[i]);
-                return -1;
-            }
-            pc->nseeds++;
-        }
-    }
-    if (o->role)
-        pc->role = strcmp(o->role, "rdv") == 0 ? JXTA_RDV_RENDEZVOUS : JXTA_RDV_EDGE;
-    if (jxta_platform_config_save(path, pc) < 0) {
-        fprintf(stderr, "%s: cannot save %s\n", prog, path);
+    int rc = jxta_adv_parse(data, len, pga);
+    free(data);
+    if (rc < 0 || jxta_adv_type(*pga) != &jxta_adv_type_pga) {
+        fprintf(stderr, "%s: %s: not a peer group advertisement (%s)\n", prog, file,
+                rc < 0 ? jxta_strerror(rc) : jxta_adv_type_name(*pga));
+        if (rc == 0)
+            jxta_adv_free(*pga);
         return -1;
     }
     return 0;
+}
+
+static int write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* --create-group / --join-group: the child group of the Net group. */
+static int setup_group(const opts_t *o, jxta_group_t *ng)
+{
+    static const jxta_rdv_events_t gev = {group_ev_granted, group_ev_lost, group_ev_client,
+                                          group_ev_client_gone};
+    jxta_adv_t *pga = NULL;
+    int rc;
+    if (o->create_group) {
+        const char *logins[17] = {0};
+        for (size_t i = 0; i < o->ngroup_logins; i++)
+            logins[i] = o->group_logins[i];
+        rc = jxta_group_create_pga(ng, NULL, o->create_group, "created by jxta-peer",
+                                   o->ngroup_logins ? logins : NULL, &pga);
+        if (rc == 0)
+            rc = jxta_group_publish_pga(ng, pga);
+        if (rc < 0) {
+            fprintf(stderr, "%s: cannot create group %s: %s\n", prog, o->create_group,
+                    jxta_strerror(rc));
+            jxta_adv_free(pga);
+            return -1;
+        }
+        char *text = NULL;
+        if (o->pga_out && (jxta_adv_to_string(pga, 0, &text) < 0 ||
+                           write_text_file(o->pga_out, text) < 0)) {
+            free(text);
+            jxta_adv_free(pga);
+            return -1;
+        }
+        free(text);
+    } else if (read_pga(o->join_group, &pga) < 0) {
+        return -1;
+    }
+    jxta_group_config_t gc;
+    jxta_group_config_default(&gc);
+    gc.role = (o->create_group && !o->group_role) || (o->group_role && !strcmp(o->group_role, "rdv"))
+                  ? JXTA_RDV_RENDEZVOUS
+                  : JXTA_RDV_EDGE;
+    for (size_t i = 0; i < o->ngroup_seeds; i++) {
+        if (jxta_addr_from_string(&gc.seeds[gc.nseeds], o->group_seeds[i]) < 0) {
+            fprintf(stderr, "%s: --group-seed wants tcp://HOST:PORT or jxta://PEER, not '%s'\n",
+                    prog, o->group_seeds[i]);
+            jxta_adv_free(pga);
+            return -1;
+        }
+        gc.nseeds++;
+    }
+    /* A creator with logins joins with the first of them. */
+    char user[128] = "", pass[128] = "";
+    if (o->create_group && o->ngroup_logins) {
+        const char *c = strchr(o->group_logins[0], ':');
+        snprintf(user, sizeof user, "%.*s", (int)(c - o->group_logins[0]), o->group_logins[0]);
+        snprintf(pass, sizeof pass, "%s", c + 1);
+        gc.identity = user;
+        gc.password = pass;
+    } else {
+        gc.identity = o->identity;
+        gc.password = o->password;
+    }
+    if (o->have_lease)
+        gc.lease_ms = o->lease_ms;
+    if (o->have_retry)
+        gc.retry_ms = o->retry_ms;
+    if (o->have_probe)
+        gc.probe_ms = o->probe_ms;
+    if (o->have_member_timeout)
+        gc.member_timeout_ms = o->member_timeout_ms;
+    if (o->have_srdi)
+        gc.srdi_ms = o->srdi_ms;
+    gc.rdv_events = &gev;
+    jxta_id_t gid;
+    jxta_adv_get_id(pga, "GID", &gid);
+    jxta_id_str(&gid, &pt.group_text);
+    rc = jxta_group_join(ng, pga, &gc, &pt.group);
+    jxta_adv_free(pga);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot join group %s: %s\n", prog, pt.group_text.s,
+                jxta_strerror(rc));
+        emit("GROUP", "refused", "group", pt.group_text.s, "error", jxta_strerror(rc), NULL);
+        return -1;
+    }
+    emit("GROUP", "joined", "id", pt.group_text.s, "name", jxta_group_name(pt.group), "role",
+         gc.role == JXTA_RDV_RENDEZVOUS ? "rdv" : "edge", NULL);
+    return 0;
+}
+
+static void echo_done(void *ud, const echo_result_t *r)
+{
+    jxta_loop_t *loop = ud;
+    char n[32], lost[32], bind[32], mn[32], med[32], p99[32], mx[32];
+    snprintf(n, sizeof n, "%d", r->echoed);
+    snprintf(lost, sizeof lost, "%d", r->lost);
+    snprintf(bind, sizeof bind, "%.1f", r->bind_ms);
+    snprintf(mn, sizeof mn, "%.3f", r->min_ms);
+    snprintf(med, sizeof med, "%.3f", r->median_ms);
+    snprintf(p99, sizeof p99, "%.3f", r->p99_ms);
+    snprintf(mx, sizeof mx, "%.3f", r->max_ms);
+    emit("ECHO", "result", "n", n, "lost", lost, "bind_ms", bind, "min_ms", mn, "median_ms", med,
+         "p99_ms", p99, "max_ms", mx, "error", r->err ? jxta_strerror(r->err) : "none", NULL);
+    if (r->tput_echoed) {
+        char e[32], secs[32], mib[32];
+        snprintf(e, sizeof e, "%d", r->tput_echoed);
+        snprintf(secs, sizeof secs, "%.3f", r->tput_seconds);
+        snprintf(mib, sizeof mib, "%.2f", r->tput_mib_s);
+        emit("ECHO", "throughput", "echoed", e, "seconds", secs, "mib_s", mib, NULL);
+    }
+    pt.echo_status = r->err || r->echoed == 0 ? 1 : 0;
+    stop_reason = "echo-done";
+    jxta_loop_stop(loop);
+}
+
+static void source_done(void *ud, uint64_t sent, uint64_t failed, int err)
+{
+    (void)ud;
+    char s[32], f[32];
+    snprintf(s, sizeof s, "%llu", (unsigned long long)sent);
+    snprintf(f, sizeof f, "%llu", (unsigned long long)failed);
+    emit("PIPESENT", "done", "sent", s, "failed", f, "error", err ? jxta_strerror(err) : "none",
+         NULL);
+}
+
+static void print_sink_stats(int force)
+{
+    pipe_sink_stats_t s;
+    pipe_sink_stats(pt.sink, &s);
+    if (!force && !memcmp(&s, &pt.last_stats, sizeof s))
+        return;
+    pt.last_stats = s;
+    char r[32], d[32], o[32], c[32], n[32];
+    snprintf(r, sizeof r, "%llu", (unsigned long long)s.received);
+    snprintf(d, sizeof d, "%llu", (unsigned long long)s.duplicates);
+    snprintf(o, sizeof o, "%llu", (unsigned long long)s.reordered);
+    snprintf(c, sizeof c, "%llu", (unsigned long long)s.corrupt);
+    snprintf(n, sizeof n, "%zu", s.senders);
+    emit("PIPESTAT", NULL, "pipe", pt.sink_name, "received", r, "duplicates", d, "reordered", o,
+         "corrupt", c, "senders", n, NULL);
+}
+
+/* Every 200 ms: sink statistics and the rendezvous' pipe index, when they
+ * changed; the source's progress every 10,000 messages. */
+static void on_bound_event(void *ud, jxta_output_pipe_t *op, const jxta_id_t *peer, int err);
+static void source_done(void *ud, uint64_t sent, uint64_t failed, int err);
+
+static void on_stats(jxta_timer_t *t)
+{
+    jxta_group_t *g = t->data;
+    if (pt.sink)
+        print_sink_stats(0);
+    jxta_pipes_t *ps = jxta_group_pipes(g);
+    if (ps && jxta_rdv_role(jxta_group_rdv(g)) == JXTA_RDV_RENDEZVOUS) {
+        jxta_pipes_stats_t ps_st;
+        jxta_pipes_stats(ps, &ps_st);
+        if (!pt.index_reported || ps_st.index_entries != pt.last_index) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", ps_st.index_entries);
+            emit("PIPEINDEX", NULL, "entries", n, NULL);
+            pt.last_index = ps_st.index_entries;
+            pt.index_reported = 1;
+        }
+    }
+    if (ps && pt.watching) {
+        size_t h = jxta_pipes_index_hosts(ps, &pt.watch_id, pt.watch_type);
+        if (!pt.hosts_reported || h != pt.last_hosts) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", h);
+            emit("PIPEHOSTS", NULL, "pipe", pt.watch_name, "hosts", n, NULL);
+            pt.last_hosts = h;
+            pt.hosts_reported = 1;
+        }
+    }
+    if (pt.source_pending && jxta_group_connected(g)) {
+        pt.source_pending = 0;
+        int rc = pipe_source_start(pt.loop, ps, pt.self, pt.source_name, pt.source_type,
+                                   pt.source_count, (size_t)pt.source_size, (int)pt.source_window,
+                                   on_bound_event, pt.source_name, source_done, NULL, &pt.source);
+        if (rc < 0) {
+            fprintf(stderr, "%s: cannot open pipe %s: %s\n", prog, pt.source_name,
+                    jxta_strerror(rc));
+            stop_reason = "error";
+            jxta_loop_stop(pt.loop);
+            return;
+        }
+    }
+    if (pt.source) {
+        uint64_t sent, failed;
+        pipe_source_counts(pt.source, &sent, &failed);
+        if (sent + failed >= pt.last_progress + 10000) {
+            pt.last_progress = sent + failed;
+            char s[32], f[32];
+            snprintf(s, sizeof s, "%llu", (unsigned long long)sent);
+            snprintf(f, sizeof f, "%llu", (unsigned long long)failed);
+            emit("PIPESENT", "progress", "sent", s, "failed", f, NULL);
+        }
+    }
+    jxta_timer_start(t, 200);
+}
+
+/* NAME[:propagate][:COUNT] -> name, type and (for sources) count. */
+static int parse_pipe_spec(const char *spec, int want_count, char *name, size_t cap,
+                           const char **type, uint64_t *count)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *parts[3] = {buf, NULL, NULL};
+    size_t n = 1;
+    for (char *c = buf; *c && n < 3; c++)
+        if (*c == ':') {
+            *c = 0;
+            parts[n++] = c + 1;
+        }
+    *type = JXTA_PIPE_UNICAST;
+    size_t k = 1;
+    if (k < n && strcmp(parts[k], "propagate") == 0) {
+        *type = JXTA_PIPE_PROPAGATE;
+        k++;
+    } else if (k < n && strcmp(parts[k], "unicast") == 0) {
+        k++;
+    }
+    if (want_count) {
+        char *end;
+        if (k + 1 != n || !*parts[k] || (*count = strtoull(parts[k], &end, 10), *end) ||
+            *count == 0) {
+            fprintf(stderr, "%s: --pipe-source wants NAME[:propagate]:COUNT, not '%s'\n", prog, spec);
+            return -1;
+        }
+    } else if (k != n) {
+        fprintf(stderr, "%s: --pipe-sink wants NAME[:propagate], not '%s'\n", prog, spec);
+        return -1;
+    }
+    if (!*parts[0] || strlen(parts[0]) >= cap) {
+        fprintf(stderr, "%s: pipe name empty or too long in '%s'\n", prog, spec);
+        return -1;
+    }
+    memcpy(name, parts[0], strlen(parts[0]) + 1);
+    return 0;
+}
+
+static void on_bound_event(void *ud, jxta_output_pipe_t *op, const jxta_id_t *peer, int err)
+{
+    (void)op;
+    jxta_id_text_t t;
+    emit("PIPE", peer ? "bound" : "unbound", "pipe", (const char *)ud, "peer",
+         peer ? jxta_id_str(peer, &t) : "none", "error", err ? jxta_strerror(err) : "none", NULL);
 }
 
 int main(int argc, char **argv)
@@ -588,9 +964,15 @@ int main(int argc, char **argv)
         return 2;
     if (o.log_level && cli_set_log_level(prog, o.log_level) < 0)
         return 2;
-    jxta_platform_config_t pc;
-    if (load_config(&o, &pc) < 0)
-        return 1;
+    char sink_name[128] = "", source_name[128] = "";
+    const char *sink_type = NULL, *source_type = NULL;
+    uint64_t source_count = 0;
+    if (o.pipe_sink && parse_pipe_spec(o.pipe_sink, 0, sink_name, sizeof sink_name, &sink_type,
+                                       NULL) < 0)
+        return 2;
+    if (o.pipe_source && parse_pipe_spec(o.pipe_source, 1, source_name, sizeof source_name,
+                                         &source_type, &source_count) < 0)
+        return 2;
 
     /* Signals arrive on the loop, like everything else. */
     sigset_t mask;
@@ -601,93 +983,56 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sfd < 0) {
+        fprintf(stderr, "%s: cannot set up signal handling: %s\n", prog, strerror(errno));
+        return 1;
+    }
 
-    jxta_loop_t *loop = NULL;
-    jxta_endpoint_t *ep = NULL;
-    jxta_rdv_t *rdv = NULL;
-    jxta_propagate_t *prop = NULL;
-    jxta_resolver_t *res = NULL;
-    jxta_route_resolver_t *route = NULL;
-    jxta_peerview_t *pv = NULL;
-    jxta_cm_t *cm = NULL;
-    jxta_adv_t *pa = NULL, *ra = NULL;
-    int status = 1;
-    if (sfd < 0 || jxta_loop_new(&loop) < 0) {
-        fprintf(stderr, "%s: cannot set up the event loop: %s\n", prog, strerror(errno));
-        goto out;
-    }
-    jxta_timer_init(loop, &st.timer, ask);
-    jxta_tcp_config_t tc;
-    jxta_tcp_config_default(&tc);
-    tc.peer_id = pc.peer_id;
-    tc.listen = pc.listen;
-    snprintf(tc.listen_host, sizeof tc.listen_host, "%s", pc.host);
-    tc.listen_port = pc.port;
-    if (jxta_endpoint_new(loop, &tc, &ep) < 0) {
-        fprintf(stderr, "%s: cannot start the TCP transport on %s:%u (see the log above)\n", prog,
-                pc.host, (unsigned)pc.port);
-        goto out;
-    }
-    if (jxta_pa_new(&pc.peer_id, &jxta_id_net_group, pc.name, &pa) < 0 ||
-        jxta_endpoint_local_route(ep, &ra) < 0 || jxta_pa_set_route(pa, ra) < 0) {
-        fprintf(stderr, "%s: cannot build the peer advertisement\n", prog);
-        goto out;
-    }
-    jxta_rdv_config_t rc;
-    jxta_rdv_config_default(&rc);
-    rc.role = pc.role;
-    memcpy(rc.seeds, pc.seeds, sizeof rc.seeds);
-    rc.nseeds = pc.nseeds;
-    if (o.have_lease)
-        rc.lease_ms = o.lease_ms;
-    if (o.have_gc)
-        rc.gc_ms = o.gc_ms;
-    if (o.have_retry)
-        rc.retry_ms = o.retry_ms;
-    if (o.have_max)
-        rc.max_clients = (size_t)o.max_clients;
     static const jxta_rdv_events_t ev = {ev_granted, ev_lost, ev_client, ev_client_gone};
-    if (jxta_rdv_new(ep, pa, &rc, &ev, NULL, &rdv) < 0) {
-        fprintf(stderr, "%s: cannot start the rendezvous service\n", prog);
-        goto out;
-    }
-    if (jxta_propagate_new(ep, rdv, &jxta_id_net_group, &prop) < 0 ||
-        jxta_resolver_new(ep, prop, &jxta_id_net_group, &res) < 0 ||
-        jxta_route_resolver_new(res, &route) < 0) {
-        fprintf(stderr, "%s: cannot start the resolver services\n", prog);
-        goto out;
-    }
-    if (pc.role == JXTA_RDV_RENDEZVOUS) {
-        /* A rendezvous' seeds are the other rendezvous of its PeerView. */
-        jxta_peerview_config_t pvc;
-        jxta_peerview_config_default(&pvc);
-        pvc.name = pc.name;
-        for (size_t i = 0; i < pc.nseeds && i < 16; i++)
-            pvc.seeds[pvc.nseeds++] = pc.seeds[i];
-        if (o.have_probe)
-            pvc.probe_ms = o.probe_ms;
-        if (o.have_member_timeout)
-            pvc.member_timeout_ms = o.member_timeout_ms;
-        if (jxta_peerview_new(ep, prop, &pvc, ev_view, NULL, &pv) < 0) {
-            fprintf(stderr, "%s: cannot start the PeerView\n", prog);
-            goto out;
-        }
-    }
-    /* Discovery over the cache kept in the peer home. */
-    jxta_discovery_config_t dcfg;
-    jxta_discovery_config_default(&dcfg);
+    jxta_peer_options_t po;
+    jxta_peer_options_default(&po);
+    po.home = o.home;
+    po.name = o.name;
+    po.listen = o.no_listen ? "" : o.listen;
+    for (size_t i = 0; i < o.nseeds; i++)
+        po.seeds[i] = o.seeds[i];
+    po.nseeds = o.nseeds;
+    po.rendezvous = o.role ? strcmp(o.role, "rdv") == 0 : -1;
+    po.run_loop = 0; /* this thread runs it, with the signals */
+    po.net.rdv_events = &ev;
+    po.net.view_fn = ev_view;
+    if (o.have_lease)
+        po.net.lease_ms = o.lease_ms;
+    if (o.have_gc)
+        po.net.gc_ms = o.gc_ms;
+    if (o.have_retry)
+        po.net.retry_ms = o.retry_ms;
+    if (o.have_max)
+        po.net.max_clients = (size_t)o.max_clients;
+    if (o.have_probe)
+        po.net.probe_ms = o.probe_ms;
+    if (o.have_member_timeout)
+        po.net.member_timeout_ms = o.member_timeout_ms;
     if (o.have_srdi)
-        dcfg.srdi_ms = o.srdi_ms;
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000u + (uint64_t)wall.tv_nsec / 1000000u;
-    if (jxta_cm_open(o.home, NULL, wall_ms, &cm) < 0 ||
-        jxta_discovery_new(res, rdv, cm, &dcfg, &st.disc) < 0) {
-        fprintf(stderr, "%s: cannot start discovery (cache in %s)\n", prog, o.home);
-        goto out;
+        po.net.srdi_ms = o.srdi_ms;
+
+    jxta_peer_t *peer = NULL;
+    int rc = jxta_peer_open(&po, &peer);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot start the peer: %s (see the log above)\n", prog,
+                jxta_strerror(rc));
+        close(sfd);
+        return 1;
     }
+    jxta_loop_t *loop = jxta_peer_loop(peer);
+    jxta_group_t *ng = jxta_peer_net_group(peer);
+    int status = 1;
+    int is_rdv = jxta_rdv_role(jxta_group_rdv(ng)) == JXTA_RDV_RENDEZVOUS;
+    jxta_timer_init(loop, &st.timer, ask);
+    jxta_timer_init(loop, &pt.stats, on_stats);
+
+    st.disc = jxta_group_discovery(ng);
     jxta_discovery_on_found(st.disc, on_found, NULL);
-    jxta_discovery_publish(st.disc, pa, JXTA_CM_FOREVER, JXTA_CM_DEFAULT_EXPIRATION_MS);
     st.pub_life = o.have_publish_life ? (int64_t)o.publish_life_ms : JXTA_CM_DEFAULT_LIFETIME_MS;
     st.pub_exp = o.have_publish_life ? (int64_t)o.publish_life_ms : JXTA_CM_DEFAULT_EXPIRATION_MS;
     for (size_t i = 0; i < st.npubs; i++)
@@ -695,9 +1040,70 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: warning: advertisement %zu could not be published\n", prog, i + 1);
     st.every_ms = o.have_discover_ms ? o.discover_ms : 5000;
     if (st.nqueries)
-        jxta_timer_start(&st.timer, pc.role == JXTA_RDV_RENDEZVOUS ? 0 : st.every_ms);
-    if (pc.role == JXTA_RDV_EDGE && pc.nseeds == 0)
+        jxta_timer_start(&st.timer, is_rdv ? 0 : st.every_ms);
+    if (!is_rdv && o.nseeds == 0 && jxta_group_connected(ng) == 0 &&
+        !o.join_group && !o.create_group)
         fprintf(stderr, "%s: warning: an edge without --seed will never get a lease\n", prog);
+
+    jxta_id_text_t t;
+    jxta_group_t *work = ng; /* where the pipe options act */
+    if ((o.create_group || o.join_group) && setup_group(&o, ng) < 0)
+        goto out;
+    if (pt.group)
+        work = pt.group;
+    jxta_pipes_t *ps = jxta_group_pipes(work);
+    if (o.echo_pipe) {
+        jxta_pipes_t *nps = jxta_group_pipes(ng);
+        if ((rc = echo_host_start(loop, nps, jxta_peer_id(peer), &pt.echo_host)) < 0) {
+            fprintf(stderr, "%s: cannot open the echo pipe: %s\n", prog, jxta_strerror(rc));
+            goto out;
+        }
+        jxta_id_t eid;
+        echo_pipe_id(&eid);
+        emit("ECHO", "serving", "pipe", jxta_id_str(&eid, &t), NULL);
+    }
+    if (o.pipe_sink) {
+        snprintf(pt.sink_name, sizeof pt.sink_name, "%s", sink_name);
+        if ((rc = pipe_sink_start(ps, sink_name, sink_type, &pt.sink)) < 0) {
+            fprintf(stderr, "%s: cannot open pipe %s: %s\n", prog, sink_name, jxta_strerror(rc));
+            goto out;
+        }
+        emit("PIPE", "sink-ready", "pipe", sink_name, "type", sink_type, NULL);
+    }
+    if (o.pipe_watch) {
+        if (parse_pipe_spec(o.pipe_watch, 0, pt.watch_name, sizeof pt.watch_name, &pt.watch_type,
+                            NULL) < 0 ||
+            pipe_load_id(jxta_group_id(work), pt.watch_name, &pt.watch_id) < 0)
+            goto out;
+        pt.watching = 1;
+    }
+    if (o.pipe_source) {
+        pt.source_pending = 1;
+        pt.loop = loop;
+        pt.self = jxta_peer_id(peer);
+        memcpy(pt.source_name, source_name, sizeof pt.source_name);
+        pt.source_type = source_type;
+        pt.source_count = source_count;
+        pt.source_size = o.pipe_size ? o.pipe_size : 64;
+        pt.source_window = o.pipe_window ? o.pipe_window : 64;
+    }
+    pt.stats.data = work;
+    jxta_timer_start(&pt.stats, 200);
+    if (o.send_echo) {
+        echo_client_config_t ec = {0};
+        ec.seed = o.name ? o.name : "jxta-c-edge";
+        ec.count = (int)o.send_echo;
+        ec.warmup = 10;
+        ec.size = o.echo_size ? (size_t)o.echo_size : 16;
+        ec.tput_count = (int)o.echo_tput;
+        ec.tput_size = (size_t)o.echo_tput_size;
+        ec.window = (int)o.echo_window;
+        if ((rc = echo_client_start(loop, jxta_group_pipes(ng), &ec, echo_done, loop,
+                                    &pt.echo_client)) < 0) {
+            fprintf(stderr, "%s: cannot start the echo client: %s\n", prog, jxta_strerror(rc));
+            goto out;
+        }
+    }
 
     jxta_io_t sio;
     jxta_io_init(loop, &sio, sfd, on_signal);
@@ -708,45 +1114,38 @@ int main(int argc, char **argv)
         jxta_timer_start(&life, o.lifetime_s * 1000);
 
     char listen[JXTA_ADDR_TEXT_MAX] = "none";
-    if (pc.listen)
-        jxta_addr_format(jxta_tcp_public_addr(jxta_endpoint_tcp(ep)), listen, sizeof listen);
-    jxta_id_text_t t;
-    emit("READY", NULL, "peer", jxta_id_str(&pc.peer_id, &t), "role",
-         pc.role == JXTA_RDV_RENDEZVOUS ? "rdv" : "edge", "listen", listen, "name", pc.name, NULL);
+    const jxta_addr_t *pub = jxta_tcp_public_addr(jxta_endpoint_tcp(jxta_peer_endpoint(peer)));
+    char host[JXTA_ADDR_HOST_MAX];
+    uint16_t port = 0;
+    if (jxta_addr_tcp_hostport(pub, host, sizeof host, &port) == 0 && port != 0)
+        jxta_addr_format(pub, listen, sizeof listen);
+    emit("READY", NULL, "peer", jxta_id_str(jxta_peer_id(peer), &t), "role", is_rdv ? "rdv" : "edge",
+         "listen", listen, "name", jxta_peer_name(peer), NULL);
 
     if (jxta_loop_run(loop) < 0) {
         stop_reason = "error";
         goto out;
     }
-    status = 0;
+    status = o.send_echo ? pt.echo_status : 0;
+    jxta_io_stop(&sio);
+    jxta_timer_stop(&life);
 out:
-    if (loop)
-        jxta_timer_stop(&st.timer);
-    jxta_discovery_free(st.disc);
+    jxta_timer_stop(&st.timer);
+    jxta_timer_stop(&pt.stats);
+    if (pt.sink)
+        print_sink_stats(1);
+    echo_client_stop(pt.echo_client);
+    echo_host_stop(pt.echo_host);
+    pipe_source_stop(pt.source);
+    pipe_sink_stop(pt.sink);
     st.disc = NULL;
-    jxta_cm_close(cm);
     for (size_t i = 0; i < st.npubs; i++)
         jxta_adv_free(st.pubs[i]);
     for (size_t i = 0; i < st.nseen; i++)
         free(st.seen[i]);
     free(st.seen);
-    jxta_peerview_free(pv);
-    jxta_route_resolver_free(route);
-    jxta_resolver_free(res);
-    jxta_propagate_free(prop);
-    if (rdv) {
-        jxta_rdv_free(rdv); /* goodbyes */
-        uint64_t deadline = jxta_loop_now(loop) + 1000;
-        while (jxta_tcp_queued_bytes(jxta_endpoint_tcp(ep)) && jxta_loop_now(loop) < deadline)
-            jxta_loop_run_once(loop, 50);
-    }
-    jxta_endpoint_free(ep);
-    jxta_adv_free(pa);
-    jxta_adv_free(ra);
-    jxta_loop_free(loop);
-    if (sfd >= 0)
-        close(sfd);
-    if (loop)
-        emit("STOP", NULL, "reason", status == 0 ? stop_reason : "error", NULL);
+    jxta_peer_close(peer); /* leaves the groups: goodbyes go out */
+    close(sfd);
+    emit("STOP", NULL, "reason", status == 0 ? stop_reason : "error", NULL);
     return status;
 }
