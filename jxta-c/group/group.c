@@ -124,6 +124,31 @@ static int seek_pipe_id(const jxta_group_t *g, jxta_id_t *pipe)
     return jxta_id_pipe_from_seed(pipe, &g->parent->id, seed, strlen(seed));
 }
 
+/* The route we advertise in a group: our own, or, when we have no
+ * listening address, through our Net group rendezvous (a hop), which
+ * forwards to us: JXSE peers only reach us by the route they are given. */
+static int advertised_route(void *ud, jxta_adv_t **out)
+{
+    jxta_group_t *g = ud;
+    int rc = jxta_endpoint_local_route(g->ep, out);
+    const char *eas[8];
+    if (rc < 0 || jxta_ra_endpoints(*out, eas, 8) > 0)
+        return rc;
+    const jxta_group_t *ng = g;
+    while (ng && !jxta_id_is_net_group(&ng->id))
+        ng = ng->parent;
+    jxta_id_t rdv;
+    jxta_adv_t *rra = NULL;
+    if (ng && ng->rdv && jxta_rdv_has_lease(ng->rdv, &rdv) &&
+        jxta_rdv_lease_route(ng->rdv, &rra) == 0) {
+        size_t n = jxta_ra_endpoints(rra, eas, 8);
+        if (n)
+            jxta_ra_add_hop(*out, &rdv, eas, n < 8 ? n : 8);
+        jxta_adv_free(rra);
+    }
+    return 0;
+}
+
 /* Rendezvous: a probe from the parent's pipe goes to our PeerView. */
 static void seek_probe_in(void *ud, jxta_input_pipe_t *ip, jxta_msg_t *m,
                           const jxta_pipe_msg_info_t *info)
@@ -157,7 +182,7 @@ static int seek_probe_msg(jxta_group_t *g, jxta_msg_t **out)
     if (rc == 0 && name)
         rc = jxta_adv_set(rdv, "Name", name);
     if (rc == 0)
-        rc = jxta_endpoint_local_route(g->ep, &ra);
+        rc = advertised_route(g, &ra);
     if (rc == 0)
         rc = jxta_adv_add(rdv, "RdvRoute", NULL, &route);
     if (rc == 0)
@@ -327,6 +352,8 @@ static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const
         pvc.probe_ms = or_default(cfg->probe_ms, pvc.probe_ms);
         pvc.member_timeout_ms = or_default(cfg->member_timeout_ms, pvc.member_timeout_ms);
         err = jxta_peerview_new(g->ep, g->prop, &pvc, cfg->view_fn, cfg->ud, &g->pv);
+        if (err == 0 && !jxta_id_is_net_group(&g->id))
+            jxta_peerview_set_route_fn(g->pv, advertised_route, g);
     }
     if (err == 0) {
         jxta_discovery_config_t dc;
@@ -641,6 +668,12 @@ int jxta_group_join(jxta_group_t *parent, const jxta_adv_t *pga, const jxta_grou
     g->role = cfg->role;
     g->parent = parent; /* the services look up the parent (rendezvous finding) */
     rc = jxta_group_pa_in(parent->pa, &gid, &g->pa);
+    /* the route in our PA (sent in lease grants and requests) is the one
+     * we advertise: JXSE accepts a lease only from the route it was told */
+    jxta_adv_t *ra = NULL;
+    if (rc == 0 && (rc = advertised_route(g, &ra)) == 0)
+        rc = jxta_pa_set_route(g->pa, ra);
+    jxta_adv_free(ra);
     if (rc == 0)
         rc = start_membership(g, mia, cfg);
     jxta_adv_free(mia);

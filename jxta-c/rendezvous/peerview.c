@@ -34,6 +34,8 @@ struct jxta_peerview {
     jxta_timer_t timer;
     unsigned rnd;
     size_t edge_answers;
+    jxta_peerview_route_fn route_fn;
+    void *route_ud;
 };
 
 void jxta_peerview_config_default(jxta_peerview_config_t *cfg)
@@ -126,7 +128,7 @@ static int own_adv(jxta_peerview_t *pv, jxta_buf_t *out)
     if (rc == 0 && pv->name[0])
         rc = jxta_adv_set(rdv, "Name", pv->name);
     if (rc == 0)
-        rc = jxta_endpoint_local_route(pv->ep, &ra);
+        rc = pv->route_fn ? pv->route_fn(pv->route_ud, &ra) : jxta_endpoint_local_route(pv->ep, &ra);
     if (rc == 0)
         rc = jxta_adv_add(rdv, "RdvRoute", NULL, &route);
     if (rc == 0)
@@ -386,6 +388,12 @@ void jxta_peerview_free(jxta_peerview_t *pv)
 size_t jxta_peerview_size(const jxta_peerview_t *pv)
 {
     return pv->n;
+}
+
+void jxta_peerview_set_route_fn(jxta_peerview_t *pv, jxta_peerview_route_fn fn, void *ud)
+{
+    pv->route_fn = fn;
+    pv->route_ud = ud;
 }
 
 size_t jxta_peerview_edge_answers(const jxta_peerview_t *pv)

@@ -36,6 +36,7 @@ struct jxta_rdv {
     /* edge */
     int has_lease;
     jxta_id_t rdv_peer;
+    jxta_adv_t *rdv_route; /* the route in its last grant, or NULL */
     size_t next_seed;
     jxta_timer_t retry, renew, expire;
     /* rendezvous */
@@ -208,6 +209,11 @@ static void edge_on_grant(jxta_rdv_t *r, jxta_msg_t *m)
     jxta_adv_t *pa = elem_pa(ae, &pid);
     if (pa) {
         learn_pa_route(r, pa);
+        jxta_adv_t *ra = NULL;
+        if (jxta_pa_route(pa, &ra) == 0) {
+            jxta_adv_free(r->rdv_route);
+            r->rdv_route = ra;
+        }
         jxta_adv_free(pa);
     }
     int renewal = r->has_lease;
@@ -459,9 +465,17 @@ void jxta_rdv_discard(jxta_rdv_t *r)
     jxta_endpoint_unwatch(r->ep, on_conn, r);
     jxta_endpoint_unlisten(r->ep, &r->cfg.group, r->service, NULL);
     jxta_adv_free(r->pa);
+    jxta_adv_free(r->rdv_route);
     free(r->pa_xml);
     free(r->clients);
     free(r);
+}
+
+int jxta_rdv_lease_route(const jxta_rdv_t *r, jxta_adv_t **ra)
+{
+    if (!r->has_lease || !r->rdv_route)
+        return JXTA_ENOTFOUND;
+    return jxta_adv_clone(r->rdv_route, ra);
 }
 
 int jxta_rdv_add_seed(jxta_rdv_t *r, const jxta_addr_t *seed)

@@ -424,6 +424,18 @@ START_TEST(test_child_and_nested_groups)
     ck_assert_int_eq(jxta_group_join(c.ng, found, &cc, &cch), 0);
     jxta_adv_free(found);
     RUN_UNTIL(l, leased_from(bch, &a) && leased_from(cch, &a));
+    /* b has no address of its own: in the child it advertises a route
+     * through its Net group rendezvous (JXSE peers need it); a has one */
+    jxta_adv_t *ra;
+    jxta_id_t hop;
+    ck_assert_int_eq(jxta_pa_route(jxta_group_pa(bch), &ra), 0);
+    ck_assert_uint_eq(jxta_ra_hop_count(ra), 1);
+    ck_assert_int_eq(jxta_ra_hop(ra, 0, &hop, NULL), 0);
+    ck_assert(jxta_id_equal(&hop, &r.id));
+    jxta_adv_free(ra);
+    ck_assert_int_eq(jxta_pa_route(jxta_group_pa(ach), &ra), 0);
+    ck_assert_uint_eq(jxta_ra_hop_count(ra), 0);
+    jxta_adv_free(ra);
     /* the child's rendezvous is a, the Net group's is still r */
     ck_assert(leased_from(b.ng, &r));
     ck_assert_uint_eq(jxta_rdv_client_count(jxta_group_rdv(ach)), 2);

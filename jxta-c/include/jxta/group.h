@@ -44,15 +44,19 @@
  * Checked against JXSE 2.5 (loopback, scratch programs): a JXSE edge finds
  * a C-made child group's PGA through Net group discovery, instantiates it
  * (newGroup), leases from the C child rendezvous - also when it only
- * learnt that rendezvous from the PeerView pipe - and publishes in it; a
+ * learnt that rendezvous from the PeerView pipe, and when that rendezvous
+ * does not listen - and publishes in it; a
  * C edge without seeds finds a JXSE child rendezvous through the pipe and
  * leases from it.
  *
- * Limits: a JXSE edge reaches a rendezvous only through the addresses in
- * the route of its RdvAdvertisement, so a child rendezvous that JXSE edges
- * must use needs a listening address (C edges also reach one that has
- * none, through their Net group rendezvous).  Every group takes three of
- * the endpoint's connection watchers
+ * Our route in a child group.  A JXSE peer reaches us only by the route
+ * it is given and accepts a lease only from the route it learnt, so a
+ * peer without a listening address advertises, in its child-group PA and
+ * RdvAdvertisement, a route through its Net group rendezvous (one hop),
+ * which forwards to it; with that, a JXSE edge also leases from a C child
+ * rendezvous that does not listen.
+ *
+ * Limits: every group takes three of the endpoint's connection watchers
  * (rendezvous, discovery, pipes), so with the endpoint's bound of 16 a
  * peer runs the Net group and at most four other groups; the next join
  * fails with JXTA_ETOOBIG and leaves nothing behind.

@@ -59,6 +59,11 @@ const jxta_id_t *jxta_peerview_member(const jxta_peerview_t *pv, size_t i);
  * is answered with our advertisement (PeerView.PeerAdv.Response to the
  * edge's PeerView/<grp>); edges never become members. */
 void jxta_peerview_receive(jxta_peerview_t *pv, const jxta_msg_t *m);
+/* The route to put in our RdvAdvertisement (default: the endpoint's own
+ * route).  A peer without a listening address advertises a route through
+ * its Net group rendezvous instead, which JXSE peers need to reach it. */
+typedef int (*jxta_peerview_route_fn)(void *ud, jxta_adv_t **ra);
+void jxta_peerview_set_route_fn(jxta_peerview_t *pv, jxta_peerview_route_fn fn, void *ud);
 /* Edge probes answered so far (tests). */
 size_t jxta_peerview_edge_answers(const jxta_peerview_t *pv);
 

@@ -73,6 +73,9 @@ jxta_rdv_role_t jxta_rdv_role(const jxta_rdv_t *rdv);
  * protocol and host), JXTA_ETOOBIG past JXTA_RDV_MAX_SEEDS. */
 int jxta_rdv_add_seed(jxta_rdv_t *rdv, const jxta_addr_t *seed);
 size_t jxta_rdv_seed_count(const jxta_rdv_t *rdv);
+/* Edge: a copy of the route of the rendezvous we hold a lease from, as
+ * its grant carried it.  JXTA_ENOTFOUND without a lease or route. */
+int jxta_rdv_lease_route(const jxta_rdv_t *rdv, jxta_adv_t **ra);
 /* Edge: 1 and the rendezvous ID while a lease is held. */
 int jxta_rdv_has_lease(const jxta_rdv_t *rdv, jxta_id_t *rdv_peer);
 /* Rendezvous: number of clients with a live lease. */
