@@ -176,6 +176,7 @@ typedef struct copy {
 typedef struct tomb {
     jxta_id_t data, client;
     uint64_t seq;
+    int status; /* what that FREE was answered */
 } tomb_t;
 
 struct juxmem_provider {
@@ -275,11 +276,11 @@ static const tomb_t *find_tomb(const juxmem_provider_t *p, const jxta_id_t *data
 }
 
 static void add_tomb(juxmem_provider_t *p, const jxta_id_t *data, const jxta_id_t *client,
-                     uint64_t seq)
+                     uint64_t seq, int status)
 {
     if (p->cfg.max_tombs == 0)
         return;
-    tomb_t t = {*data, client ? *client : jxta_id_null, seq};
+    tomb_t t = {*data, client ? *client : jxta_id_null, seq, status};
     if (p->ntombs == p->captombs && p->captombs < p->cfg.max_tombs) {
         size_t cap = p->captombs ? p->captombs * 2 : 16;
         if (cap > p->cfg.max_tombs)
@@ -449,17 +450,22 @@ int juxmem_provider_free_block(juxmem_provider_t *p, const jxta_id_t *data,
     const tomb_t *t = find_tomb(p, data);
     if (t) {
         if (client && seq && jxta_id_equal(&t->client, client) && t->seq == seq)
-            return 0; /* the same FREE again */
-        return jxta__reject(JUXMEM_EFREED, MOD, "free: block already freed");
+            return t->status; /* the same FREE again: the same answer */
+        return jxta__reject(t->status ? JUXMEM_ENODATA : JUXMEM_EFREED, MOD,
+                            "free: block already freed");
     }
     size_t i;
-    if (!find_copy(p, data, &i))
+    if (!find_copy(p, data, &i)) {
+        /* Remembered too: an ALLOC overtaken by this FREE (an allocation
+         * being undone) must not create the block afterwards. */
+        add_tomb(p, data, client, seq, JUXMEM_ENODATA);
         return jxta__reject(JUXMEM_ENODATA, MOD, "free: no such block");
+    }
     juxmem_out_t scratch;
     juxmem_out_init(&scratch);
     drop_copy(p, i, JUXMEM_ENODATA, out ? out : &scratch);
     juxmem_out_clear(&scratch);
-    add_tomb(p, data, client, seq);
+    add_tomb(p, data, client, seq, 0);
     return 0;
 }
 
@@ -1625,4 +1631,193 @@ void juxmem_client_tick(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
     }
     if (now >= c->next_tx)
         client_send(c, now, o);
+}
+
+/* ---- allocation and free: the requester's side ------------------------------------------- */
+
+enum { FAN_ALLOC = 1, FAN_FREE, FAN_UNDO };
+
+typedef struct fan_target {
+    juxmem_member_t m;
+    int state; /* 1 waiting, 0 accepted, < 0 refused */
+    int undone;
+} fan_target_t;
+
+struct juxmem_fanout {
+    jxta_id_t self, data;
+    uint64_t size, seq, deadline, next_tx;
+    juxmem_block_cfg_t cfg;
+    int phase, done, result;
+    fan_target_t t[JUXMEM_MAX_COPIES];
+    size_t n;
+};
+
+/* A fresh request number: random, so that a restarted peer never repeats
+ * one a provider remembers (frees are remembered by requester + number). */
+static uint64_t fan_seq(void)
+{
+    uint8_t u[JXTA_UUID_BYTES];
+    jxta_uuid_random(u);
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | u[i];
+    return (v >> 1) | 1;
+}
+
+static void fan_send(juxmem_fanout_t *f, uint64_t now, juxmem_out_t *o)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        fan_target_t *t = &f->t[i];
+        if (f->phase == FAN_UNDO ? t->undone : t->state != 1)
+            continue;
+        juxmem_pmsg_t *m = emit(o, &t->m.peer, f->phase == FAN_ALLOC ? JUXMEM_MSG_ALLOC
+                                                                     : JUXMEM_MSG_FREE,
+                                &f->data, &f->self);
+        if (!m)
+            continue;
+        m->seq = f->seq;
+        if (f->phase == FAN_ALLOC) {
+            m->epoch = 1;
+            m->size = f->size;
+            for (size_t k = 0; k < f->n; k++)
+                juxmem_pmsg_add_member(m, &f->t[k].m.peer, f->t[k].m.cluster);
+        }
+    }
+    f->next_tx = now + f->cfg.rto_ms;
+}
+
+static int fan_new(int phase, const jxta_id_t *self, const jxta_id_t *data, uint64_t size,
+                   const juxmem_member_t *members, size_t n, const juxmem_block_cfg_t *cfg,
+                   uint64_t now, uint64_t timeout_ms, juxmem_out_t *o, juxmem_fanout_t **out)
+{
+    *out = NULL;
+    if (jxta_id_kind(self) != JXTA_ID_PEER || jxta_id_kind(data) != JXTA_ID_GROUP || n == 0 ||
+        n > JUXMEM_MAX_COPIES || (phase == FAN_ALLOC && size == 0))
+        return jxta__reject(JXTA_EINVAL, MOD, "allocation/free: bad IDs, size or providers");
+    for (size_t i = 0; i < n; i++) {
+        if (jxta_id_kind(&members[i].peer) != JXTA_ID_PEER)
+            return jxta__reject(JXTA_EINVAL, MOD, "allocation/free: provider %zu not a peer", i);
+        for (size_t k = 0; k < i; k++)
+            if (jxta_id_equal(&members[i].peer, &members[k].peer))
+                return jxta__reject(JXTA_EINVAL, MOD, "allocation/free: provider %zu twice", i);
+    }
+    juxmem_fanout_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return JXTA_ENOMEM;
+    f->self = *self;
+    f->data = *data;
+    f->size = size;
+    f->phase = phase;
+    f->seq = fan_seq();
+    f->deadline = now + timeout_ms;
+    if (cfg)
+        f->cfg = *cfg;
+    else
+        juxmem_block_cfg_default(&f->cfg);
+    for (size_t i = 0; i < n; i++) {
+        f->t[i].m = members[i];
+        f->t[i].state = 1;
+    }
+    f->n = n;
+    fan_send(f, now, o);
+    *out = f;
+    return 0;
+}
+
+int juxmem_fanout_alloc(const jxta_id_t *self, const jxta_id_t *data, uint64_t size,
+                        const juxmem_member_t *providers, size_t n,
+                        const juxmem_block_cfg_t *cfg, uint64_t now, uint64_t timeout_ms,
+                        juxmem_out_t *out, juxmem_fanout_t **op)
+{
+    return fan_new(FAN_ALLOC, self, data, size, providers, n, cfg, now, timeout_ms, out, op);
+}
+
+int juxmem_fanout_free(const jxta_id_t *self, const jxta_id_t *data,
+                       const juxmem_member_t *copies, size_t n, const juxmem_block_cfg_t *cfg,
+                       uint64_t now, uint64_t timeout_ms, juxmem_out_t *out,
+                       juxmem_fanout_t **op)
+{
+    return fan_new(FAN_FREE, self, data, 0, copies, n, cfg, now, timeout_ms, out, op);
+}
+
+void juxmem_fanout_free_op(juxmem_fanout_t *f)
+{
+    free(f);
+}
+
+int juxmem_fanout_busy(const juxmem_fanout_t *f) { return !f->done; }
+int juxmem_fanout_result(const juxmem_fanout_t *f) { return f->done ? f->result : JXTA_EBUSY; }
+
+/* Every answer is in, or time is up: decide. */
+static void fan_settle(juxmem_fanout_t *f, uint64_t now, juxmem_out_t *o)
+{
+    int first_err = 0, nok = 0, nunknown = 0, ndouble = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        int st = f->t[i].state == 1 ? JUXMEM_EUNREACH : f->t[i].state;
+        if (st < 0 && (!first_err || first_err == JUXMEM_EUNREACH))
+            first_err = st;
+        nok += st == 0;
+        nunknown += st == JUXMEM_ENODATA;
+        ndouble += st == JUXMEM_EFREED;
+    }
+    if (f->phase == FAN_ALLOC) {
+        if (!first_err) {
+            f->done = 1;
+            f->result = 0;
+            return;
+        }
+        /* Undo: free every copy that was (or may yet be) reserved.  The
+         * providers remember the free, so an ALLOC still in flight cannot
+         * create the block afterwards. */
+        f->result = first_err;
+        f->phase = FAN_UNDO;
+        f->seq = fan_seq();
+        f->deadline = now + f->cfg.fail_ms;
+        for (size_t i = 0; i < f->n; i++) /* the refusers too: a late duplicate
+                                             ALLOC could succeed there */
+            f->t[i].undone = 0;
+        fan_send(f, now, o);
+        return;
+    }
+    f->done = 1;
+    if (f->phase == FAN_UNDO)
+        return; /* result: why the allocation failed */
+    /* FREE: freed somewhere -> 0; only double frees -> EFREED; unknown -> ENODATA */
+    f->result = nok ? 0 : ndouble ? JUXMEM_EFREED : nunknown ? JUXMEM_ENODATA : first_err;
+}
+
+int juxmem_fanout_handle(juxmem_fanout_t *f, const juxmem_pmsg_t *m, uint64_t now,
+                         juxmem_out_t *o)
+{
+    if (f->done || !jxta_id_equal(&m->data, &f->data) || m->seq != f->seq)
+        return 0;
+    int rc = juxmem_pmsg_check(m);
+    if (rc < 0)
+        return rc;
+    if (m->type != (f->phase == FAN_ALLOC ? JUXMEM_MSG_ALLOC_REPLY : JUXMEM_MSG_FREED))
+        return 0;
+    int waiting = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        fan_target_t *t = &f->t[i];
+        if (jxta_id_equal(&t->m.peer, &m->from)) {
+            if (f->phase == FAN_UNDO)
+                t->undone = 1;
+            else if (t->state == 1)
+                t->state = m->status;
+        }
+        waiting |= f->phase == FAN_UNDO ? !t->undone : t->state == 1;
+    }
+    if (!waiting)
+        fan_settle(f, now, o);
+    return 0;
+}
+
+void juxmem_fanout_tick(juxmem_fanout_t *f, uint64_t now, juxmem_out_t *o)
+{
+    if (f->done)
+        return;
+    if (now >= f->deadline)
+        fan_settle(f, now, o);
+    else if (now >= f->next_tx)
+        fan_send(f, now, o);
 }

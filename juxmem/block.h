@@ -132,6 +132,37 @@ int juxmem_provider_block_info(const juxmem_provider_t *p, const jxta_id_t *data
 int juxmem_provider_peek(const juxmem_provider_t *p, const jxta_id_t *data, uint64_t offset,
                          void *buf, size_t len);
 
+/* ---- allocation and free: the requester ------------------------------------ */
+
+/* One request fanned out to several providers, retransmitted until each
+ * answers or `timeout_ms` passes. */
+typedef struct juxmem_fanout juxmem_fanout_t;
+
+/* Reserve block `data` (a fresh juxmem_data_id_new) of `size` bytes on
+ * every provider of `providers` (they become the block's copies, the
+ * lowest peer ID its first sequencer).  Result 0 once all accepted;
+ * otherwise the first refusal (JUXMEM_ENOSPACE...) or JUXMEM_EUNREACH,
+ * after freeing what was reserved (the operation stays busy during that
+ * undo, at most fail_ms). */
+int juxmem_fanout_alloc(const jxta_id_t *self, const jxta_id_t *data, uint64_t size,
+                        const juxmem_member_t *providers, size_t n,
+                        const juxmem_block_cfg_t *cfg, uint64_t now, uint64_t timeout_ms,
+                        juxmem_out_t *out, juxmem_fanout_t **op);
+/* Free block `data` on its copies.  Result 0 if some copy was freed,
+ * JUXMEM_EFREED if it had been freed already, JUXMEM_ENODATA if no copy
+ * knew it, JUXMEM_EUNREACH if nobody answered. */
+int juxmem_fanout_free(const jxta_id_t *self, const jxta_id_t *data,
+                       const juxmem_member_t *copies, size_t n, const juxmem_block_cfg_t *cfg,
+                       uint64_t now, uint64_t timeout_ms, juxmem_out_t *out,
+                       juxmem_fanout_t **op);
+int juxmem_fanout_handle(juxmem_fanout_t *f, const juxmem_pmsg_t *m, uint64_t now,
+                         juxmem_out_t *out);
+void juxmem_fanout_tick(juxmem_fanout_t *f, uint64_t now, juxmem_out_t *out);
+int juxmem_fanout_busy(const juxmem_fanout_t *f);
+/* 0 or the error once finished; JXTA_EBUSY before. */
+int juxmem_fanout_result(const juxmem_fanout_t *f);
+void juxmem_fanout_free_op(juxmem_fanout_t *f);
+
 /* ---- client ---------------------------------------------------------------- */
 
 typedef struct juxmem_client juxmem_client_t;

@@ -35,6 +35,7 @@ typedef struct node {
     jxta_id_t id;
     juxmem_provider_t *prov;
     juxmem_client_t *cli;
+    juxmem_fanout_t *fan;
     int dead;
 } node_t;
 
@@ -129,6 +130,8 @@ static void sim_deliver(sim_t *s, pkt_t *p)
         juxmem_provider_handle(n->prov, &m, s->now, &o);
     if (n->cli)
         juxmem_client_handle(n->cli, &m, s->now, &o);
+    if (n->fan)
+        juxmem_fanout_handle(n->fan, &m, s->now, &o);
     juxmem_pmsg_clear(&m);
     s->delivered++;
     sim_send(s, &o);
@@ -166,6 +169,8 @@ static void sim_step(sim_t *s)
                 juxmem_provider_tick(n->prov, s->now, &o);
             if (n->cli)
                 juxmem_client_tick(n->cli, s->now, &o);
+            if (n->fan)
+                juxmem_fanout_tick(n->fan, s->now, &o);
             sim_send(s, &o);
         }
     }
@@ -251,6 +256,7 @@ static void sim_free(sim_t *s)
     for (size_t i = 0; i < s->nn; i++) {
         juxmem_provider_free(s->nodes[i].prov);
         juxmem_client_free(s->nodes[i].cli);
+        juxmem_fanout_free_op(s->nodes[i].fan);
     }
     for (size_t i = 0; i < s->nq; i++)
         free(s->q[i].bytes);
@@ -655,6 +661,115 @@ START_TEST(seed_sweep)
 }
 END_TEST
 
+/* ---- allocation and free through the network ---------------------------------------- */
+
+static int run_fanout(sim_t *s, node_t *n, uint64_t limit_ms)
+{
+    uint64_t end = s->now + limit_ms;
+    while (juxmem_fanout_busy(n->fan) && s->now < end)
+        sim_step(s);
+    ck_assert(!juxmem_fanout_busy(n->fan));
+    int rc = juxmem_fanout_result(n->fan);
+    juxmem_fanout_free_op(n->fan);
+    n->fan = NULL;
+    for (int i = 0; i < 100; i++) /* let duplicates and stragglers arrive */
+        sim_step(s);
+    return rc;
+}
+
+static void start_fanout(sim_t *s, node_t *n, int alloc, const jxta_id_t *data, uint64_t size,
+                         size_t first, size_t np)
+{
+    juxmem_member_t mem[SIM_NODES];
+    memset(mem, 0, sizeof mem);
+    for (size_t i = 0; i < np; i++)
+        mem[i].peer = s->nodes[first + i].id;
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    if (alloc)
+        ck_assert_int_eq(juxmem_fanout_alloc(&n->id, data, size, mem, np, &s->cfg, s->now, 3000,
+                                             &o, &n->fan),
+                         0);
+    else
+        ck_assert_int_eq(juxmem_fanout_free(&n->id, data, mem, np, &s->cfg, s->now, 3000, &o,
+                                            &n->fan),
+                         0);
+    sim_send(s, &o);
+}
+
+START_TEST(alloc_and_free_fanout)
+{
+    sim_t s;
+    sim_init(&s, 11, 3, 1, 64, NULL); /* providers offer 1 MiB, 64 bytes in use */
+    s.dup_pm = 300;
+    s.drop_pm = 100;
+    node_t *c = client_node(&s, 0);
+    uint64_t base = juxmem_provider_used(s.nodes[0].prov);
+    jxta_id_t d;
+    ck_assert_int_eq(juxmem_data_id_new(&d), 0);
+    start_fanout(&s, c, 1, &d, 1000, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), 0);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_uint_eq(juxmem_provider_used(s.nodes[i].prov), base + 1000);
+    /* the new block works: its copies elected their sequencer */
+    juxmem_block_info_t info;
+    ck_assert_int_eq(juxmem_provider_block_info(s.nodes[0].prov, &d, s.now, &info), 0);
+    ck_assert_int_eq(info.is_sequencer, 1);
+    ck_assert_uint_eq(info.nmembers, 3);
+    /* free: exactly returned; again: a double free; unknown: no such data */
+    start_fanout(&s, c, 0, &d, 0, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), 0);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_uint_eq(juxmem_provider_used(s.nodes[i].prov), base);
+    tu_log_capture();
+    start_fanout(&s, c, 0, &d, 0, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), JUXMEM_EFREED);
+    jxta_id_t unknown;
+    ck_assert_int_eq(juxmem_data_id_new(&unknown), 0);
+    start_fanout(&s, c, 0, &unknown, 0, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), JUXMEM_ENODATA);
+    /* more than one provider can give: refused, and nothing stays reserved
+     * even though ALLOCs are duplicated and delayed */
+    jxta_id_t big;
+    ck_assert_int_eq(juxmem_data_id_new(&big), 0);
+    ck_assert_int_eq(juxmem_provider_alloc(s.nodes[1].prov, &unknown, 1, &(juxmem_member_t){s.nodes[1].id, ""}, 1, NULL, 1, s.now), JUXMEM_ENODATA);
+    start_fanout(&s, c, 1, &big, (1u << 20) - 64, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), 0); /* exactly what is free: fits */
+    jxta_id_t more;
+    ck_assert_int_eq(juxmem_data_id_new(&more), 0);
+    start_fanout(&s, c, 1, &more, 1, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), JUXMEM_ENOSPACE);
+    start_fanout(&s, c, 0, &big, 0, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), 0);
+    /* one provider a bit fuller: the other two are undone */
+    /* refused everywhere, and the undo is remembered: a late ALLOC cannot create it */
+    ck_assert_int_eq(juxmem_provider_alloc(s.nodes[2].prov, &more, 1, &(juxmem_member_t){s.nodes[2].id, ""}, 1, NULL, 1, s.now), JUXMEM_ENODATA);
+    jxta_id_t filler, last;
+    ck_assert_int_eq(juxmem_data_id_new(&filler), 0);
+    ck_assert_int_eq(juxmem_data_id_new(&last), 0);
+    juxmem_member_t self2 = {s.nodes[2].id, ""};
+    ck_assert_int_eq(juxmem_provider_alloc(s.nodes[2].prov, &filler, 1000, &self2, 1, NULL, 1, s.now), 0);
+    start_fanout(&s, c, 1, &last, (1u << 20) - 64 - 500, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 10000), JUXMEM_ENOSPACE);
+    for (int i = 0; i < 300; i++)
+        sim_step(&s);
+    ck_assert_uint_eq(juxmem_provider_used(s.nodes[0].prov), base);
+    ck_assert_uint_eq(juxmem_provider_used(s.nodes[1].prov), base);
+    ck_assert_uint_eq(juxmem_provider_used(s.nodes[2].prov), base + 1000);
+    /* a provider that does not answer: unreachable, the others undone */
+    s.nodes[1].dead = 1;
+    ck_assert_int_eq(juxmem_data_id_new(&last), 0);
+    start_fanout(&s, c, 1, &last, 10, 0, 3);
+    ck_assert_int_eq(run_fanout(&s, c, 20000), JUXMEM_EUNREACH);
+    for (int i = 0; i < 300; i++)
+        sim_step(&s);
+    ck_assert_uint_eq(juxmem_provider_used(s.nodes[0].prov), base);
+    ck_assert_uint_eq(juxmem_provider_used(s.nodes[2].prov), base + 1000);
+    tu_log_release();
+    sim_free(&s);
+}
+END_TEST
+
 /* ---- memory accounting ---------------------------------------------------------------- */
 
 START_TEST(memory_accounting)
@@ -706,7 +821,12 @@ START_TEST(memory_accounting)
     ck_assert_uint_eq(juxmem_provider_used(p), 400);
     /* a late ALLOC for the freed block does not bring it back */
     ck_assert_int_eq(juxmem_provider_alloc(p, &d1, 600, mem, 2, NULL, 1, 0), JUXMEM_ENODATA);
-    ck_assert_int_eq(juxmem_provider_free_block(p, &d3, &other, 1, NULL), JUXMEM_ENODATA);
+    jxta_id_t d4;
+    ck_assert_int_eq(juxmem_data_id_new(&d4), 0);
+    ck_assert_int_eq(juxmem_provider_free_block(p, &d4, &other, 1, NULL), JUXMEM_ENODATA);
+    ck_assert_int_eq(juxmem_provider_free_block(p, &d4, &other, 1, NULL), JUXMEM_ENODATA);
+    /* an ALLOC overtaken by that FREE does not create the block */
+    ck_assert_int_eq(juxmem_provider_alloc(p, &d4, 1, mem, 2, NULL, 1, 0), JUXMEM_ENODATA);
     /* requests for blocks not held here */
     juxmem_pmsg_init(&m, JUXMEM_MSG_ACQUIRE, &d1, &other);
     m.seq = 1;
@@ -992,6 +1112,7 @@ int main(void)
     tcase_add_test(net, dead_holder_loses_lock);
     tcase_add_test(net, lock_timeout_and_unreachable);
     tcase_add_test(net, sequencer_failover);
+    tcase_add_test(net, alloc_and_free_fanout);
     tcase_add_test(net, seed_sweep);
     suite_add_tcase(s, net);
     return tu_run(s);
