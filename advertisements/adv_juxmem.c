@@ -300,3 +300,37 @@ int juxmem_cluster_adv_get(const jxta_adv_t *adv, juxmem_cluster_info_t *info)
         return jxta__reject(JXTA_EMISSING, MOD, "cluster advertisement: no Manager");
     return get_number(adv, "Free", &info->free_bytes);
 }
+
+/* ---- choosing providers ------------------------------------------------------- */
+
+int juxmem_choose_providers(const juxmem_memory_info_t *offers, size_t n, uint64_t size,
+                            size_t want, size_t *chosen)
+{
+    if (want == 0 || want > JUXMEM_MAX_COPIES || (n && !offers))
+        return jxta__reject(JXTA_EINVAL, MOD, "choose providers: asked for %zu", want);
+    size_t got = 0;
+    while (got < want) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            const juxmem_memory_info_t *o = &offers[i];
+            int taken = o->free_bytes < size || jxta_id_kind(&o->provider) != JXTA_ID_PEER;
+            for (size_t k = 0; k < got && !taken; k++) /* each peer once */
+                taken = jxta_id_equal(&offers[chosen[k]].provider, &o->provider);
+            if (taken)
+                continue;
+            if (best == n || o->free_bytes > offers[best].free_bytes ||
+                (o->free_bytes == offers[best].free_bytes &&
+                 jxta_id_cmp(&o->provider, &offers[best].provider) < 0))
+                best = i;
+        }
+        if (best == n)
+            break;
+        chosen[got++] = best;
+    }
+    if (got < want) {
+        jxta_log(JXTA_LOG_INFO, MOD, "%zu of %zu providers can hold %llu bytes", got, want,
+                 (unsigned long long)size);
+        return JUXMEM_ENOSPACE;
+    }
+    return 0;
+}

@@ -1312,7 +1312,7 @@ int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const 
 
 /* ---- client --------------------------------------------------------------------------- */
 
-enum { OP_NONE = 0, OP_ACQUIRE, OP_FETCH, OP_RELEASE };
+enum { OP_NONE = 0, OP_ACQUIRE, OP_FETCH, OP_RELEASE, OP_RENEW };
 
 typedef struct dirty {
     uint64_t off, end;
@@ -1467,6 +1467,25 @@ int juxmem_client_release(juxmem_client_t *c, uint64_t now, uint64_t timeout_ms,
     return 0;
 }
 
+int juxmem_client_renew(juxmem_client_t *c, uint64_t now, uint64_t timeout_ms, juxmem_out_t *o)
+{
+    if (c->op != OP_NONE)
+        return JXTA_EBUSY;
+    if (!c->held)
+        return JUXMEM_ENOTLOCKED;
+    client_start(c, OP_RENEW, JUXMEM_MSG_ACQUIRE, now, timeout_ms);
+    c->req.mode = c->held;
+    c->req.flags = JUXMEM_F_RENEW;
+    c->req.token = c->token;
+    client_send(c, now, o);
+    return 0;
+}
+
+uint64_t juxmem_client_lease_left(const juxmem_client_t *c, uint64_t now)
+{
+    return c->held && c->lease_end > now ? c->lease_end - now : 0;
+}
+
 int juxmem_client_read(const juxmem_client_t *c, uint64_t offset, void *buf, size_t len)
 {
     if (!c->held || c->op != OP_NONE || !c->cache_valid)
@@ -1595,6 +1614,17 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
             c->tries = RETRIES_PER_TARGET - 1;
         }
         break;
+    case OP_RENEW:
+        if (m->type == JUXMEM_MSG_GRANT && m->token == c->token) {
+            c->lease_end = c->op_start + m->lease_ms;
+            client_finish(c, 0);
+        } else if (m->type == JUXMEM_MSG_DENY) { /* the lease had run out */
+            c->held = 0;
+            c->cache_valid = 0;
+            c->ndirty = 0;
+            client_finish(c, m->status);
+        }
+        break;
     case OP_RELEASE:
         if (m->type == JUXMEM_MSG_RELEASED || m->type == JUXMEM_MSG_DENY) {
             c->held = 0;
@@ -1621,6 +1651,8 @@ void juxmem_client_tick(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
         int op = c->op;
         if (op == OP_ACQUIRE || op == OP_FETCH) {
             client_cancel(c, o);
+            client_finish(c, c->heard ? JUXMEM_ELOCKTIMEOUT : JUXMEM_EUNREACH);
+        } else if (op == OP_RENEW) { /* still held as far as we know */
             client_finish(c, c->heard ? JUXMEM_ELOCKTIMEOUT : JUXMEM_EUNREACH);
         } else {
             c->held = 0;

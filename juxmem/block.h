@@ -185,7 +185,15 @@ int juxmem_client_acquire(juxmem_client_t *c, int mode, uint64_t now, uint64_t t
  * expired (writes discarded).  JUXMEM_ENOTLOCKED if nothing is held. */
 int juxmem_client_release(juxmem_client_t *c, uint64_t now, uint64_t timeout_ms,
                           juxmem_out_t *out);
-/* 1 while an acquire or release is in progress. */
+/* Extend the lease of the held lock (long critical sections).  Result 0,
+ * or JUXMEM_ESTALE if it had already run out (the lock and the buffered
+ * writes are then gone). */
+int juxmem_client_renew(juxmem_client_t *c, uint64_t now, uint64_t timeout_ms,
+                        juxmem_out_t *out);
+/* What is left of the lease as this client counts it (from its request,
+ * so never more than the sequencer's). */
+uint64_t juxmem_client_lease_left(const juxmem_client_t *c, uint64_t now);
+/* 1 while an acquire, renew or release is in progress. */
 int juxmem_client_busy(const juxmem_client_t *c);
 /* Result of the last finished operation (0 or a negative code). */
 int juxmem_client_result(const juxmem_client_t *c);

@@ -164,6 +164,12 @@ typedef struct juxmem_memory_info {
 } juxmem_memory_info_t;
 
 int juxmem_memory_adv_new(const juxmem_memory_info_t *info, struct jxta_adv **out);
+/* Choose `want` distinct providers among `offers` that can each hold
+ * `size` more bytes, most free memory first (ties: lower peer ID), as
+ * indexes into offers[] in chosen[want].  JUXMEM_ENOSPACE when fewer can,
+ * JXTA_EINVAL for want 0 or above JUXMEM_MAX_COPIES. */
+int juxmem_choose_providers(const juxmem_memory_info_t *offers, size_t n, uint64_t size,
+                            size_t want, size_t *chosen);
 /* Read back (JXTA_EADVTYPE, JXTA_EMISSING, JXTA_ERANGE: free > offered or
  * a number that is not decimal, JXTA_EINVAL: cluster name). */
 int juxmem_memory_adv_get(const struct jxta_adv *adv, juxmem_memory_info_t *info);

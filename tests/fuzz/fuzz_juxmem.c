@@ -4,8 +4,9 @@
  * Any input is decoded as a JXTA wire message carrying a JuxMem protocol
  * message.  Whatever decodes must pass the protocol rules, encode, decode
  * to the same values and encode to the same bytes; it is then delivered to
- * a provider holding that block (as sequencer and as a plain copy) and to
- * a client, which must not crash, leak or break the memory accounting.
+ * a provider holding that block (as sequencer and as a plain copy), to a
+ * client and to allocation/free requesters, which must not crash, leak or
+ * break the memory accounting.
  * The input is also parsed as an advertisement: a JuxMem memory or cluster
  * advertisement that parses must read back, be rebuilt and read back the
  * same.  Crashes, leaks (ASan), UB and failed invariants are findings. */
@@ -110,6 +111,19 @@ static void deliver(const juxmem_pmsg_t *m)
     juxmem_client_tick(c, 2000, &o);
     juxmem_out_clear(&o);
     juxmem_client_free(c);
+    /* and to an allocation and a free in progress */
+    for (int kind = 0; kind < 2; kind++) {
+        juxmem_fanout_t *f;
+        int rc = kind ? juxmem_fanout_free(&cid, &m->data, &cp, 1, NULL, 0, 1000, &o, &f)
+                      : juxmem_fanout_alloc(&cid, &m->data, 16, &cp, 1, NULL, 0, 1000, &o, &f);
+        if (rc != 0)
+            abort();
+        juxmem_fanout_handle(f, m, 1, &o);
+        juxmem_fanout_tick(f, 5000, &o);
+        juxmem_fanout_tick(f, 10000, &o);
+        juxmem_out_clear(&o);
+        juxmem_fanout_free_op(f);
+    }
 }
 
 static void adv_check(const uint8_t *data, size_t size)

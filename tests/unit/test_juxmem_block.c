@@ -534,6 +534,53 @@ START_TEST(dead_holder_loses_lock)
 }
 END_TEST
 
+START_TEST(renew_keeps_lock)
+{
+    juxmem_block_cfg_t cfg;
+    juxmem_block_cfg_default(&cfg);
+    cfg.lease_ms = 1000;
+    sim_t s;
+    sim_init(&s, 12, 3, 2, 16, &cfg);
+    s.dup_pm = 200;
+    node_t *a = client_node(&s, 0), *b = client_node(&s, 1);
+    start_acquire(&s, a, JUXMEM_MODE_EXCL);
+    ck_assert_int_eq(wait_client(&s, a, 5000), 0);
+    ck_assert_uint_gt(juxmem_client_lease_left(a->cli, s.now), 900);
+    ck_assert_uint_le(juxmem_client_lease_left(a->cli, s.now), 1000);
+    uint8_t v = 0x5A;
+    ck_assert_int_eq(juxmem_client_write(a->cli, 3, &v, 1), 0);
+    start_acquire(&s, b, JUXMEM_MODE_SHARED); /* waits behind A */
+    uint64_t start = s.now;
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    for (int i = 0; i < 4; i++) { /* 4 x 600 ms: well past one lease */
+        while (s.now < start + 600 * (uint64_t)(i + 1))
+            sim_step(&s);
+        ck_assert_int_eq(juxmem_client_renew(a->cli, s.now, 2000, &o), 0);
+        sim_send(&s, &o);
+        ck_assert_int_eq(wait_client(&s, a, 2000), 0);
+        ck_assert_int_eq(juxmem_client_held(a->cli), JUXMEM_MODE_EXCL);
+        ck_assert(juxmem_client_busy(b->cli));
+    }
+    start_release(&s, a);
+    ck_assert_int_eq(wait_client(&s, a, 5000), 0);
+    ck_assert_int_eq(wait_client(&s, b, 5000), 0);
+    uint8_t got;
+    ck_assert_int_eq(juxmem_client_read(b->cli, 3, &got, 1), 0);
+    ck_assert_uint_eq(got, 0x5A);
+    /* B's lease runs out: its renew is refused, the lock is gone */
+    while (juxmem_client_lease_left(b->cli, s.now) > 0 || s.now < start + 10000)
+        sim_step(&s);
+    ck_assert_int_eq(juxmem_client_renew(b->cli, s.now, 2000, &o), 0);
+    sim_send(&s, &o);
+    ck_assert_int_eq(wait_client(&s, b, 3000), JUXMEM_ESTALE);
+    ck_assert_int_eq(juxmem_client_held(b->cli), 0);
+    ck_assert_int_eq(juxmem_client_renew(b->cli, s.now, 2000, &o), JUXMEM_ENOTLOCKED);
+    juxmem_out_clear(&o);
+    sim_free(&s);
+}
+END_TEST
+
 START_TEST(lock_timeout_and_unreachable)
 {
     sim_t s;
@@ -1111,6 +1158,7 @@ int main(void)
     tcase_add_test(net, no_torn_reads);
     tcase_add_test(net, dead_holder_loses_lock);
     tcase_add_test(net, lock_timeout_and_unreachable);
+    tcase_add_test(net, renew_keeps_lock);
     tcase_add_test(net, sequencer_failover);
     tcase_add_test(net, alloc_and_free_fanout);
     tcase_add_test(net, seed_sweep);

@@ -637,6 +637,33 @@ START_TEST(cluster_advertisement)
 }
 END_TEST
 
+START_TEST(choose_providers)
+{
+    juxmem_memory_info_t offers[5];
+    memset(offers, 0, sizeof offers);
+    const uint64_t free_bytes[5] = {100, 500, 300, 500, 50};
+    for (unsigned i = 0; i < 5; i++) {
+        offers[i].provider = peer(20 + i);
+        offers[i].offered = 1000;
+        offers[i].free_bytes = free_bytes[i];
+    }
+    offers[4].provider = offers[1].provider; /* the same provider advertised twice */
+    size_t ch[4];
+    ck_assert_int_eq(juxmem_choose_providers(offers, 5, 200, 3, ch), 0);
+    int low13 = jxta_id_cmp(&offers[1].provider, &offers[3].provider) < 0;
+    ck_assert_uint_eq(ch[0], low13 ? 1 : 3); /* most free first, ties by peer ID */
+    ck_assert_uint_eq(ch[1], low13 ? 3 : 1);
+    ck_assert_uint_eq(ch[2], 2);
+    ck_assert_int_eq(juxmem_choose_providers(offers, 5, 200, 4, ch), JUXMEM_ENOSPACE);
+    ck_assert_int_eq(juxmem_choose_providers(offers, 5, 100, 4, ch), 0);
+    ck_assert_uint_eq(ch[3], 0);
+    ck_assert_int_eq(juxmem_choose_providers(offers, 5, 501, 1, ch), JUXMEM_ENOSPACE);
+    tu_log_capture();
+    ck_assert_int_eq(juxmem_choose_providers(offers, 5, 1, 0, ch), JXTA_EINVAL);
+    tu_log_release();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("juxmem_proto");
@@ -650,6 +677,7 @@ int main(void)
     tcase_add_test(ta, derived_ids);
     tcase_add_test(ta, memory_advertisement);
     tcase_add_test(ta, cluster_advertisement);
+    tcase_add_test(ta, choose_providers);
     suite_add_tcase(s, ta);
     return tu_run(s);
 }
