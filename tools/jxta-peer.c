@@ -829,6 +829,33 @@ static void source_done(void *ud, uint64_t sent, uint64_t failed, int err)
          NULL);
 }
 
+/* A message on the sink's pipe from some other sender (a Java peer...):
+ * the first 50 are shown, element by element. */
+static void on_foreign(void *ud, const jxta_msg_t *m, const jxta_pipe_msg_info_t *info)
+{
+    static unsigned shown;
+    (void)ud;
+    if (shown++ >= 50)
+        return;
+    char elems[512] = "", from[JXTA_ID_TEXT_MAX] = "unknown";
+    size_t off = 0;
+    for (size_t i = 0; i < jxta_msg_count(m) && off < sizeof elems - 80; i++) {
+        const jxta_msg_elem_t *e = jxta_msg_get(m, i);
+        size_t n = 0;
+        const uint8_t *b = jxta_msg_elem_body(e, &n);
+        int text = jxta_msg_elem_is_text(e) && n <= 40;
+        off += (size_t)snprintf(elems + off, sizeof elems - off, "%s%s:%s%s%.*s", off ? "," : "",
+                                jxta_msg_elem_ns(e), jxta_msg_elem_name(e), text ? "=" : "",
+                                text ? (int)n : 0, text ? (const char *)b : "");
+    }
+    for (char *c = elems; *c; c++)
+        if (*c == ' ' || *c == '\n')
+            *c = '_';
+    if (info->src_peer)
+        jxta_id_format(info->src_peer, from, sizeof from);
+    emit("PIPEMSG", NULL, "pipe", pt.sink_name, "from", from, "elements", elems, NULL);
+}
+
 static void print_sink_stats(int force)
 {
     pipe_sink_stats_t s;
@@ -913,7 +940,9 @@ static int parse_pipe_spec(const char *spec, int want_count, char *name, size_t 
     snprintf(buf, sizeof buf, "%s", spec);
     char *parts[3] = {buf, NULL, NULL};
     size_t n = 1;
-    for (char *c = buf; *c && n < 3; c++)
+    /* a pipe ID URN as NAME keeps its own colons */
+    char *from = strncmp(buf, "urn:jxta:", 9) == 0 ? buf + 9 : buf;
+    for (char *c = from; *c && n < 3; c++)
         if (*c == ':') {
             *c = 0;
             parts[n++] = c + 1;
@@ -1060,6 +1089,14 @@ int main(int argc, char **argv)
         }
         jxta_id_t eid;
         echo_pipe_id(&eid);
+        /* Published like the harness does, so its edges find it by name. */
+        jxta_adv_t *eadv = NULL;
+        if (jxta_pipe_adv_new(&eid, JXTA_PIPE_UNICAST, ECHO_PIPE_NAME, &eadv) == 0) {
+            jxta_discovery_publish(st.disc, eadv, JXTA_CM_DEFAULT_LIFETIME_MS,
+                                   JXTA_CM_DEFAULT_EXPIRATION_MS);
+            jxta_discovery_remote_publish(st.disc, eadv, JXTA_CM_DEFAULT_EXPIRATION_MS);
+        }
+        jxta_adv_free(eadv);
         emit("ECHO", "serving", "pipe", jxta_id_str(&eid, &t), NULL);
     }
     if (o.pipe_sink) {
@@ -1068,6 +1105,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: cannot open pipe %s: %s\n", prog, sink_name, jxta_strerror(rc));
             goto out;
         }
+        pipe_sink_on_foreign(pt.sink, on_foreign, NULL);
         emit("PIPE", "sink-ready", "pipe", sink_name, "type", sink_type, NULL);
     }
     if (o.pipe_watch) {

@@ -16,6 +16,10 @@
 
 int pipe_load_id(const jxta_id_t *group, const char *name, jxta_id_t *out)
 {
+    if (strncmp(name, "urn:jxta:", 9) == 0) { /* a pipe ID given as such */
+        int rc = jxta_id_from_string(out, name);
+        return rc == 0 && jxta_id_kind(out) != JXTA_ID_PIPE ? JXTA_EBADID : rc;
+    }
     char text[300];
     int n = snprintf(text, sizeof text, "jxta-c-pipe:%s", name);
     if (n < 0 || (size_t)n >= sizeof text)
@@ -45,6 +49,8 @@ struct pipe_sink {
     struct sender senders[PIPE_SINK_MAX_SENDERS];
     size_t nsenders;
     pipe_sink_stats_t st;
+    pipe_sink_foreign_fn foreign;
+    void *foreign_ud;
 };
 
 static struct sender *sink_sender(pipe_sink_t *s, const jxta_id_t *id)
@@ -101,10 +107,16 @@ static void sink_on_msg(void *ud, jxta_input_pipe_t *ip, jxta_msg_t *m,
                         const jxta_pipe_msg_info_t *info)
 {
     (void)ip;
-    (void)info;
     pipe_sink_t *s = ud;
     const jxta_msg_elem_t *src = jxta_msg_find(m, NS, "src");
     const jxta_msg_elem_t *data = jxta_msg_find(m, NS, "data");
+    if (!src) { /* not from a pipe source: somebody else's message */
+        s->st.foreign++;
+        if (s->foreign)
+            s->foreign(s->foreign_ud, m, info);
+        jxta_msg_free(m);
+        return;
+    }
     uint64_t seq = 0;
     jxta_id_t id;
     size_t n = 0;
@@ -157,6 +169,12 @@ int pipe_sink_start(jxta_pipes_t *ps, const char *name, const char *type, pipe_s
     }
     *out = s;
     return 0;
+}
+
+void pipe_sink_on_foreign(pipe_sink_t *s, pipe_sink_foreign_fn fn, void *ud)
+{
+    s->foreign = fn;
+    s->foreign_ud = ud;
 }
 
 void pipe_sink_stop(pipe_sink_t *s)

@@ -20,16 +20,23 @@
 
 #include <jxta.h>
 
-/* Derive the pipe ID for `name` in `group`. */
+/* Derive the pipe ID for `name` in `group` (a name that is a pipe ID URN,
+ * "urn:jxta:uuid-...04", is taken as it is). */
 int pipe_load_id(const jxta_id_t *group, const char *name, jxta_id_t *out);
 
 typedef struct pipe_sink pipe_sink_t;
 typedef struct pipe_sink_stats {
     uint64_t received, duplicates, reordered, corrupt;
+    uint64_t foreign; /* messages without the source's elements (not counted above) */
     size_t senders;
 } pipe_sink_stats_t;
 int pipe_sink_start(jxta_pipes_t *ps, const char *name, const char *type, pipe_sink_t **out);
 void pipe_sink_stop(pipe_sink_t *s);
+/* Messages that did not come from a pipe source (e.g. a Java peer's) go
+ * here (borrowed) instead of being counted as corrupt. */
+typedef void (*pipe_sink_foreign_fn)(void *ud, const jxta_msg_t *m,
+                                     const jxta_pipe_msg_info_t *info);
+void pipe_sink_on_foreign(pipe_sink_t *s, pipe_sink_foreign_fn fn, void *ud);
 void pipe_sink_stats(const pipe_sink_t *s, pipe_sink_stats_t *st);
 /* Messages received from `sender` (0 if unknown) and the highest seq. */
 uint64_t pipe_sink_from(const pipe_sink_t *s, const jxta_id_t *sender, uint64_t *max_seq);
