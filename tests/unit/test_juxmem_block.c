@@ -427,14 +427,15 @@ END_TEST
 
 /* ---- readers never see a torn block --------------------------------------------- */
 
-START_TEST(no_torn_reads)
+static void run_torn(uint64_t seed, unsigned drop_pm)
 {
     juxmem_block_cfg_t cfg;
     juxmem_block_cfg_default(&cfg);
     cfg.inline_max = 3000; /* 8 KiB blocks are fetched in READ chunks */
     sim_t s;
-    sim_init(&s, 5, 3, 5, 8192, &cfg);
+    sim_init(&s, seed, 3, 5, 8192, &cfg);
     s.dup_pm = 200;
+    s.drop_pm = drop_pm;
     uint8_t *buf = malloc(8192);
     int phase[5] = {0}, done[5] = {0};
     size_t reads = 0;
@@ -480,6 +481,12 @@ START_TEST(no_torn_reads)
     check_copies_agree(&s);
     free(buf);
     sim_free(&s);
+}
+
+START_TEST(no_torn_reads)
+{
+    run_torn(5, 0);
+    run_torn(6, 50);
 }
 END_TEST
 
@@ -704,6 +711,8 @@ START_TEST(seed_sweep)
     for (uint64_t seed = 1000; n && seed < 1000 + strtoull(n, NULL, 10); seed++) {
         run_counters(seed, 200, 50, 4, 10);
         run_failover(seed, seed % 2 ? 50 : 0);
+        if (seed % 10 == 0)
+            run_torn(seed, 50);
     }
 }
 END_TEST
