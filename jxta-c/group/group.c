@@ -469,8 +469,10 @@ static int start_membership(jxta_group_t *g, const jxta_adv_t *mia,
             rc = jxta_membership_join(g->mship, jxta_endpoint_peer_id(g->ep), cfg->identity,
                                       cfg->password);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        jxta_membership_set_lenient(g->mship, cfg->lenient);
         rc = jxta_membership_attach(g->mship, g->ep);
+    }
     if (rc < 0) {
         jxta_log(JXTA_LOG_WARN, "group", "membership of group %s refused: %s",
                  jxta_id_str(&g->id, &t), jxta_strerror(rc));

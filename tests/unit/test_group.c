@@ -730,7 +730,10 @@ START_TEST(test_password_group)
     tu_log_release();
     ck_assert_uint_eq(jxta_group_child_count(b.ng), 0);
     cc.password = "hunter2";
+    cc.lenient = 1; /* b would also take JXSE members' messages (no credential) */
     ck_assert_int_eq(jxta_group_join(b.ng, found, &cc, &bch), 0);
+    ck_assert_int_eq(jxta_membership_lenient(jxta_group_membership(bch)), 1);
+    ck_assert_int_eq(jxta_membership_lenient(jxta_group_membership(ach)), 0);
     RUN_UNTIL(l, leased_from(bch, &a));
     /* members talk: b's query is answered by a */
     ck_assert_int_eq(jxta_resolver_register(jxta_group_resolver(ach), "t:echo", echo_query,

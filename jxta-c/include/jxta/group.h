@@ -47,7 +47,11 @@
  * learnt that rendezvous from the PeerView pipe, and when that rendezvous
  * does not listen - and publishes in it; a
  * C edge without seeds finds a JXSE child rendezvous through the pipe and
- * leases from it.
+ * leases from it; a JXSE edge finds a C password group's PGA and MIA,
+ * instantiates JXSE's passwd membership from them, is refused a wrong
+ * password by JXSE itself, and with the right one leases from the C
+ * rendezvous when that group is lenient (JXSE sends no credential; a
+ * strict C rendezvous refuses it as a non-member).
  *
  * Our route in a child group.  A JXSE peer reaches us only by the route
  * it is given and accepts a lease only from the route it learnt, so a
@@ -95,6 +99,9 @@ typedef struct jxta_group_config {
                                               (PeerView seeds); tcp:// or jxta:// */
     size_t nseeds;
     const char *identity, *password;       /* membership login (password groups) */
+    int lenient;                /* password groups: also accept messages without a
+                                   credential (JXSE members send none; see
+                                   jxta_membership_set_lenient) */
     uint64_t lease_ms;          /* rendezvous: lease granted (0 = 20 min) */
     uint64_t retry_ms;          /* edge: next seed after this silence (0 = 15 s) */
     uint64_t probe_ms;          /* PeerView probe period (rendezvous), rendezvous
