@@ -58,7 +58,10 @@
  * peer without a listening address advertises, in its child-group PA and
  * RdvAdvertisement, a route through its Net group rendezvous (one hop),
  * which forwards to it; with that, a JXSE edge also leases from a C child
- * rendezvous that does not listen.
+ * rendezvous that does not listen.  The PA's route is fixed at join time:
+ * such a peer should join once it holds its Net group lease
+ * (jxta_group_connected), and rejoin after changing Net rendezvous if
+ * JXSE members must keep reaching it.
  *
  * Limits: every group takes three of the endpoint's connection watchers
  * (rendezvous, discovery, pipes), so with the endpoint's bound of 16 a
