@@ -543,8 +543,8 @@ static int cache_check(copy_t *c, const juxmem_pmsg_t *m, juxmem_out_t *o)
         e->client = m->from;
     }
     e->used = ++c->cache_clock;
-    if (m->seq < e->seq)
-        return 1;
+    if (m->seq < e->seq && e->seq - m->seq < JUXMEM_SEQ_WINDOW)
+        return 1; /* a late duplicate (far below: the client restarted) */
     if (m->seq == e->seq) {
         if (e->has)
             emit_copy(o, &m->from, &e->reply);
@@ -1310,6 +1310,18 @@ int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const 
     return 0;
 }
 
+/* A fresh request number: random, so that a restarted peer never repeats
+ * one a provider remembers (frees are remembered by requester + number). */
+static uint64_t fan_seq(void)
+{
+    uint8_t u[JXTA_UUID_BYTES];
+    jxta_uuid_random(u);
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | u[i];
+    return (v >> 1) | 1;
+}
+
 /* ---- client --------------------------------------------------------------------------- */
 
 enum { OP_NONE = 0, OP_ACQUIRE, OP_FETCH, OP_RELEASE, OP_RENEW };
@@ -1364,6 +1376,7 @@ int juxmem_client_new(const jxta_id_t *self, const jxta_id_t *data, uint64_t siz
     memcpy(c->copies, copies, ncopies * sizeof *copies);
     c->ncopies = ncopies;
     c->target = copies[0].peer;
+    c->seq = (fan_seq() & ((1ull << 40) - 1)) << 20; /* a fresh incarnation (JUXMEM_SEQ_WINDOW) */
     *out = c;
     return 0;
 }
@@ -1538,6 +1551,8 @@ int juxmem_client_write(juxmem_client_t *c, uint64_t offset, const void *buf, si
 static void client_fetch_next(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
 {
     uint64_t chunk = c->cfg.inline_max ? c->cfg.inline_max : 1u << 20;
+    if (chunk > JUXMEM_PROTO_MAX_READ)
+        chunk = JUXMEM_PROTO_MAX_READ;
     client_start(c, OP_FETCH, JUXMEM_MSG_READ, now, 0);
     c->req.ref = c->fetch_off;
     c->req.size = c->size - c->fetch_off < chunk ? c->size - c->fetch_off : chunk;
@@ -1683,18 +1698,6 @@ struct juxmem_fanout {
     fan_target_t t[JUXMEM_MAX_COPIES];
     size_t n;
 };
-
-/* A fresh request number: random, so that a restarted peer never repeats
- * one a provider remembers (frees are remembered by requester + number). */
-static uint64_t fan_seq(void)
-{
-    uint8_t u[JXTA_UUID_BYTES];
-    jxta_uuid_random(u);
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++)
-        v = v << 8 | u[i];
-    return (v >> 1) | 1;
-}
 
 static void fan_send(juxmem_fanout_t *f, uint64_t now, juxmem_out_t *o)
 {

@@ -258,6 +258,9 @@ int juxmem_pmsg_check(const juxmem_pmsg_t *m)
     case JUXMEM_MSG_READ:
         if (m->size == 0 || m->ref + m->size < m->ref)
             return jxta__reject(JXTA_ERANGE, MOD, "READ: empty or overflowing range");
+        if (m->size > JUXMEM_PROTO_MAX_READ)
+            return jxta__reject(JXTA_ETOOBIG, MOD, "READ of %llu bytes",
+                                (unsigned long long)m->size);
         break;
     case JUXMEM_MSG_DATA:
         if (m->nranges > 1 || (m->status < 0 && m->nranges))

@@ -37,6 +37,11 @@
 #define JUXMEM_PROTO_HEADER_LEN 192
 #define JUXMEM_PROTO_MAX_RANGES 1024
 #define JUXMEM_CLUSTER_NAME_MAX 63 /* bytes of a cluster name (UTF-8) */
+#define JUXMEM_PROTO_MAX_READ (8u << 20) /* bytes one READ may ask for */
+/* Request numbers of one requester are increasing within an incarnation;
+ * one far below the last seen (more than this) starts a new incarnation
+ * (a restarted peer), anything closer below is a late duplicate. */
+#define JUXMEM_SEQ_WINDOW (1ull << 20)
 
 /* Internal status codes, never returned by the public API. */
 #define JUXMEM__EREDIRECT (-250) /* not the sequencer: ask the Hint peer */

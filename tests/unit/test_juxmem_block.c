@@ -1145,6 +1145,18 @@ START_TEST(sequencer_requests)
     char got[4];
     ck_assert_int_eq(juxmem_provider_peek(p, &data, 4, got, 4), 0);
     ck_assert(memcmp(got, "abcd", 4) == 0);
+    /* a restarted client (numbers far below its last ones) is served */
+    a2.seq = 1ull << 41;
+    before = o.n;
+    ck_assert_int_eq(juxmem_provider_handle(p, &a2, 226, &o), 0);
+    ck_assert_int_eq(o.v[before].m.type, JUXMEM_MSG_GRANT);
+    a2.seq = 3;
+    ck_assert_int_eq(juxmem_provider_handle(p, &a2, 227, &o), 0);
+    ck_assert_uint_eq(o.n, before + 2);
+    ck_assert_int_eq(o.v[before + 1].m.type, JUXMEM_MSG_GRANT);
+    a2.seq = 2; /* and its own late duplicates are still ignored */
+    ck_assert_int_eq(juxmem_provider_handle(p, &a2, 228, &o), 0);
+    ck_assert_uint_eq(o.n, before + 2);
     juxmem_pmsg_clear(&r1);
     juxmem_out_clear(&o);
     juxmem_provider_free(p);

@@ -412,6 +412,9 @@ START_TEST(hostile_values)
     sample(&m, JUXMEM_MSG_READ);
     m.size = 0;
     expect_refused(&m, JXTA_ERANGE);
+    sample(&m, JUXMEM_MSG_READ);
+    m.size = JUXMEM_PROTO_MAX_READ + 1;
+    expect_refused(&m, JXTA_ETOOBIG);
     sample(&m, JUXMEM_MSG_ACK);
     m.type = (juxmem_msg_type_t)77;
     expect_refused(&m, JXTA_EPROTO);
