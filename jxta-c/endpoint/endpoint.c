@@ -481,11 +481,21 @@ static int group_from_uv(const char *uv, jxta_id_t *group)
     return rc == 0 && jxta_id_kind(group) != JXTA_ID_GROUP ? JXTA_EBADID : rc;
 }
 
+static int next_hop(jxta_endpoint_t *ep, const jxta_id_t *peer, jxta_tcp_conn_t **out,
+                    jxta_id_t *hop_peer);
+
 static void forward(jxta_endpoint_t *ep, jxta_msg_t *m, jxta_erm_t *erm,
                     const jxta_id_t *router_group)
 {
     jxta_id_text_t t;
-    jxta_tcp_conn_t *c = jxta_tcp_conn_for_peer(ep->tcp, &erm->dest_peer);
+    /* A live connection to the destination, else a route learnt for it
+     * (through another rendezvous of the view that serves it); never back
+     * to the peer that handed us the message. */
+    jxta_tcp_conn_t *c = NULL;
+    jxta_id_t hop;
+    if (ep->forwarding && next_hop(ep, &erm->dest_peer, &c, &hop) == 0 &&
+        (jxta_id_equal(&hop, &erm->last_peer) || jxta_id_equal(&hop, &erm->src_peer)))
+        c = NULL;
     if (!ep->forwarding || !c) {
         jxta_log(JXTA_LOG_DEBUG, "endpoint", "cannot forward to %s: %s",
                  jxta_id_str(&erm->dest_peer, &t), ep->forwarding ? "no connection" : "not a relay");

@@ -4,8 +4,9 @@
  * do not listen (so every message is routed through a rendezvous), a sink
  * that checks every message it gets (per sender: once, in order, intact)
  * and sources that send as fast as the pipe's back-pressure allows.
- *   - unicast: two sources x 50,000 messages into one input pipe: the sink
- *     gets all 100,000, none twice, each sender's in order;
+ *   - unicast: two sources x 50,000 messages into one input pipe, one of
+ *     them an edge of another rendezvous of the view: the sink gets all
+ *     100,000, none twice, each sender's in order;
  *   - propagate: one source, 100,000 messages, three listeners on edges
  *     of two rendezvous in one PeerView: each gets every message once;
  *   - rebinding: the peer hosting an input pipe is stopped while a source
@@ -98,15 +99,19 @@ static unsigned long field_ul(const char *line, const char *key)
 START_TEST(test_unicast_two_senders)
 {
     tproc_workdir(workdir, sizeof workdir, "jxta-pipes");
-    char rdv[128], line[512], count[32];
+    char rdv[128], rdv1[128], line[512], count[32];
     unsigned long each = scaled(50000);
     snprintf(count, sizeof count, "uni:%lu", each);
-    start_rdv("rdv", NULL, rdv, sizeof rdv);
+    tproc_t *r0 = start_rdv("rdv", NULL, rdv, sizeof rdv);
+    tproc_t *r1 = start_rdv("rdv1", rdv, rdv1, sizeof rdv1);
+    ck_assert(tproc_wait(r0, "PEERVIEW joined", 1, 10000, NULL, 0));
+    ck_assert(tproc_wait(r1, "PEERVIEW joined", 1, 10000, NULL, 0));
     const char *sink_opts[] = {"--pipe-sink", "uni", NULL};
     tproc_t *sink = start_edge("sink", rdv, sink_opts);
     const char *src_opts[] = {"--pipe-source", count, NULL};
+    /* one sender of the sink's rendezvous, one of the other rendezvous */
     tproc_t *a = start_edge("src-a", rdv, src_opts);
-    tproc_t *b = start_edge("src-b", rdv, src_opts);
+    tproc_t *b = start_edge("src-b", rdv1, src_opts);
     wait_received(sink, 2 * each, 120000, line, sizeof line);
     ck_assert_uint_eq(field_ul(line, "received"), 2 * each);
     ck_assert_uint_eq(field_ul(line, "duplicates"), 0);
