@@ -30,14 +30,15 @@ void jxta_prop_elem_name(const jxta_id_t *group, char *out, size_t cap)
 void jxta_prop_new_msg_id(char out[64])
 {
     /* Version-1 layout with a random node, as JXSE's sequential UUIDs: the
-     * time fields make IDs from one peer distinct and roughly ordered. */
+     * time fields make IDs from one peer distinct and roughly ordered.  The
+     * counter is shared by every loop of the process (atomic). */
     static uint64_t seq;
     uint8_t node[16];
     jxta_uuid_random(node);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t t = ((uint64_t)ts.tv_sec * 10000000u + (uint64_t)ts.tv_nsec / 100u +
-                  0x01B21DD213814000ULL + (seq++ & 0xFF)) &
+                  0x01B21DD213814000ULL + (__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED) & 0xFF)) &
                  0x0FFFFFFFFFFFFFFFULL;
     snprintf(out, 64, "%08x-%04x-1%03x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              (unsigned)(t & 0xFFFFFFFFu), (unsigned)((t >> 32) & 0xFFFF),
