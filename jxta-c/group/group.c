@@ -47,6 +47,10 @@ struct jxta_group {
     int seek_listening;           /* edge: PeerView/<grp> listener registered */
     jxta_timer_t seek_timer;
     uint64_t seek_ms;
+    /* the Net group: the application's lease events, which we relay */
+    int relay_events;
+    jxta_rdv_events_t user_ev;
+    void *user_ud;
 };
 
 void jxta_group_config_default(jxta_group_config_t *c)
@@ -334,7 +338,8 @@ static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const
     rc.gc_ms = or_default(cfg->gc_ms, rc.gc_ms);
     if (cfg->max_clients)
         rc.max_clients = cfg->max_clients;
-    int err = jxta_rdv_new(g->ep, g->pa, &rc, cfg->rdv_events, cfg->ud, &g->rdv);
+    int err = jxta_rdv_new(g->ep, g->pa, &rc, cfg->rdv_events, g->relay_events ? g : cfg->ud,
+                           &g->rdv);
     if (err == 0)
         err = jxta_propagate_new(g->ep, g->rdv, &g->id, &g->prop);
     if (err == 0)
@@ -482,6 +487,59 @@ static int start_membership(jxta_group_t *g, const jxta_adv_t *mia,
     return rc;
 }
 
+/* Our route in the groups below g, redone for a new Net group
+ * rendezvous when we have no listening address (see advertised_route). */
+static void refresh_routes(jxta_group_t *g)
+{
+    for (size_t i = 0; i < g->nchildren; i++) {
+        jxta_group_t *c = g->children[i];
+        jxta_adv_t *ra = NULL, *old = NULL;
+        const char *eas[1];
+        if (jxta_pa_route(c->pa, &old) == 0 && jxta_ra_endpoints(old, eas, 1) == 0 &&
+            advertised_route(c, &ra) == 0 && !jxta_adv_equal(ra, old) &&
+            jxta_pa_set_route(c->pa, ra) == 0) {
+            jxta_rdv_set_local_pa(c->rdv, c->pa);
+            jxta_discovery_publish(c->disc, c->pa, JXTA_CM_FOREVER, JXTA_CM_DEFAULT_EXPIRATION_MS);
+        }
+        jxta_adv_free(ra);
+        jxta_adv_free(old);
+        refresh_routes(c);
+    }
+}
+
+static void net_lease_granted(void *ud, const jxta_id_t *rdv, uint64_t lease_ms, int renewal)
+{
+    jxta_group_t *g = ud;
+    if (!renewal)
+        refresh_routes(g);
+    if (g->user_ev.lease_granted)
+        g->user_ev.lease_granted(g->user_ud, rdv, lease_ms, renewal);
+}
+
+static void net_lease_lost(void *ud, const jxta_id_t *rdv, const char *reason)
+{
+    jxta_group_t *g = ud;
+    if (g->user_ev.lease_lost)
+        g->user_ev.lease_lost(g->user_ud, rdv, reason);
+}
+
+static void net_client_connected(void *ud, const jxta_id_t *peer)
+{
+    jxta_group_t *g = ud;
+    if (g->user_ev.client_connected)
+        g->user_ev.client_connected(g->user_ud, peer);
+}
+
+static void net_client_disconnected(void *ud, const jxta_id_t *peer, const char *reason)
+{
+    jxta_group_t *g = ud;
+    if (g->user_ev.client_disconnected)
+        g->user_ev.client_disconnected(g->user_ud, peer, reason);
+}
+
+static const jxta_rdv_events_t net_events = {net_lease_granted, net_lease_lost,
+                                             net_client_connected, net_client_disconnected};
+
 /* ---- the Net group ------------------------------------------------------------ */
 
 int jxta_group_new_net(jxta_endpoint_t *ep, jxta_cm_t *cm, const char *peer_name,
@@ -510,12 +568,19 @@ int jxta_group_new_net(jxta_endpoint_t *ep, jxta_cm_t *cm, const char *peer_name
         rc = jxta_pa_set_route(net->pa, ra);
     if (rc == 0)
         rc = add_child(world, net);
+    jxta_group_config_t ncfg = *cfg;
     if (rc == 0) {
         net->role = cfg->role;
+        if (cfg->rdv_events)
+            net->user_ev = *cfg->rdv_events;
+        net->user_ud = cfg->ud;
+        net->relay_events = 1;
+        /* relayed, so that a new Net rendezvous refreshes our routes below */
+        ncfg.rdv_events = &net_events;
         rc = start_membership(net, NULL, cfg);
     }
     if (rc == 0)
-        rc = start_services(net, cfg, peer_name);
+        rc = start_services(net, &ncfg, peer_name);
     jxta_adv_free(wpga);
     jxta_adv_free(npga);
     jxta_adv_free(ra);

@@ -471,6 +471,33 @@ void jxta_rdv_discard(jxta_rdv_t *r)
     free(r);
 }
 
+int jxta_rdv_set_local_pa(jxta_rdv_t *r, const jxta_adv_t *pa)
+{
+    jxta_adv_t *copy = NULL;
+    jxta_buf_t b = JXTA_BUF_INIT;
+    int rc = jxta_adv_clone(pa, &copy);
+    if (rc == 0 && r->cfg.role == JXTA_RDV_RENDEZVOUS && !jxta_pa_is_rdv(copy))
+        rc = make_rdv_pa(copy);
+    if (rc == 0)
+        rc = jxta_adv_write(copy, 0, &b);
+    size_t len = 0;
+    char *xml = rc == 0 ? (char *)jxta_buf_steal(&b, &len) : NULL;
+    if (rc == 0 && !xml)
+        rc = JXTA_ENOMEM;
+    if (rc < 0) {
+        jxta_buf_free(&b);
+        jxta_adv_free(copy);
+        return rc;
+    }
+    jxta_adv_free(r->pa);
+    free(r->pa_xml);
+    r->pa = copy;
+    r->pa_xml = xml;
+    r->pa_len = len;
+    jxta_buf_free(&b);
+    return 0;
+}
+
 int jxta_rdv_lease_route(const jxta_rdv_t *r, jxta_adv_t **ra)
 {
     if (!r->has_lease || !r->rdv_route)

@@ -777,6 +777,72 @@ START_TEST(test_password_group)
 }
 END_TEST
 
+static int granted_calls;
+static void count_grant(void *ud, const jxta_id_t *rdv, uint64_t ms, int renewal)
+{
+    (void)rdv;
+    (void)ms;
+    (void)renewal;
+    if (ud == &granted_calls)
+        granted_calls++;
+}
+
+static size_t pa_hops(const jxta_group_t *g)
+{
+    jxta_adv_t *ra;
+    ck_assert_int_eq(jxta_pa_route(jxta_group_pa(g), &ra), 0);
+    size_t n = jxta_ra_hop_count(ra);
+    jxta_adv_free(ra);
+    return n;
+}
+
+START_TEST(test_route_follows_net_lease)
+{
+    /* A peer without a listening address joins a child group before its
+     * Net group lease: its route in the child gains the hop through its
+     * Net rendezvous once the lease comes; the application still gets its
+     * own lease events. */
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    peer_t r, d;
+    peer_start(l, &r, 1, 1, NULL, "r");
+    memset(&d, 0, sizeof d);
+    jxta_tcp_config_t tc;
+    jxta_tcp_config_default(&tc);
+    jxta_id_new_peer(&tc.peer_id, &jxta_id_net_group);
+    d.id = tc.peer_id;
+    tc.listen = 0;
+    tc.first_frame_delay_ms = 5;
+    ck_assert_int_eq(jxta_endpoint_new(l, &tc, &d.ep), 0);
+    ck_assert_int_eq(jxta_cm_open(NULL, NULL, 0, &d.cm), 0);
+    static const jxta_rdv_events_t ev = {count_grant, NULL, NULL, NULL};
+    jxta_group_config_t c;
+    jxta_group_config_default(&c);
+    fast(&c);
+    c.seeds[0] = *jxta_tcp_public_addr(jxta_endpoint_tcp(r.ep));
+    c.nseeds = 1;
+    c.rdv_events = &ev;
+    c.ud = &granted_calls;
+    granted_calls = 0;
+    ck_assert_int_eq(jxta_group_new_net(d.ep, d.cm, "d", &c, &d.ng), 0);
+    jxta_adv_t *pga;
+    ck_assert_int_eq(jxta_group_create_pga(d.ng, NULL, "early", NULL, NULL, &pga), 0);
+    jxta_group_config_default(&c);
+    c.role = JXTA_RDV_RENDEZVOUS;
+    jxta_group_t *dch;
+    ck_assert_int_eq(jxta_group_join(d.ng, pga, &c, &dch), 0);
+    ck_assert(!jxta_group_connected(d.ng));
+    ck_assert_uint_eq(pa_hops(dch), 0);
+    RUN_UNTIL(l, leased_from(d.ng, &r));
+    ck_assert_int_eq(granted_calls, 1);
+    ck_assert_uint_eq(pa_hops(dch), 1);
+    jxta_adv_free(pga);
+    peer_stop(&d);
+    peer_stop(&r);
+    jxta_loop_free(l);
+}
+END_TEST
+
 START_TEST(test_join_failure_leaves_nothing)
 {
     /* Joining until a service refuses to start (the endpoint takes a
@@ -829,6 +895,7 @@ int main(void)
     tcase_add_test(tc, test_child_rendezvous_replaced);
     tcase_add_test(tc, test_password_group);
     tcase_add_test(tc, test_join_failure_leaves_nothing);
+    tcase_add_test(tc, test_route_follows_net_lease);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -58,10 +58,9 @@
  * peer without a listening address advertises, in its child-group PA and
  * RdvAdvertisement, a route through its Net group rendezvous (one hop),
  * which forwards to it; with that, a JXSE edge also leases from a C child
- * rendezvous that does not listen.  The PA's route is fixed at join time:
- * such a peer should join once it holds its Net group lease
- * (jxta_group_connected), and rejoin after changing Net rendezvous if
- * JXSE members must keep reaching it.
+ * rendezvous that does not listen.  The route is redone (PA re-published,
+ * rendezvous told) whenever the Net group gets a new rendezvous; the
+ * application's Net group lease events (cfg->rdv_events) are relayed.
  *
  * Limits: every group takes three of the endpoint's connection watchers
  * (rendezvous, discovery, pipes), so with the endpoint's bound of 16 a

@@ -73,6 +73,9 @@ jxta_rdv_role_t jxta_rdv_role(const jxta_rdv_t *rdv);
  * protocol and host), JXTA_ETOOBIG past JXTA_RDV_MAX_SEEDS. */
 int jxta_rdv_add_seed(jxta_rdv_t *rdv, const jxta_addr_t *seed);
 size_t jxta_rdv_seed_count(const jxta_rdv_t *rdv);
+/* Replace our peer advertisement (sent in lease requests and grants from
+ * now on; copied, a rendezvous adds its Rdv flag). */
+int jxta_rdv_set_local_pa(jxta_rdv_t *rdv, const jxta_adv_t *pa);
 /* Edge: a copy of the route of the rendezvous we hold a lease from, as
  * its grant carried it.  JXTA_ENOTFOUND without a lease or route. */
 int jxta_rdv_lease_route(const jxta_rdv_t *rdv, jxta_adv_t **ra);
