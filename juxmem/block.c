@@ -34,6 +34,7 @@ void juxmem_block_cfg_default(juxmem_block_cfg_t *c)
     c->inline_max = 1u << 20;
     c->max_queue = 1024;
     c->max_tombs = 4096;
+    c->max_blocks = 65536;
 }
 
 /* ---- output list ------------------------------------------------------------ */
@@ -256,15 +257,36 @@ static void set_view(copy_t *c, const juxmem_pmsg_t *m, uint64_t now)
 
 /* ---- provider store --------------------------------------------------------------- */
 
+/* Copies are kept sorted by block ID: the position of `data`, or where it
+ * would go (*found 0). */
+static size_t copy_pos(const juxmem_provider_t *p, const jxta_id_t *data, int *found)
+{
+    size_t lo = 0, hi = p->ncopies;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = jxta_id_cmp(&p->copies[mid]->id, data);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
 static copy_t *find_copy(const juxmem_provider_t *p, const jxta_id_t *data, size_t *index)
 {
-    for (size_t i = 0; i < p->ncopies; i++)
-        if (jxta_id_equal(&p->copies[i]->id, data)) {
-            if (index)
-                *index = i;
-            return p->copies[i];
-        }
-    return NULL;
+    int found;
+    size_t i = copy_pos(p, data, &found);
+    if (!found)
+        return NULL;
+    if (index)
+        *index = i;
+    return p->copies[i];
 }
 
 static const tomb_t *find_tomb(const juxmem_provider_t *p, const jxta_id_t *data)
@@ -396,6 +418,10 @@ int juxmem_provider_alloc(juxmem_provider_t *p, const jxta_id_t *data, uint64_t 
     }
     if (size > SIZE_MAX)
         return JUXMEM_ENOSPACE;
+    if (p->ncopies >= p->cfg.max_blocks) {
+        jxta_log(JXTA_LOG_INFO, MOD, "alloc refused: already %zu blocks", p->ncopies);
+        return JUXMEM_ENOSPACE;
+    }
     if (p->ncopies == p->capcopies) {
         size_t cap = p->capcopies ? p->capcopies * 2 : 8;
         copy_t **v = realloc(p->copies, cap * sizeof *v);
@@ -420,7 +446,11 @@ int juxmem_provider_alloc(juxmem_provider_t *p, const jxta_id_t *data, uint64_t 
     c->seq_heard = now;
     c->am_seq = jxta_id_equal(&c->seq_peer, &p->self);
     c->hb_at = now;
-    p->copies[p->ncopies++] = c;
+    int found;
+    size_t at = copy_pos(p, data, &found);
+    memmove(&p->copies[at + 1], &p->copies[at], (p->ncopies - at) * sizeof p->copies[0]);
+    p->copies[at] = c;
+    p->ncopies++;
     p->used += size;
     return 0;
 }

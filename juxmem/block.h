@@ -32,6 +32,8 @@ typedef struct juxmem_block_cfg {
     uint64_t inline_max; /* grants carry blocks up to this size; READ chunk (default 1 MiB) */
     size_t max_queue;    /* lock requests waiting per block (default 1024) */
     size_t max_tombs;    /* freed block IDs remembered per provider (default 4096) */
+    size_t max_blocks;   /* copies one provider holds at most (default 65536): each
+                            has a fixed cost besides its bytes */
 } juxmem_block_cfg_t;
 
 void juxmem_block_cfg_default(juxmem_block_cfg_t *c);
@@ -85,7 +87,8 @@ size_t juxmem_provider_nblocks(const juxmem_provider_t *p);
  * are all the copies (this provider among them), `sequencer` the current
  * sequencer of an existing block (re-creation) or NULL for a new block
  * (the member with the lowest peer ID).  Idempotent for the same size.
- * JUXMEM_ENOSPACE (used + size > offered), JUXMEM_ENODATA (freed before),
+ * JUXMEM_ENOSPACE (used + size > offered, or max_blocks copies held),
+ * JUXMEM_ENODATA (freed before),
  * JXTA_EEXIST (known with another size), JXTA_EINVAL (size 0, self not a
  * member), JXTA_ENOMEM. */
 int juxmem_provider_alloc(juxmem_provider_t *p, const jxta_id_t *data, uint64_t size,

@@ -914,6 +914,39 @@ START_TEST(memory_accounting)
 }
 END_TEST
 
+START_TEST(many_blocks)
+{
+    jxta_id_t self = peer_id(1), ids[51];
+    juxmem_block_cfg_t cfg;
+    juxmem_block_cfg_default(&cfg);
+    cfg.max_blocks = 50;
+    juxmem_provider_t *p;
+    ck_assert_int_eq(juxmem_provider_new(&self, NULL, 1u << 20, &cfg, &p), 0);
+    juxmem_member_t me;
+    memset(&me, 0, sizeof me);
+    me.peer = self;
+    for (size_t i = 0; i < 51; i++) {
+        ck_assert_int_eq(juxmem_data_id_new(&ids[i]), 0);
+        ck_assert_int_eq(juxmem_provider_alloc(p, &ids[i], i + 1, &me, 1, NULL, 1, 0),
+                         i < 50 ? 0 : JUXMEM_ENOSPACE);
+    }
+    ck_assert_uint_eq(juxmem_provider_used(p), 50 * 51 / 2);
+    juxmem_block_info_t info;
+    for (size_t i = 0; i < 50; i++) {
+        ck_assert_int_eq(juxmem_provider_block_info(p, &ids[i], 0, &info), 0);
+        ck_assert_uint_eq(info.size, i + 1);
+    }
+    for (size_t k = 0; k < 50; k++) { /* free in a scrambled order */
+        size_t i = (k * 17) % 50;
+        ck_assert_int_eq(juxmem_provider_free_block(p, &ids[i], NULL, 0, NULL), 0);
+        ck_assert_int_eq(juxmem_provider_block_info(p, &ids[i], 0, &info), JUXMEM_ENODATA);
+    }
+    ck_assert_uint_eq(juxmem_provider_used(p), 0);
+    ck_assert_uint_eq(juxmem_provider_nblocks(p), 0);
+    juxmem_provider_free(p);
+}
+END_TEST
+
 /* ---- a copy: order, duplicates, fencing, epochs ------------------------------------------ */
 
 static juxmem_pmsg_t update_msg(const jxta_id_t *data, const jxta_id_t *from, uint32_t epoch,
@@ -1168,6 +1201,7 @@ int main(void)
     Suite *s = suite_create("juxmem_block");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, memory_accounting);
+    tcase_add_test(tc, many_blocks);
     tcase_add_test(tc, copy_orders_and_fences);
     tcase_add_test(tc, sequencer_requests);
     suite_add_tcase(s, tc);
