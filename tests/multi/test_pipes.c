@@ -11,7 +11,8 @@
  *     of two rendezvous in one PeerView: each gets every message once;
  *   - rebinding: the peer hosting an input pipe is stopped while a source
  *     sends; another peer opens the same pipe and the source, rebinding,
- *     delivers there.
+ *     delivers there;
+ *   - the application API: tools/jxta-example serves and answers questions.
  * Every wait is bounded; every process is stopped by its PID. */
 #include <signal.h>
 #include <stdio.h>
@@ -189,6 +190,32 @@ START_TEST(test_host_restart_rebinds)
 }
 END_TEST
 
+/* The application API end to end: jxta-example serves and answers. */
+START_TEST(test_example_program)
+{
+    tproc_workdir(workdir, sizeof workdir, "jxta-pipes");
+    char rdv[128], home[300];
+    start_rdv("rdv", NULL, rdv, sizeof rdv);
+    snprintf(home, sizeof home, "%s/server", workdir);
+    const char *serve[] = {TOOLS_DIR "/jxta-example", "--home", home, "--seed", rdv, "serve",
+                           "quotes", NULL};
+    tproc_t *srv = tproc_spawn("server", workdir, serve);
+    ck_assert(tproc_wait(srv, "serving quotes", 1, 15000, NULL, 0));
+    snprintf(home, sizeof home, "%s/asker", workdir);
+    const char *ask[] = {TOOLS_DIR "/jxta-example", "--home", home, "--seed", rdv, "ask",
+                         "quotes", "hello there", "and again", NULL};
+    tproc_t *a = tproc_spawn("asker", workdir, ask);
+    ck_assert(tproc_wait(a, "you said: and again", 1, 30000, NULL, 0));
+    ck_assert_uint_eq(tproc_count(a, "you said: hello there"), 1);
+    ck_assert_int_eq(tproc_reap(a, 10000), 0);
+    ck_assert_uint_eq(tproc_count(srv, "answered (success)"), 2);
+    tproc_signal(srv, SIGTERM);
+    ck_assert_int_eq(tproc_reap(srv, 10000), 0);
+    tproc_cleanup();
+    tproc_workdir_remove(workdir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pipes (multi-process)");
@@ -197,6 +224,7 @@ int main(void)
     tcase_add_test(tc, test_unicast_two_senders);
     tcase_add_test(tc, test_propagate_three_listeners);
     tcase_add_test(tc, test_host_restart_rebinds);
+    tcase_add_test(tc, test_example_program);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
