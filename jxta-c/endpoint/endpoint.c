@@ -387,19 +387,21 @@ static void notify(jxta_endpoint_t *ep, const jxta_id_t *peer, int up, int err)
 {
     /* copy: a watcher may unwatch while we iterate */
     size_t n = ep->nws;
-    struct watcher ws[16];
-    if (n > 16)
-        n = 16;
+    struct watcher small[16], *ws = n <= 16 ? small : malloc(n * sizeof *ws);
+    if (!ws) {
+        jxta_log(JXTA_LOG_ERROR, "endpoint", "out of memory: connection change not reported");
+        return;
+    }
     if (n)
         memcpy(ws, ep->ws, n * sizeof ws[0]);
     for (size_t i = 0; i < n; i++)
         ws[i].fn(ws[i].ud, peer, up, err);
+    if (ws != small)
+        free(ws);
 }
 
 int jxta_endpoint_watch(jxta_endpoint_t *ep, jxta_ep_conn_fn fn, void *ud)
 {
-    if (ep->nws == 16)
-        return JXTA_ETOOBIG;
     if (grow((void **)&ep->ws, &ep->capws, ep->nws, sizeof *ep->ws) < 0)
         return JXTA_ENOMEM;
     ep->ws[ep->nws].fn = fn;
