@@ -17,7 +17,14 @@
  *       Provider...       free memory of the cluster.  Indexed on Name and
  *       Free              GID.
  *
- * Both live in the advertisements directory (discovery type ADV), use the
+ *   <jxta:JuxMemBlock>    one block (data), published by its allocator in
+ *       GID               the juxmem group so that any peer holding the
+ *       Size              data ID finds its copies (query GID=<id>): the
+ *       Clusters          block ID, its size, the clusters x providers it
+ *       Providers         was allocated on, and each copy's peer ID and
+ *       Copy/PID,Cluster  cluster.  Indexed on GID.
+ *
+ * All live in the advertisements directory (discovery type ADV), use the
  * JXSE document conventions of every other type, and are validated on
  * parse (schema + a check of the numbers and names).
  *
@@ -148,6 +155,28 @@ const jxta_adv_type_t juxmem_adv_type_cluster = {
     "jxta:JuxMemCluster", NULL, NULL, JXTA_ADV_DIR_ADV, cluster_index, cluster_fields,
     JXTA_ARRAY_LEN(cluster_fields), "GID", cluster_check};
 
+static int block_check(const jxta_adv_t *adv)
+{
+    juxmem_block_adv_info_t *info = malloc(sizeof *info);
+    if (!info)
+        return JXTA_ENOMEM;
+    int rc = juxmem_block_adv_get(adv, info);
+    free(info);
+    return rc;
+}
+
+static const jxta_adv_field_t block_fields[] = {
+    ID_FIELD("GID", JXTA_ID_GROUP, REQ),
+    TEXT_FIELD("Size", REQ),
+    TEXT_FIELD("Clusters", REQ),
+    TEXT_FIELD("Providers", REQ),
+    {"Copy", JXTA_FIELD_ELEMENT, JXTA_ID_KIND_ANY, REQ | REP},
+};
+static const char *const block_index[] = {"GID", NULL};
+const jxta_adv_type_t juxmem_adv_type_block = {
+    "jxta:JuxMemBlock", NULL, NULL, JXTA_ADV_DIR_ADV, block_index, block_fields,
+    JXTA_ARRAY_LEN(block_fields), "GID", block_check};
+
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static int reg_rc;
 
@@ -156,6 +185,8 @@ static void register_types(void)
     reg_rc = jxta_adv_register(&juxmem_adv_type_memory);
     if (reg_rc == 0)
         reg_rc = jxta_adv_register(&juxmem_adv_type_cluster);
+    if (reg_rc == 0)
+        reg_rc = jxta_adv_register(&juxmem_adv_type_block);
 }
 
 int juxmem_adv_register(void)
@@ -332,5 +363,98 @@ int juxmem_choose_providers(const juxmem_memory_info_t *offers, size_t n, uint64
                  (unsigned long long)size);
         return JUXMEM_ENOSPACE;
     }
+    return 0;
+}
+
+/* ---- block advertisement ------------------------------------------------------- */
+
+/* A block ID: a group ID whose parent is the juxmem group. */
+static int is_block_id(const jxta_id_t *id)
+{
+    jxta_id_t parent, g;
+    return jxta_id_kind(id) == JXTA_ID_GROUP && jxta_id_parent_of(id, &parent) == 0 &&
+           juxmem_group_id(&g) == 0 &&
+           memcmp(jxta_id_uuid(&parent, 0), jxta_id_uuid(&g, 0), JXTA_UUID_BYTES) == 0;
+}
+
+int juxmem_block_adv_new(const juxmem_block_adv_info_t *info, jxta_adv_t **out)
+{
+    *out = NULL;
+    if (!is_block_id(&info->data) || info->size == 0 || info->ncopies == 0 ||
+        info->ncopies > JUXMEM_MAX_COPIES || info->clusters > JUXMEM_MAX_COPIES ||
+        info->providers > JUXMEM_MAX_COPIES)
+        return jxta__reject(JXTA_EINVAL, MOD, "block advertisement: bad ID, size or copies");
+    for (size_t i = 0; i < info->ncopies; i++)
+        if (jxta_id_kind(&info->copies[i].peer) != JXTA_ID_PEER ||
+            (info->copies[i].cluster[0] && !cluster_name_ok(info->copies[i].cluster)))
+            return jxta__reject(JXTA_EINVAL, MOD, "block advertisement: bad copy %zu", i);
+    jxta_adv_t *adv;
+    int rc = jxta_adv_new(&juxmem_adv_type_block, &adv);
+    if (rc < 0)
+        return rc;
+    jxta_id_text_t t;
+    if ((rc = jxta_adv_set_id(adv, "GID", &info->data)) == 0 &&
+        (rc = set_number(adv, "Size", info->size)) == 0 &&
+        (rc = set_number(adv, "Clusters", info->clusters)) == 0)
+        rc = set_number(adv, "Providers", info->providers);
+    for (size_t i = 0; rc == 0 && i < info->ncopies; i++) {
+        jxta_xml_node_t *copy;
+        rc = jxta_adv_add(adv, "Copy", NULL, &copy);
+        if (rc == 0)
+            rc = jxta_xml_add(copy, "PID", jxta_id_str(&info->copies[i].peer, &t), NULL);
+        if (rc == 0 && info->copies[i].cluster[0])
+            rc = jxta_xml_add(copy, "Cluster", info->copies[i].cluster, NULL);
+    }
+    if (rc < 0) {
+        jxta_adv_free(adv);
+        return rc;
+    }
+    *out = adv;
+    return 0;
+}
+
+int juxmem_block_adv_get(const jxta_adv_t *adv, juxmem_block_adv_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    if (strcmp(jxta_adv_type_name(adv), juxmem_adv_type_block.root) != 0)
+        return jxta__reject(JXTA_EADVTYPE, MOD, "%s is not a block advertisement",
+                            jxta_adv_type_name(adv));
+    int rc = jxta_adv_get_id(adv, "GID", &info->data);
+    if (rc < 0)
+        return jxta__reject(rc == JXTA_ENOTFOUND ? JXTA_EMISSING : JXTA_EBADID, MOD,
+                            "block advertisement: GID missing or malformed");
+    if (!is_block_id(&info->data))
+        return jxta__reject(JXTA_EBADID, MOD, "block advertisement: GID is not a JuxMem block");
+    uint64_t clusters, providers;
+    if ((rc = get_number(adv, "Size", &info->size)) < 0 ||
+        (rc = get_number(adv, "Clusters", &clusters)) < 0 ||
+        (rc = get_number(adv, "Providers", &providers)) < 0)
+        return rc;
+    if (info->size == 0 || clusters > JUXMEM_MAX_COPIES || providers > JUXMEM_MAX_COPIES)
+        return jxta__reject(JXTA_ERANGE, MOD, "block advertisement: size 0 or too many copies");
+    info->clusters = (unsigned)clusters;
+    info->providers = (unsigned)providers;
+    for (const jxta_xml_node_t *e = jxta_adv_first(adv, "Copy"); e; e = jxta_xml_next_named(e)) {
+        if (info->ncopies == JUXMEM_MAX_COPIES)
+            return jxta__reject(JXTA_ETOOBIG, MOD, "block advertisement: more than %d copies",
+                                JUXMEM_MAX_COPIES);
+        juxmem_member_t *m = &info->copies[info->ncopies];
+        const jxta_xml_node_t *pid = jxta_xml_child(e, "PID"), *cl = jxta_xml_child(e, "Cluster");
+        if (!pid || jxta_id_from_string(&m->peer, jxta_xml_text(pid)) < 0 ||
+            jxta_id_kind(&m->peer) != JXTA_ID_PEER)
+            return jxta__reject(JXTA_EBADID, MOD, "block advertisement: copy %zu has no peer ID",
+                                info->ncopies);
+        if (cl) {
+            if (!cluster_name_ok(jxta_xml_text(cl)))
+                return jxta__reject(JXTA_EINVAL, MOD, "block advertisement: bad cluster name");
+            strcpy(m->cluster, jxta_xml_text(cl));
+        }
+        for (size_t k = 0; k < info->ncopies; k++)
+            if (jxta_id_equal(&info->copies[k].peer, &m->peer))
+                return jxta__reject(JXTA_EPROTO, MOD, "block advertisement: copy listed twice");
+        info->ncopies++;
+    }
+    if (info->ncopies == 0)
+        return jxta__reject(JXTA_EMISSING, MOD, "block advertisement: no Copy");
     return 0;
 }

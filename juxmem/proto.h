@@ -151,7 +151,9 @@ struct jxta_adv_type;
 extern const struct jxta_adv_type juxmem_adv_type_memory;
 /* jxta:JuxMemCluster - one cluster's providers and memory. */
 extern const struct jxta_adv_type juxmem_adv_type_cluster;
-/* Register both types (idempotent, thread-safe); 0 or the registry error. */
+/* jxta:JuxMemBlock - one block's size and copies. */
+extern const struct jxta_adv_type juxmem_adv_type_block;
+/* Register the three types (idempotent, thread-safe); 0 or the registry error. */
 int juxmem_adv_register(void);
 
 /* The juxmem group: a child of the Net group seeded from "juxmem". */
@@ -194,5 +196,18 @@ typedef struct juxmem_cluster_info {
 int juxmem_cluster_adv_new(const juxmem_cluster_info_t *info, struct jxta_adv **out);
 /* Also checks the group ID is the one derived from the name (JXTA_EBADID). */
 int juxmem_cluster_adv_get(const struct jxta_adv *adv, juxmem_cluster_info_t *info);
+
+typedef struct juxmem_block_adv_info {
+    jxta_id_t data;               /* a child group of the juxmem group */
+    uint64_t size;
+    unsigned clusters, providers; /* as allocated */
+    size_t ncopies;
+    juxmem_member_t copies[JUXMEM_MAX_COPIES]; /* cluster "" = not given */
+} juxmem_block_adv_info_t;
+
+int juxmem_block_adv_new(const juxmem_block_adv_info_t *info, struct jxta_adv **out);
+/* JXTA_EBADID (GID not a JuxMem block, a copy without peer ID),
+ * JXTA_ERANGE, JXTA_EMISSING (no copy), JXTA_EPROTO (a copy twice). */
+int juxmem_block_adv_get(const struct jxta_adv *adv, juxmem_block_adv_info_t *info);
 
 #endif

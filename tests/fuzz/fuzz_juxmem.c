@@ -7,8 +7,8 @@
  * a provider holding that block (as sequencer and as a plain copy), to a
  * client and to allocation/free requesters, which must not crash, leak or
  * break the memory accounting.
- * The input is also parsed as an advertisement: a JuxMem memory or cluster
- * advertisement that parses must read back, be rebuilt and read back the
+ * The input is also parsed as an advertisement: a JuxMem memory, cluster or
+ * block advertisement that parses must read back, be rebuilt and read back the
  * same.  Crashes, leaks (ASan), UB and failed invariants are findings. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -137,6 +137,13 @@ static void adv_check(const uint8_t *data, size_t size)
         jxta_adv_t *again;
         if (juxmem_memory_adv_get(adv, &a) != 0 || juxmem_memory_adv_new(&a, &again) != 0 ||
             juxmem_memory_adv_get(again, &b) != 0 || memcmp(&a, &b, sizeof a) != 0)
+            abort();
+        jxta_adv_free(again);
+    } else if (t == &juxmem_adv_type_block) {
+        static juxmem_block_adv_info_t a, b;
+        jxta_adv_t *again;
+        if (juxmem_block_adv_get(adv, &a) != 0 || juxmem_block_adv_new(&a, &again) != 0 ||
+            juxmem_block_adv_get(again, &b) != 0 || memcmp(&a, &b, sizeof a) != 0)
             abort();
         jxta_adv_free(again);
     } else if (t == &juxmem_adv_type_cluster) {

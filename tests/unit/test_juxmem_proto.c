@@ -640,6 +640,79 @@ START_TEST(cluster_advertisement)
 }
 END_TEST
 
+START_TEST(block_advertisement)
+{
+    ck_assert_int_eq(juxmem_adv_register(), 0);
+    juxmem_block_adv_info_t *in = calloc(1, sizeof *in), *out = calloc(1, sizeof *out);
+    in->data = block_id();
+    in->size = 1ull << 33;
+    in->clusters = 2;
+    in->providers = 2;
+    in->ncopies = 4;
+    for (unsigned i = 0; i < 4; i++) {
+        in->copies[i].peer = peer(30 + i);
+        if (i != 3)
+            snprintf(in->copies[i].cluster, sizeof in->copies[i].cluster, "c%u", i / 2);
+    }
+    jxta_adv_t *adv;
+    ck_assert_int_eq(juxmem_block_adv_new(in, &adv), 0);
+    jxta_adv_t *back = reparse(adv, 0);
+    ck_assert_ptr_eq(jxta_adv_type(back), &juxmem_adv_type_block);
+    ck_assert_int_eq(juxmem_block_adv_get(back, out), 0);
+    ck_assert(jxta_id_equal(&out->data, &in->data));
+    ck_assert_uint_eq(out->size, in->size);
+    ck_assert_uint_eq(out->clusters, 2);
+    ck_assert_uint_eq(out->providers, 2);
+    ck_assert_uint_eq(out->ncopies, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        ck_assert(jxta_id_equal(&out->copies[i].peer, &in->copies[i].peer));
+        ck_assert_str_eq(out->copies[i].cluster, in->copies[i].cluster);
+    }
+    jxta_adv_index_entry_t ix[2];
+    ck_assert_uint_eq(jxta_adv_index(back, ix, 2), 1);
+    ck_assert_str_eq(ix[0].name, "GID");
+    jxta_adv_free(back);
+    tu_log_capture();
+    jxta_adv_t *c;
+    jxta_id_t g;
+    ck_assert_int_eq(juxmem_group_id(&g), 0); /* not a block of the juxmem group */
+    ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
+    ck_assert_int_eq(jxta_adv_set_id(c, "GID", &g), 0);
+    ck_assert_ptr_null(reparse(c, JXTA_EBADID));
+    jxta_adv_free(c);
+    ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
+    ck_assert_int_eq(jxta_adv_set(c, "Size", "0"), 0);
+    ck_assert_ptr_null(reparse(c, JXTA_ERANGE));
+    jxta_adv_free(c);
+    ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
+    ck_assert_int_eq(jxta_adv_set(c, "Providers", "65"), 0);
+    ck_assert_ptr_null(reparse(c, JXTA_ERANGE));
+    jxta_adv_free(c);
+    ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
+    jxta_xml_node_t *cp;
+    ck_assert_int_eq(jxta_adv_add(c, "Copy", NULL, &cp), 0);
+    ck_assert_int_eq(jxta_xml_add(cp, "Cluster", "c9", NULL), 0);
+    ck_assert_ptr_null(reparse(c, JXTA_EBADID)); /* a copy without PID */
+    jxta_adv_free(c);
+    ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
+    ck_assert_int_eq(jxta_adv_add(c, "Copy", NULL, &cp), 0);
+    jxta_id_text_t t;
+    ck_assert_int_eq(jxta_xml_add(cp, "PID", jxta_id_str(&in->copies[0].peer, &t), NULL), 0);
+    ck_assert_ptr_null(reparse(c, JXTA_EPROTO)); /* a copy twice */
+    jxta_adv_free(c);
+    ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
+    ck_assert_int_eq(jxta_adv_set(c, "Copy", NULL), 0);
+    ck_assert_ptr_null(reparse(c, JXTA_EMISSING));
+    jxta_adv_free(c);
+    in->ncopies = 0;
+    ck_assert_int_eq(juxmem_block_adv_new(in, &c), JXTA_EINVAL);
+    tu_log_release();
+    jxta_adv_free(adv);
+    free(in);
+    free(out);
+}
+END_TEST
+
 START_TEST(choose_providers)
 {
     juxmem_memory_info_t offers[5];
@@ -681,6 +754,7 @@ int main(void)
     tcase_add_test(ta, memory_advertisement);
     tcase_add_test(ta, cluster_advertisement);
     tcase_add_test(ta, choose_providers);
+    tcase_add_test(ta, block_advertisement);
     suite_add_tcase(s, ta);
     return tu_run(s);
 }
