@@ -1,2 +1,829 @@
-/* juxmem/client.c - being written (placeholder so the build graph is in place). */
-typedef int juxmem__placeholder_client;
+/* juxmem/client.c - the public calls of juxmem.h on a running JuxMem peer.
+ *
+ * Each block this peer allocated or attached has a juxmem_blk_t on the
+ * loop thread, holding the client state machine (and, while an allocation
+ * or free runs, the requester).  A public call starts its operation on the
+ * loop (jxta_peer_run), then sleeps on the peer's condition variable until
+ * the loop sees the state machine idle again (after a message or a tick)
+ * and posts the result in the block - at most the options' time-out plus
+ * a margin, as the state machines give up by themselves in time.
+ *
+ * Allocation: the client reads the cluster advertisements of the juxmem
+ * group (its own cluster first), asks each cluster's manager with a
+ * "JuxMemAlloc" resolver query for `providers` providers until `clusters`
+ * clusters have answered with enough, then reserves on all of them with
+ * the requester of block.h; a JUXMEM_ENOSPACE (a race with another
+ * allocation) is retried once with a fresh choice.  Asking the managers
+ * from the client, rather than one manager forwarding to the others,
+ * keeps every manager's answer local and lets the client skip a cluster
+ * whose manager is gone.  Attach finds the block's jxta:JuxMemData
+ * advertisement by its Id.  Stat asks a copy ("JuxMemStat"), which
+ * redirects to the sequencer. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service.h"
+
+#define MARGIN_MS 3000
+#define ASK_EVERY_MS 1500
+
+void juxmem_attr_default(juxmem_attr_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->consistency = JUXMEM_CONSISTENCY_SEQUENTIAL;
+}
+
+juxmem_blk_t *juxmem__blk_find(juxmem_t *j, const jxta_id_t *id)
+{
+    for (juxmem_blk_t *b = j->blocks; b; b = b->next)
+        if (jxta_id_equal(&b->id, id))
+            return b;
+    return NULL;
+}
+
+static juxmem_blk_t *blk_add(juxmem_t *j, const jxta_id_t *id)
+{
+    juxmem_blk_t *b = juxmem__blk_find(j, id);
+    if (b)
+        return b;
+    if (!(b = calloc(1, sizeof *b)))
+        return NULL;
+    b->id = *id;
+    juxmem_attr_default(&b->attr);
+    b->next = j->blocks;
+    j->blocks = b;
+    return b;
+}
+
+/* Loop: the operation an application thread waits for is over. */
+static void check_done(juxmem_t *j, juxmem_blk_t *b)
+{
+    int busy = b->fan ? juxmem_fanout_busy(b->fan) : b->client && juxmem_client_busy(b->client);
+    if (busy)
+        return;
+    pthread_mutex_lock(&j->mu);
+    if (b->waiting && !b->done) {
+        b->done = 1;
+        b->result = b->fan ? juxmem_fanout_result(b->fan)
+                           : b->client ? juxmem_client_result(b->client) : JUXMEM_ENODATA;
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
+void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m)
+{
+    juxmem_blk_t *b = juxmem__blk_find(j, &m->data);
+    if (!b)
+        return;
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    uint64_t now = juxmem__now(j);
+    if (m->type == JUXMEM_MSG_ALLOC_REPLY || m->type == JUXMEM_MSG_FREED) {
+        if (b->fan)
+            juxmem_fanout_handle(b->fan, m, now, &out);
+    } else if (b->client) {
+        juxmem_client_handle(b->client, m, now, &out);
+    }
+    juxmem__send_out(j, &out);
+    check_done(j, b);
+}
+
+void juxmem__client_tick(juxmem_t *j, uint64_t now)
+{
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    for (juxmem_blk_t *b = j->blocks; b; b = b->next) {
+        if (b->fan)
+            juxmem_fanout_tick(b->fan, now, &out);
+        if (b->client)
+            juxmem_client_tick(b->client, now, &out);
+        juxmem__send_out(j, &out);
+        if (b->fan || b->client)
+            check_done(j, b);
+    }
+}
+
+void juxmem__client_stop(juxmem_t *j)
+{
+    while (j->blocks) {
+        juxmem_blk_t *b = j->blocks;
+        j->blocks = b->next;
+        juxmem_client_free(b->client);
+        juxmem_fanout_free_op(b->fan);
+        free(b);
+    }
+    while (j->pend) {
+        juxmem_pending_t *p = j->pend;
+        j->pend = p->next;
+        free(p->answer);
+        free(p);
+    }
+}
+
+/* ---- waiting ------------------------------------------------------------------------ */
+
+static int deadline_passed(const struct timespec *end)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > end->tv_sec || (now.tv_sec == end->tv_sec && now.tv_nsec >= end->tv_nsec);
+}
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Wait for the block's operation (started with waiting = 1). */
+static int wait_blk(juxmem_t *j, juxmem_blk_t *b, int timeout_ms)
+{
+    struct timespec end;
+    deadline_after(&end, timeout_ms);
+    pthread_mutex_lock(&j->mu);
+    int timed_out = 0;
+    while (!b->done && !timed_out && !j->closing)
+        timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &end) == ETIMEDOUT;
+    int rc = b->done ? b->result : JXTA_ETIMEDOUT;
+    b->waiting = 0;
+    b->done = 0;
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+static void arm(juxmem_t *j, juxmem_blk_t *b)
+{
+    pthread_mutex_lock(&j->mu);
+    b->waiting = 1;
+    b->done = 0;
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void disarm(juxmem_t *j, juxmem_blk_t *b)
+{
+    pthread_mutex_lock(&j->mu);
+    b->waiting = 0;
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* ---- resolver questions ------------------------------------------------------------- */
+
+void juxmem__on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
+                         const jxta_id_t *from)
+{
+    (void)r;
+    juxmem_t *j = ud;
+    for (juxmem_pending_t *p = j->pend; p; p = p->next) {
+        int mine = 0;
+        for (size_t i = 0; i < p->nqids && !mine; i++)
+            mine = p->qids[i] == rsp->qid;
+        if (!mine)
+            continue;
+        pthread_mutex_lock(&j->mu);
+        if (!p->done && rsp->response) {
+            p->answer = strdup(rsp->response);
+            p->done = p->answer != NULL;
+            if (from)
+                p->from = *from;
+            pthread_cond_broadcast(&j->cv);
+        }
+        pthread_mutex_unlock(&j->mu);
+        return;
+    }
+}
+
+struct ask_call {
+    juxmem_t *j;
+    const char *handler, *text;
+    jxta_id_t dest;
+    juxmem_pending_t *p;
+};
+
+static int ask_fn(void *ud)
+{
+    struct ask_call *c = ud;
+    if (!c->p) {
+        if (!(c->p = calloc(1, sizeof *c->p)))
+            return JXTA_ENOMEM;
+        c->p->next = c->j->pend;
+        c->j->pend = c->p;
+    }
+    long qid = 0;
+    int rc = jxta_resolver_query(jxta_group_resolver(c->j->jm), c->handler, c->text, &c->dest,
+                                 &qid);
+    if (rc == 0) {
+        if (c->p->nqids == 16)
+            memmove(c->p->qids, c->p->qids + 1, 15 * sizeof c->p->qids[0]);
+        else
+            c->p->nqids++;
+        c->p->qids[c->p->nqids - 1] = qid;
+    }
+    return rc == JXTA_EUNREACH ? 0 : rc;
+}
+
+static int unask_fn(void *ud)
+{
+    struct ask_call *c = ud;
+    for (juxmem_pending_t **pp = &c->j->pend; *pp; pp = &(*pp)->next)
+        if (*pp == c->p) {
+            *pp = c->p->next;
+            break;
+        }
+    return 0;
+}
+
+/* Ask `dest` a resolver question; *answer (malloc'd) gets the response.
+ * JXTA_ETIMEDOUT when nobody answered. */
+static int ask(juxmem_t *j, const char *handler, const char *text, const jxta_id_t *dest,
+               int timeout_ms, char **answer)
+{
+    struct ask_call c = {.j = j, .handler = handler, .text = text, .dest = *dest};
+    struct timespec end;
+    deadline_after(&end, timeout_ms);
+    int rc = 0;
+    *answer = NULL;
+    for (;;) {
+        if ((rc = jxta_peer_run(j->peer, ask_fn, &c, 10000)) < 0)
+            break;
+        struct timespec next;
+        deadline_after(&next, ASK_EVERY_MS);
+        if (next.tv_sec > end.tv_sec || (next.tv_sec == end.tv_sec && next.tv_nsec > end.tv_nsec))
+            next = end;
+        pthread_mutex_lock(&j->mu);
+        int timed_out = 0;
+        while (!c.p->done && !timed_out && !j->closing)
+            timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &next) == ETIMEDOUT;
+        int done = c.p->done, stop = j->closing;
+        pthread_mutex_unlock(&j->mu);
+        if (done || stop || deadline_passed(&end))
+            break;
+    }
+    if (c.p && jxta_peer_run(j->peer, unask_fn, &c, -1) == 0) {
+        if (rc == 0 && c.p->done)
+            *answer = c.p->answer;
+        else
+            free(c.p->answer);
+        if (rc == 0 && !c.p->done)
+            rc = JXTA_ETIMEDOUT;
+        free(c.p);
+    }
+    return rc;
+}
+
+/* ---- allocation ------------------------------------------------------------------------ */
+
+#define MAX_CLUSTERS 64
+
+/* Cluster advertisements: our own cluster first, then any others. */
+static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, size_t *n)
+{
+    *n = 0;
+    for (int pass = 0; pass < 2 && *n < want; pass++) {
+        const char *names[2] = {j->cluster[0] ? j->cluster : NULL, "*"};
+        for (int k = 0; k < 2 && *n < want; k++) {
+            if (!names[k])
+                continue;
+            jxta_adv_t **advs = NULL;
+            size_t na = 0;
+            size_t asked = k == 0 ? 1 : want;
+            if (jxta_peer_discover(j->peer, j->jm, 2, "Name", names[k], asked,
+                                   k == 0 ? 1500 : 2000, &advs, &na) < 0)
+                continue;
+            for (size_t i = 0; i < na && *n < MAX_CLUSTERS; i++) {
+                if (juxmem_cluster_adv_get(advs[i], &cl[*n]) < 0)
+                    continue;
+                int dup = 0;
+                for (size_t m = 0; m < *n && !dup; m++)
+                    dup = strcmp(cl[m].name, cl[*n].name) == 0;
+                if (!dup)
+                    (*n)++;
+            }
+            jxta_peer_free_advs(advs, na);
+        }
+    }
+    return *n >= want ? 0 : JUXMEM_ENOCLUSTER;
+}
+
+/* Ask the clusters' managers for providers; fills members. */
+static int choose(juxmem_t *j, uint64_t size, unsigned clusters, unsigned providers,
+                  const juxmem_cluster_info_t *cl, size_t ncl, juxmem_member_t *members,
+                  size_t *nmembers)
+{
+    char q[64];
+    snprintf(q, sizeof q, "%" PRIu64 " %u", size, providers);
+    unsigned got = 0;
+    int why = JUXMEM_ENOCLUSTER;
+    *nmembers = 0;
+    for (size_t i = 0; i < ncl && got < clusters; i++) {
+        if (cl[i].nproviders < providers)
+            continue;
+        char *answer = NULL;
+        int rc = ask(j, JUXMEM_ALLOC_HANDLER, q, &cl[i].managers[0], 4000, &answer);
+        if (rc < 0) {
+            jxta_log(JXTA_LOG_INFO, "juxmem", "manager of cluster %s did not answer: %s",
+                     cl[i].name, jxta_strerror(rc));
+            continue;
+        }
+        int status = atoi(answer);
+        if (status < 0) {
+            if (status == JUXMEM_ENOSPACE)
+                why = JUXMEM_ENOSPACE;
+            free(answer);
+            continue;
+        }
+        /* "0 <cluster>\n<pid>\n..." */
+        char *save = NULL, *line = strtok_r(answer, "\n", &save);
+        char name[JUXMEM_CLUSTER_NAME_MAX + 1] = "";
+        if (line && strlen(line) > 2)
+            snprintf(name, sizeof name, "%s", line + 2);
+        size_t first = *nmembers;
+        while ((line = strtok_r(NULL, "\n", &save)) && *nmembers < JUXMEM_MAX_COPIES) {
+            juxmem_member_t *m = &members[*nmembers];
+            memset(m, 0, sizeof *m);
+            if (jxta_id_from_string(&m->peer, line) < 0 || jxta_id_kind(&m->peer) != JXTA_ID_PEER)
+                continue;
+            snprintf(m->cluster, sizeof m->cluster, "%s", name);
+            (*nmembers)++;
+        }
+        free(answer);
+        if (*nmembers - first == providers) {
+            got++;
+        } else {
+            *nmembers = first;
+        }
+    }
+    return got == clusters ? 0 : why;
+}
+
+struct alloc_call {
+    juxmem_t *j;
+    jxta_id_t id;
+    uint64_t size;
+    unsigned clusters, providers;
+    juxmem_attr_t attr;
+    juxmem_member_t *members;
+    size_t n;
+    juxmem_blk_t *b;
+};
+
+static int alloc_start_fn(void *ud)
+{
+    struct alloc_call *c = ud;
+    juxmem_t *j = c->j;
+    juxmem_blk_t *b = blk_add(j, &c->id);
+    if (!b)
+        return JXTA_ENOMEM;
+    b->size = c->size;
+    b->clusters = c->clusters;
+    b->providers = c->providers;
+    b->attr = c->attr;
+    b->ncopies = c->n;
+    memcpy(b->copies, c->members, c->n * sizeof c->members[0]);
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    arm(j, b);
+    int rc = juxmem_fanout_alloc(&j->self, &c->id, c->size, c->members, c->n, &j->cfg,
+                                 juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
+    juxmem__send_out(j, &out);
+    if (rc < 0) {
+        disarm(j, b);
+        return rc;
+    }
+    c->b = b;
+    check_done(j, b);
+    return 0;
+}
+
+static int alloc_end_fn(void *ud)
+{
+    struct alloc_call *c = ud;
+    juxmem_t *j = c->j;
+    juxmem_blk_t *b = c->b;
+    int result = b->fan ? juxmem_fanout_result(b->fan) : JXTA_ETIMEDOUT;
+    if (b->fan && !juxmem_fanout_busy(b->fan)) {
+        juxmem_fanout_free_op(b->fan);
+        b->fan = NULL;
+    }
+    if (result < 0) {
+        b->freed = 1; /* never usable */
+        return 0;
+    }
+    int rc = juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
+                               &b->client);
+    if (rc < 0)
+        return rc;
+    juxmem_block_adv_info_t *info = calloc(1, sizeof *info);
+    if (info) {
+        info->data = b->id;
+        info->size = b->size;
+        info->clusters = b->clusters;
+        info->providers = b->providers;
+        info->ncopies = b->ncopies;
+        memcpy(info->copies, b->copies, b->ncopies * sizeof b->copies[0]);
+        juxmem__publish_data_adv(j, info);
+        free(info);
+    }
+    return 0;
+}
+
+int juxmem_alloc(juxmem_t *j, uint64_t size, unsigned clusters, unsigned providers,
+                 const juxmem_attr_t *attr, jxta_id_t *id)
+{
+    if (!j || !id || size == 0 || clusters == 0 || providers == 0 ||
+        (uint64_t)clusters * providers > JUXMEM_MAX_COPIES) {
+        jxta_log(JXTA_LOG_WARN, "juxmem", "alloc: size 0, no copies, or more than %d copies",
+                 JUXMEM_MAX_COPIES);
+        return JXTA_EINVAL;
+    }
+    juxmem_cluster_info_t *cl = calloc(MAX_CLUSTERS, sizeof *cl);
+    juxmem_member_t *members = calloc(JUXMEM_MAX_COPIES, sizeof *members);
+    if (!cl || !members) {
+        free(cl);
+        free(members);
+        return JXTA_ENOMEM;
+    }
+    size_t ncl = 0;
+    int rc = find_clusters(j, clusters, cl, &ncl);
+    for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {
+        size_t n = 0;
+        if ((rc = choose(j, size, clusters, providers, cl, ncl, members, &n)) < 0)
+            break;
+        struct alloc_call c = {.j = j, .size = size, .clusters = clusters,
+                               .providers = providers, .members = members, .n = n};
+        if (attr)
+            c.attr = *attr;
+        else
+            juxmem_attr_default(&c.attr);
+        if ((rc = juxmem_data_id_new(&c.id)) < 0 ||
+            (rc = jxta_peer_run(j->peer, alloc_start_fn, &c, 10000)) < 0)
+            break;
+        rc = wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
+        int rc2 = jxta_peer_run(j->peer, alloc_end_fn, &c, -1);
+        if (rc == 0 && rc2 < 0)
+            rc = rc2;
+        if (rc == 0) {
+            *id = c.id;
+            break;
+        }
+        if (rc != JUXMEM_ENOSPACE)
+            break;
+    }
+    free(cl);
+    free(members);
+    return rc;
+}
+
+/* ---- attach ------------------------------------------------------------------------------ */
+
+struct blk_call {
+    juxmem_t *j;
+    jxta_id_t id;
+    const juxmem_block_adv_info_t *info;
+    juxmem_blk_t *b;
+    int mode;
+    uint64_t offset;
+    void *rbuf;
+    const void *wbuf;
+    size_t len;
+};
+
+static int known_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    c->b = juxmem__blk_find(c->j, &c->id);
+    if (!c->b)
+        return 0;
+    return c->b->freed ? JUXMEM_EFREED : 1;
+}
+
+static int attach_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    juxmem_t *j = c->j;
+    juxmem_blk_t *b = juxmem__blk_find(j, &c->id);
+    if (b && b->client)
+        return 0;
+    if (!(b = blk_add(j, &c->id)))
+        return JXTA_ENOMEM;
+    b->size = c->info->size;
+    b->clusters = c->info->clusters;
+    b->providers = c->info->providers;
+    b->ncopies = c->info->ncopies;
+    memcpy(b->copies, c->info->copies, b->ncopies * sizeof b->copies[0]);
+    b->freed = 0;
+    return juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
+                             &b->client);
+}
+
+int juxmem_attach(juxmem_t *j, const jxta_id_t *id)
+{
+    if (!j || !id || jxta_id_kind(id) != JXTA_ID_GROUP) {
+        jxta_log(JXTA_LOG_WARN, "juxmem", "attach: not a data ID");
+        return JXTA_EINVAL;
+    }
+    struct blk_call c = {.j = j, .id = *id};
+    int rc = jxta_peer_run(j->peer, known_fn, &c, 10000);
+    if (rc == JUXMEM_EFREED)
+        return JUXMEM_ENODATA;
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && c.b->client)
+        return 0;
+    jxta_id_text_t t;
+    jxta_adv_t **advs = NULL;
+    size_t n = 0;
+    rc = jxta_peer_discover(j->peer, j->jm, 2, "Id", jxta_id_str(id, &t), 1, j->o.timeout_ms,
+                            &advs, &n);
+    if (rc == JXTA_ETIMEDOUT || (rc == 0 && n == 0))
+        return JUXMEM_ENODATA;
+    if (rc < 0)
+        return rc;
+    juxmem_block_adv_info_t *info = malloc(sizeof *info);
+    rc = info ? JUXMEM_ENODATA : JXTA_ENOMEM;
+    for (size_t i = 0; info && i < n; i++) {
+        if (juxmem_data_adv_get(advs[i], info) == 0 && jxta_id_equal(&info->data, id)) {
+            c.info = info;
+            rc = jxta_peer_run(j->peer, attach_fn, &c, 10000);
+            break;
+        }
+    }
+    free(info);
+    jxta_peer_free_advs(advs, n);
+    return rc;
+}
+
+/* The block, attached on first use. */
+static int get_blk(juxmem_t *j, const jxta_id_t *id, struct blk_call *c)
+{
+    c->j = j;
+    c->id = *id;
+    int rc = jxta_peer_run(j->peer, known_fn, c, 10000);
+    if (rc == JUXMEM_EFREED)
+        return JUXMEM_ENODATA;
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && c->b->client)
+        return 0;
+    if ((rc = juxmem_attach(j, id)) < 0)
+        return rc;
+    rc = jxta_peer_run(j->peer, known_fn, c, 10000);
+    return rc == 1 && c->b->client ? 0 : JUXMEM_ENODATA;
+}
+
+/* ---- locks ---------------------------------------------------------------------------- */
+
+static int acquire_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    juxmem_t *j = c->j;
+    juxmem_blk_t *b = c->b;
+    if (b->freed || !b->client)
+        return JUXMEM_ENODATA;
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    arm(j, b);
+    uint64_t now = juxmem__now(j);
+    int rc = c->mode ? juxmem_client_acquire(b->client, c->mode, now, (uint64_t)j->o.timeout_ms,
+                                             &out)
+                     : juxmem_client_release(b->client, now, (uint64_t)j->o.timeout_ms, &out);
+    juxmem__send_out(j, &out);
+    if (rc < 0) {
+        disarm(j, b);
+        return rc;
+    }
+    check_done(j, b);
+    return 0;
+}
+
+static int lock_op(juxmem_t *j, const jxta_id_t *id, int mode)
+{
+    if (!j || !id)
+        return JXTA_EINVAL;
+    struct blk_call c;
+    memset(&c, 0, sizeof c);
+    int rc = get_blk(j, id, &c);
+    if (rc < 0)
+        return rc;
+    c.mode = mode;
+    if ((rc = jxta_peer_run(j->peer, acquire_fn, &c, 10000)) < 0)
+        return rc;
+    return wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
+}
+
+int juxmem_acquire(juxmem_t *j, const jxta_id_t *id)
+{
+    return lock_op(j, id, JUXMEM_MODE_EXCL);
+}
+
+int juxmem_acquire_read(juxmem_t *j, const jxta_id_t *id)
+{
+    return lock_op(j, id, JUXMEM_MODE_SHARED);
+}
+
+int juxmem_release(juxmem_t *j, const jxta_id_t *id)
+{
+    return lock_op(j, id, 0);
+}
+
+static int rw_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    juxmem_blk_t *b = juxmem__blk_find(c->j, &c->id);
+    if (!b || !b->client || b->freed)
+        return JUXMEM_ENOTLOCKED;
+    return c->rbuf ? juxmem_client_read(b->client, c->offset, c->rbuf, c->len)
+                   : juxmem_client_write(b->client, c->offset, c->wbuf, c->len);
+}
+
+int juxmem_read(juxmem_t *j, const jxta_id_t *id, uint64_t offset, void *buf, size_t len)
+{
+    if (!j || !id || (!buf && len))
+        return JXTA_EINVAL;
+    struct blk_call c = {.j = j, .id = *id, .offset = offset, .rbuf = buf, .len = len};
+    if (!buf)
+        return 0;
+    return jxta_peer_run(j->peer, rw_fn, &c, 10000);
+}
+
+int juxmem_write(juxmem_t *j, const jxta_id_t *id, uint64_t offset, const void *buf, size_t len)
+{
+    if (!j || !id || (!buf && len))
+        return JXTA_EINVAL;
+    static const uint8_t none[1];
+    struct blk_call c = {.j = j, .id = *id, .offset = offset, .wbuf = buf ? buf : none,
+                         .len = len};
+    return jxta_peer_run(j->peer, rw_fn, &c, 10000);
+}
+
+/* ---- free --------------------------------------------------------------------------------- */
+
+static int free_start_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    juxmem_t *j = c->j;
+    juxmem_blk_t *b = c->b;
+    if (b->freed)
+        return JUXMEM_EFREED;
+    if (b->fan)
+        return JXTA_EBUSY;
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    arm(j, b);
+    int rc = juxmem_fanout_free(&j->self, &b->id, b->copies, b->ncopies, &j->cfg,
+                                juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
+    juxmem__send_out(j, &out);
+    if (rc < 0) {
+        disarm(j, b);
+        return rc;
+    }
+    check_done(j, b);
+    return 0;
+}
+
+static int free_end_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    juxmem_blk_t *b = c->b;
+    if (b->fan && !juxmem_fanout_busy(b->fan)) {
+        int result = juxmem_fanout_result(b->fan);
+        juxmem_fanout_free_op(b->fan);
+        b->fan = NULL;
+        if (result == 0 || result == JUXMEM_EFREED || result == JUXMEM_ENODATA) {
+            b->freed = 1;
+            juxmem_client_free(b->client);
+            b->client = NULL;
+        }
+    }
+    return 0;
+}
+
+int juxmem_free(juxmem_t *j, const jxta_id_t *id)
+{
+    if (!j || !id)
+        return JXTA_EINVAL;
+    struct blk_call c = {.j = j, .id = *id};
+    int rc = jxta_peer_run(j->peer, known_fn, &c, 10000);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 && (rc = get_blk(j, id, &c)) < 0)
+        return rc;
+    if ((rc = jxta_peer_run(j->peer, free_start_fn, &c, 10000)) < 0)
+        return rc;
+    rc = wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
+    jxta_peer_run(j->peer, free_end_fn, &c, -1);
+    return rc;
+}
+
+/* ---- stat ----------------------------------------------------------------------------------- */
+
+static int copy_info_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    juxmem_stat_t *st = c->rbuf;
+    juxmem_blk_t *b = c->b;
+    st->size = b->size;
+    st->clusters = b->clusters;
+    st->providers = b->providers;
+    st->attr = b->attr;
+    st->ncopies = b->ncopies;
+    for (size_t i = 0; i < b->ncopies; i++) {
+        st->copies[i] = b->copies[i].peer;
+        snprintf(st->copy_cluster[i], sizeof st->copy_cluster[i], "%s", b->copies[i].cluster);
+    }
+    if (b->client)
+        st->version = juxmem_client_version(b->client);
+    return 0;
+}
+
+/* "0 size version locked lease nmembers holder\n<pid> <cluster>\n..." */
+static int parse_stat(char *answer, juxmem_stat_t *st)
+{
+    char *save = NULL, *line = strtok_r(answer, "\n", &save);
+    unsigned long long size, version, lease;
+    int locked;
+    size_t nm;
+    char holder[JXTA_ID_TEXT_MAX];
+    if (!line || sscanf(line, "0 %llu %llu %d %llu %zu %159s", &size, &version, &locked, &lease,
+                        &nm, holder) != 6)
+        return JXTA_EPROTO;
+    st->size = size;
+    st->version = version;
+    st->locked = locked;
+    st->lease_left_ms = lease;
+    if (locked == 1)
+        jxta_id_from_string(&st->lock_holder, holder);
+    st->ncopies = 0;
+    while ((line = strtok_r(NULL, "\n", &save)) && st->ncopies < JUXMEM_MAX_COPIES) {
+        char pid[JXTA_ID_TEXT_MAX], cl[JUXMEM_CLUSTER_NAME_MAX + 1];
+        if (sscanf(line, "%159s %63s", pid, cl) != 2 ||
+            jxta_id_from_string(&st->copies[st->ncopies], pid) < 0)
+            continue;
+        snprintf(st->copy_cluster[st->ncopies], sizeof st->copy_cluster[0], "%s",
+                 strcmp(cl, "-") ? cl : "");
+        st->ncopies++;
+    }
+    return 0;
+}
+
+int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
+{
+    if (!j || !id || !st)
+        return JXTA_EINVAL;
+    memset(st, 0, sizeof *st);
+    struct blk_call c;
+    memset(&c, 0, sizeof c);
+    int rc = get_blk(j, id, &c);
+    if (rc < 0)
+        return rc;
+    c.rbuf = st;
+    jxta_peer_run(j->peer, copy_info_fn, &c, 10000);
+    jxta_id_text_t t;
+    char text[JXTA_ID_TEXT_MAX];
+    snprintf(text, sizeof text, "%s", jxta_id_str(id, &t));
+    jxta_id_t ask_to[JUXMEM_MAX_COPIES + 3];
+    size_t n = st->ncopies;
+    memcpy(ask_to, st->copies, n * sizeof ask_to[0]);
+    int why = JUXMEM_EUNREACH, redirects = 0;
+    int per = j->o.timeout_ms / (int)(n ? n : 1);
+    if (per > 3000)
+        per = 3000;
+    if (per < 500)
+        per = 500;
+    for (size_t i = 0; i < n; i++) {
+        char *answer = NULL;
+        if (ask(j, JUXMEM_STAT_HANDLER, text, &ask_to[i], per, &answer) < 0)
+            continue;
+        if (answer[0] == 'R' && answer[1] == ' ') {
+            jxta_id_t seq;
+            if (redirects++ < 2 && jxta_id_from_string(&seq, answer + 2) == 0 && i + 1 <= n) {
+                /* ask the sequencer next */
+                memmove(&ask_to[i + 2], &ask_to[i + 1], (n - i - 1) * sizeof ask_to[0]);
+                ask_to[i + 1] = seq;
+                n++;
+            }
+            free(answer);
+            continue;
+        }
+        int status = atoi(answer);
+        if (status < 0) {
+            why = status;
+            free(answer);
+            continue;
+        }
+        rc = parse_stat(answer, st);
+        free(answer);
+        if (rc == 0)
+            return 0;
+    }
+    return why;
+}

@@ -1,4 +1,161 @@
-/* juxmem/service.h - being written (placeholder). */
+/* juxmem/service.h - the JuxMem service layer (internal, not installed).
+ *
+ * One juxmem_t is one JuxMem peer: a running JXTA peer (jxta/peer.h, its
+ * loop on its own thread), the juxmem group, the cluster group when it has
+ * a cluster, and the roles it plays.  The state machines of block.h run on
+ * the loop thread only: net.c carries their messages over the endpoint and
+ * feeds them back, roles.c runs the provider and manager roles, client.c
+ * the public calls (application threads, which reach the loop with
+ * jxta_peer_run and wait for results on `cv`).  What application threads
+ * wait for (a block's operation finishing, a resolver answer) is guarded
+ * by `mu`; everything else is touched on the loop thread only.
+ * DESIGN.md ("Service layer") describes the whole. */
 #ifndef JUXMEM_SERVICE_H
 #define JUXMEM_SERVICE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <jxta.h>
+#include <jxta/peer.h>
+
+#include "block.h"
+#include "juxmem.h"
+#include "proto.h"
+
+#define JUXMEM_SERVICE "JuxMem"          /* endpoint service of the protocol messages */
+#define JUXMEM_ALLOC_HANDLER "JuxMemAlloc" /* resolver handler: a manager chooses providers */
+#define JUXMEM_STAT_HANDLER "JuxMemStat"   /* resolver handler: a copy describes its block */
+#define JUXMEM_TICK_MS 20
+#define JUXMEM_MAINT_MS 1000              /* memory/cluster advertisement upkeep */
+#define JUXMEM_REFRESH_MS 10000           /* republish advertisements this often */
+#define JUXMEM_ADV_LIFE_MS 60000          /* memory and cluster advertisements */
+
+/* Lines for a daemon: "EVENT [what] key=value..." (values without spaces). */
+typedef void (*juxmem_event_fn)(void *ud, const char *line);
+
+/* One block known to this peer (allocated, attached, or held as a copy by
+ * our provider only - then it has no entry here). Loop thread, except the
+ * fields marked (mu). */
+typedef struct juxmem_blk {
+    struct juxmem_blk *next;
+    jxta_id_t id;
+    uint64_t size;
+    unsigned clusters, providers;
+    size_t ncopies;
+    juxmem_member_t copies[JUXMEM_MAX_COPIES];
+    juxmem_attr_t attr;
+    juxmem_client_t *client;
+    juxmem_fanout_t *fan;
+    int freed;
+    /* (mu): the operation an application thread waits for */
+    int waiting, done, result;
+} juxmem_blk_t;
+
+/* A resolver query an application thread waits for. */
+typedef struct juxmem_pending {
+    struct juxmem_pending *next;
+    long qids[16];
+    size_t nqids;
+    int done;      /* (mu) */
+    char *answer;  /* (mu), malloc'd */
+    jxta_id_t from;
+} juxmem_pending_t;
+
+/* What the manager knows of its cluster (loop thread). */
+#define JUXMEM_MAX_OFFERS JUXMEM_CLUSTER_MAX_PROVIDERS
+
+struct juxmem {
+    juxmem_options_t o;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
+    const char *seeds_copy[16];
+    juxmem_event_fn ev;
+    void *ev_ud;
+    jxta_peer_t *peer;
+    jxta_loop_t *loop;
+    jxta_endpoint_t *ep;
+    jxta_id_t self;
+    jxta_id_t jm_gid, cl_gid;
+    jxta_group_t *net, *jm, *cl; /* cl: NULL until the cluster group is joined */
+    juxmem_block_cfg_t cfg;
+    uint64_t start_ms;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int closing;     /* (mu) */
+    pthread_t bg;    /* finds the cluster's manager and joins the cluster group */
+    int has_bg;
+
+    /* loop thread */
+    juxmem_provider_t *prov;
+    juxmem_blk_t *blocks;
+    juxmem_pending_t *pend;
+    jxta_timer_t tick, maint;
+    int timers_on;
+    int listening, handlers_on;
+    /* messages to ourselves, delivered from a posted function */
+    juxmem_pmsg_t *localq;
+    size_t nlocal, caplocal;
+    int local_posted;
+    /* provider bookkeeping: copies held (to report added / freed) */
+    jxta_id_t *held;
+    size_t nheld, capheld;
+    uint64_t last_offered, last_free;
+    int mem_published;
+    int cl_conn, jm_conn; /* connected at the last upkeep: republish on a new lease */
+    uint64_t mem_pub_ms;
+    /* manager */
+    juxmem_memory_info_t offers[JUXMEM_MAX_OFFERS];
+    size_t noffers;
+    uint64_t cl_free_last;
+    size_t cl_prov_last;
+    int cl_published;
+    uint64_t cl_pub_ms;
+};
+
+/* Emit one event line (printf-style); no-op without an event function. */
+void juxmem__event(juxmem_t *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t juxmem__now(juxmem_t *j);
+
+/* The open with a daemon's event function (called on any thread). */
+int juxmem_open_ex(const juxmem_options_t *o, juxmem_event_fn ev, void *ud, juxmem_t **out);
+
+/* ---- net.c (loop thread) ---- */
+int juxmem__net_start(juxmem_t *j);
+void juxmem__net_stop(juxmem_t *j);
+/* Send everything in `out` (messages to ourselves are delivered from a
+ * posted function), handle its events, and clear it. */
+void juxmem__send_out(juxmem_t *j, juxmem_out_t *out);
+
+/* ---- roles.c (loop thread) ---- */
+int juxmem__roles_start(juxmem_t *j);
+void juxmem__roles_stop(juxmem_t *j);
+/* A decoded message for the provider; its outputs are sent. */
+void juxmem__provider_msg(juxmem_t *j, const juxmem_pmsg_t *m);
+void juxmem__events(juxmem_t *j, const juxmem_out_t *out);
+/* Publish the block advertisement of `info` in the juxmem group. */
+int juxmem__publish_data_adv(juxmem_t *j, const juxmem_block_adv_info_t *info);
+/* The bg thread: find the manager, join the cluster group (edge). */
+void *juxmem__cluster_thread(void *arg);
+/* Resolver query handlers (alloc: manager; stat: provider). */
+int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q);
+int juxmem__on_stat_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q);
+
+/* ---- client.c (loop thread) ---- */
+juxmem_blk_t *juxmem__blk_find(juxmem_t *j, const jxta_id_t *id);
+/* A decoded message for the block's client or fanout. */
+void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m);
+/* Tick the clients and fanouts. */
+void juxmem__client_tick(juxmem_t *j, uint64_t now);
+void juxmem__on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
+                         const jxta_id_t *from);
+void juxmem__client_stop(juxmem_t *j);
+
+/* ---- adv_juxmem_data.c: jxta:JuxMemData --------------------------------- */
+extern const jxta_adv_type_t juxmem_adv_type_data;
+int juxmem_data_adv_register(void);
+/* Same content as the block advertisement, as jxta:JuxMemData (index Id). */
+int juxmem_data_adv_new(const juxmem_block_adv_info_t *info, jxta_adv_t **out);
+int juxmem_data_adv_get(const jxta_adv_t *adv, juxmem_block_adv_info_t *info);
+
 #endif

@@ -1,0 +1,208 @@
+/* test_juxmem_service.c - the JuxMem service layer end to end, in one
+ * process: a rendezvous, a cluster manager, two providers and a client,
+ * each a real JuxMem peer (juxmem_open, its own loop thread) on 127.0.0.1.
+ * Checked: the manager learns its providers; alloc reserves exactly on
+ * them (their free memory drops by the block size); write under acquire,
+ * release, read back under acquire_read from another peer that only knew
+ * the data ID (attach through the jxta:JuxMemData advertisement); stat
+ * names the copies and the version; free returns the memory, a second
+ * free is JUXMEM_EFREED; impossible allocations give JUXMEM_ENOCLUSTER
+ * and JUXMEM_ENOSPACE. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jxta.h>
+#include <jxta/peer.h>
+
+#include "service.h"
+#include "testutil.h"
+
+static char *mkhome(void)
+{
+    char *d = strdup("/tmp/juxmem-svc-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    return d;
+}
+
+static void rmhome(char *d)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    ck_assert_int_eq(system(cmd), 0);
+    free(d);
+}
+
+struct port_call {
+    juxmem_t *j;
+    char text[64];
+};
+
+static int port_fn(void *ud)
+{
+    struct port_call *c = ud;
+    jxta_tcp_t *tcp = jxta_endpoint_tcp(jxta_peer_endpoint(juxmem_peer(c->j)));
+    jxta_addr_format(jxta_tcp_public_addr(tcp), c->text, sizeof c->text);
+    return 0;
+}
+
+struct free_call {
+    juxmem_t *j;
+    uint64_t free_bytes;
+};
+
+static int free_fn(void *ud)
+{
+    struct free_call *c = ud;
+    c->free_bytes = juxmem_provider_free_bytes(c->j->prov);
+    return 0;
+}
+
+static uint64_t provider_free(juxmem_t *j)
+{
+    struct free_call c = {j, 0};
+    ck_assert_int_eq(jxta_peer_run(juxmem_peer(j), free_fn, &c, 5000), 0);
+    return c.free_bytes;
+}
+
+static int noffers_fn(void *ud)
+{
+    juxmem_t *j = ud;
+    return (int)j->noffers;
+}
+
+START_TEST(test_service_end_to_end)
+{
+    enum { RDV, MGR, P1, P2, CLI, N };
+    char *home[N];
+    juxmem_t *j[N];
+    juxmem_options_t o;
+    for (int i = 0; i < N; i++)
+        home[i] = mkhome();
+
+    juxmem_options_default(&o);
+    o.home = home[RDV];
+    o.listen = "tcp://127.0.0.1:0";
+    o.rendezvous = 1;
+    o.timeout_ms = 10000;
+    ck_assert_int_eq(juxmem_open(&o, &j[RDV]), 0);
+    struct port_call pc = {.j = j[RDV]};
+    ck_assert_int_eq(jxta_peer_run(juxmem_peer(j[RDV]), port_fn, &pc, 5000), 0);
+
+    juxmem_options_default(&o);
+    o.timeout_ms = 10000;
+    o.seeds[0] = pc.text;
+    o.nseeds = 1;
+    o.cluster = "a";
+    o.home = home[MGR];
+    o.listen = "tcp://127.0.0.1:0";
+    o.manager = 1;
+    ck_assert_int_eq(juxmem_open(&o, &j[MGR]), 0);
+    o.manager = 0;
+    o.listen = "";
+    o.provide_bytes = 1 << 20;
+    o.home = home[P1];
+    ck_assert_int_eq(juxmem_open(&o, &j[P1]), 0);
+    o.home = home[P2];
+    ck_assert_int_eq(juxmem_open(&o, &j[P2]), 0);
+    o.provide_bytes = 0;
+    o.cluster = NULL;
+    o.home = home[CLI];
+    ck_assert_int_eq(juxmem_open(&o, &j[CLI]), 0);
+
+    /* the manager learns both providers (bounded wait on the condition) */
+    uint64_t t0 = tu_now_ms();
+    while (jxta_peer_run(juxmem_peer(j[MGR]), noffers_fn, j[MGR], 5000) < 2 &&
+           tu_now_ms() - t0 < 20000)
+        usleep(50 * 1000);
+    ck_assert_int_eq(jxta_peer_run(juxmem_peer(j[MGR]), noffers_fn, j[MGR], 5000), 2);
+
+    /* impossible requests */
+    jxta_id_t id;
+    ck_assert_int_eq(juxmem_alloc(j[CLI], 4096, 2, 1, NULL, &id), JUXMEM_ENOCLUSTER);
+    ck_assert_int_eq(juxmem_alloc(j[CLI], 4096, 1, 3, NULL, &id), JUXMEM_ENOCLUSTER);
+    ck_assert_int_eq(juxmem_alloc(j[CLI], 2 << 20, 1, 2, NULL, &id), JUXMEM_ENOSPACE);
+    ck_assert_int_eq(juxmem_alloc(j[CLI], 0, 1, 2, NULL, &id), JXTA_EINVAL);
+
+    /* alloc: exact accounting on both providers */
+    ck_assert_int_eq(juxmem_alloc(j[CLI], 4096, 1, 2, NULL, &id), 0);
+    ck_assert_uint_eq(provider_free(j[P1]), (1 << 20) - 4096);
+    ck_assert_uint_eq(provider_free(j[P2]), (1 << 20) - 4096);
+
+    /* write under the exclusive lock, release to every copy */
+    const char msg[] = "hello juxmem";
+    ck_assert_int_eq(juxmem_write(j[CLI], &id, 0, msg, sizeof msg), JUXMEM_ENOTLOCKED);
+    ck_assert_int_eq(juxmem_acquire(j[CLI], &id), 0);
+    ck_assert_int_eq(juxmem_write(j[CLI], &id, 100, msg, sizeof msg), 0);
+    ck_assert_int_eq(juxmem_write(j[CLI], &id, 4090, msg, sizeof msg), JUXMEM_ERANGE);
+    ck_assert_int_eq(juxmem_release(j[CLI], &id), 0);
+
+    /* another peer knowing only the ID reads it back */
+    char buf[sizeof msg];
+    ck_assert_int_eq(juxmem_attach(j[MGR], &id), 0);
+    ck_assert_int_eq(juxmem_acquire_read(j[MGR], &id), 0);
+    ck_assert_int_eq(juxmem_read(j[MGR], &id, 100, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, msg);
+    ck_assert_int_eq(juxmem_write(j[MGR], &id, 0, msg, 1), JUXMEM_ENOTLOCKED);
+    ck_assert_int_eq(juxmem_release(j[MGR], &id), 0);
+
+    juxmem_stat_t *st = calloc(1, sizeof *st);
+    ck_assert_int_eq(juxmem_stat(j[CLI], &id, st), 0);
+    ck_assert_uint_eq(st->size, 4096);
+    ck_assert_uint_eq(st->version, 1);
+    ck_assert_uint_eq(st->ncopies, 2);
+    ck_assert_uint_eq(st->clusters, 1);
+    ck_assert_uint_eq(st->providers, 2);
+    ck_assert_int_eq(st->locked, 0);
+    ck_assert_str_eq(st->copy_cluster[0], "a");
+    int p1 = jxta_id_equal(&st->copies[0], jxta_peer_id(juxmem_peer(j[P1]))) ||
+             jxta_id_equal(&st->copies[1], jxta_peer_id(juxmem_peer(j[P1])));
+    ck_assert(p1);
+    free(st);
+
+    /* free returns the memory exactly; twice is an error */
+    ck_assert_int_eq(juxmem_free(j[CLI], &id), 0);
+    ck_assert_uint_eq(provider_free(j[P1]), 1 << 20);
+    ck_assert_uint_eq(provider_free(j[P2]), 1 << 20);
+    ck_assert_int_eq(juxmem_free(j[CLI], &id), JUXMEM_EFREED);
+    ck_assert_int_eq(juxmem_free(j[MGR], &id), JUXMEM_EFREED);
+    ck_assert_int_eq(juxmem_acquire(j[CLI], &id), JUXMEM_ENODATA);
+
+    for (int i = N; i > 0; i--) {
+        juxmem_close(j[i - 1]);
+        rmhome(home[i - 1]);
+    }
+}
+END_TEST
+
+START_TEST(test_service_bad_options)
+{
+    juxmem_options_t o;
+    juxmem_t *j = NULL;
+    tu_log_capture();
+    juxmem_options_default(&o);
+    ck_assert_int_eq(juxmem_open(&o, &j), JXTA_EINVAL); /* no home */
+    o.home = "/tmp/juxmem-svc-never";
+    o.provide_bytes = 100; /* provider without a cluster */
+    ck_assert_int_eq(juxmem_open(&o, &j), JXTA_EINVAL);
+    o.cluster = "";
+    ck_assert_int_eq(juxmem_open(&o, &j), JXTA_EINVAL);
+    ck_assert_ptr_null(j);
+    ck_assert_uint_ge(tu_log_count(), 3);
+    tu_log_release();
+    ck_assert_str_eq(juxmem_strerror(JUXMEM_EFREED), "data already freed");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("juxmem_service");
+    TCase *tc = tcase_create("service");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_service_bad_options);
+    tcase_add_test(tc, test_service_end_to_end);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
