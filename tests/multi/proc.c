@@ -196,9 +196,11 @@ void tproc_cleanup(void)
 {
     for (size_t i = 0; i < nprocs; i++)
         tproc_signal(procs[i], SIGTERM);
+    /* reap them all before freeing any: reaping pumps every pipe */
+    for (size_t i = 0; i < nprocs; i++)
+        tproc_reap(procs[i], 3000);
     for (size_t i = 0; i < nprocs; i++) {
         tproc_t *p = procs[i];
-        tproc_reap(p, 3000);
         if (p->fd >= 0)
             close(p->fd);
         for (size_t k = 0; k < p->nlines; k++)
