@@ -77,6 +77,8 @@ static void check_done(juxmem_t *j, juxmem_blk_t *b)
 
 void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m)
 {
+    if (m->type == JUXMEM_MSG_ALLOC_REPLY && juxmem__repair_msg(j, m))
+        return;
     juxmem_blk_t *b = juxmem__blk_find(j, &m->data);
     if (!b)
         return;

@@ -124,9 +124,9 @@ static int start_fn(void *ud)
 static int stop_fn(void *ud)
 {
     juxmem_t *j = ud;
-    juxmem__client_stop(j);
     if (j->jm)
-        juxmem__roles_stop(j);
+        juxmem__roles_stop(j); /* first: its repairs hold entries of the pending list */
+    juxmem__client_stop(j);
     juxmem__net_stop(j);
     return 0;
 }

@@ -117,6 +117,7 @@ static void forget_copy(juxmem_t *j, size_t i)
 }
 
 static void publish_memory(juxmem_t *j, int force);
+static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lost);
 
 /* Compare the copies the provider holds with what we announced. */
 static void check_copies(juxmem_t *j, const jxta_id_t *maybe_new)
@@ -177,6 +178,8 @@ void juxmem__events(juxmem_t *j, const juxmem_out_t *out)
         case JUXMEM_EV_COPY_LOST:
             juxmem__event(j, "COPY-LOST data=%s peer=%s", jxta_id_str(&e->data, &t),
                           jxta_id_str(&e->peer, &u));
+            if (j->prov)
+                repair_start(j, &e->data, &e->peer);
             break;
         case JUXMEM_EV_EVICTED:
             recheck = 1;
@@ -221,6 +224,276 @@ static void publish_memory(juxmem_t *j, int force)
     if (rc == 0) {
         j->mem_published = 1;
         j->mem_pub_ms = now;
+    }
+}
+
+
+/* ---- re-creating a lost copy (sequencer) ---------------------------------------------- */
+
+/* A copy declared dead is replaced by a provider of the same cluster: the
+ * cluster is the one left with the fewest copies (allocations are
+ * symmetric); its manager is found from the cluster advertisement (our
+ * cache, else a discovery query answered into it) and asked, like a
+ * client does, for one more provider than the copies the cluster still
+ * has (two more on every other try, in case the dead provider is still
+ * advertised); a chosen provider that is not a member gets an ALLOC naming
+ * us as sequencer (retransmitted every upkeep), and once it accepts,
+ * juxmem_provider_add_copy brings it up to date.  Given up after
+ * REPAIR_MS; the block then lives on with fewer copies. */
+#define REPAIR_MS 60000
+#define REPAIR_ASK_MS 3000
+
+typedef struct juxmem_repair {
+    struct juxmem_repair *next;
+    jxta_id_t data, lost, manager, target;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
+    int state; /* 0 find the manager, 1 asking it, 2 allocating on target */
+    unsigned tries;
+    juxmem_pending_t *p;
+    uint64_t deadline, asked_at, seq;
+} juxmem_repair_t;
+
+static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
+{
+    if (!r->p)
+        return;
+    for (juxmem_pending_t **pp = &j->pend; *pp; pp = &(*pp)->next)
+        if (*pp == r->p) {
+            *pp = r->p->next;
+            break;
+        }
+    free(r->p->answer);
+    free(r->p);
+    r->p = NULL;
+}
+
+static void repair_drop(juxmem_t *j, juxmem_repair_t *r)
+{
+    for (juxmem_repair_t **pp = &j->repairs; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    repair_unpend(j, r);
+    free(r);
+}
+
+static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lost)
+{
+    juxmem_block_info_t *bi = malloc(sizeof *bi);
+    juxmem_repair_t *r = calloc(1, sizeof *r);
+    if (!bi || !r || juxmem_provider_block_info(j->prov, data, juxmem__now(j), bi) < 0 ||
+        !bi->is_sequencer) {
+        free(bi);
+        free(r);
+        return;
+    }
+    /* the cluster with the fewest copies left */
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < bi->nmembers; i++) {
+        size_t n = 0;
+        for (size_t k = 0; k < bi->nmembers; k++)
+            n += strcmp(bi->members[k].cluster, bi->members[i].cluster) == 0;
+        if (n < best) {
+            best = n;
+            snprintf(r->cluster, sizeof r->cluster, "%s", bi->members[i].cluster);
+        }
+    }
+    free(bi);
+    if (!r->cluster[0]) {
+        free(r);
+        return;
+    }
+    r->data = *data;
+    r->lost = *lost;
+    r->deadline = juxmem__now(j) + REPAIR_MS;
+    r->next = j->repairs;
+    j->repairs = r;
+}
+
+static int is_member(const juxmem_block_info_t *bi, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < bi->nmembers; i++)
+        if (jxta_id_equal(&bi->members[i].peer, peer))
+            return 1;
+    return 0;
+}
+
+static size_t in_cluster(const juxmem_block_info_t *bi, const char *cluster)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < bi->nmembers; i++)
+        n += strcmp(bi->members[i].cluster, cluster) == 0;
+    return n;
+}
+
+/* The manager of r->cluster from the cluster advertisements we have. */
+static int repair_find_manager(juxmem_t *j, juxmem_repair_t *r)
+{
+    if (j->o.manager && strcmp(r->cluster, j->cluster) == 0) {
+        r->manager = j->self;
+        return 0;
+    }
+    jxta_cm_result_t *res = NULL;
+    size_t n = 0;
+    int found = 0;
+    if (jxta_cm_search_docs(jxta_group_cm(j->jm), &j->jm_gid, JXTA_ADV_DIR_ADV, "Name",
+                            r->cluster, 4, JXTA_CM_INCLUDE_PRIVATE, wall_ms(), &res, &n) == 0) {
+        for (size_t i = 0; i < n && !found; i++) {
+            jxta_adv_t *adv;
+            juxmem_cluster_info_t *ci = malloc(sizeof *ci);
+            if (ci && jxta_adv_parse(res[i].doc, res[i].len, &adv) == 0) {
+                if (juxmem_cluster_adv_get(adv, ci) == 0 && strcmp(ci->name, r->cluster) == 0) {
+                    r->manager = ci->managers[0];
+                    found = 1;
+                }
+                jxta_adv_free(adv);
+            }
+            free(ci);
+        }
+        jxta_cm_results_free(res, n);
+    }
+    if (!found) /* answers land in the cache: next upkeep */
+        jxta_discovery_query(jxta_group_discovery(j->jm), 2, "Name", r->cluster, 1, NULL, NULL);
+    return found ? 0 : JXTA_ENOTFOUND;
+}
+
+static void repair_send_alloc(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_info_t *bi)
+{
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    out.v = calloc(1, sizeof *out.v);
+    if (!out.v)
+        return;
+    out.n = out.cap = 1;
+    juxmem_outmsg_t *om = &out.v[0];
+    om->to = r->target;
+    juxmem_pmsg_init(&om->m, JUXMEM_MSG_ALLOC, &r->data, &j->self);
+    om->m.seq = r->seq;
+    om->m.epoch = bi->epoch;
+    om->m.size = bi->size;
+    om->m.hint = j->self;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < bi->nmembers; i++)
+        rc = juxmem_pmsg_add_member(&om->m, &bi->members[i].peer, bi->members[i].cluster);
+    if (rc == 0)
+        rc = juxmem_pmsg_add_member(&om->m, &r->target, r->cluster);
+    if (rc < 0) {
+        juxmem_pmsg_clear(&om->m);
+        out.n = 0;
+    }
+    juxmem__send_out(j, &out);
+    juxmem_out_clear(&out);
+}
+
+static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now)
+{
+    juxmem_block_info_t *bi = malloc(sizeof *bi);
+    if (!bi)
+        return;
+    if (now >= r->deadline || juxmem_provider_block_info(j->prov, &r->data, now, bi) < 0 ||
+        !bi->is_sequencer) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_WARN, "juxmem", "copy of %s in cluster %s not re-created",
+                 jxta_id_str(&r->data, &t), r->cluster);
+        free(bi);
+        repair_drop(j, r);
+        return;
+    }
+    if (r->state == 0 && repair_find_manager(j, r) == 0) {
+        char q[64];
+        unsigned want = (unsigned)in_cluster(bi, r->cluster) + 1 + (r->tries & 1);
+        snprintf(q, sizeof q, "%" PRIu64 " %u", bi->size, want);
+        if (!r->p)
+            r->p = calloc(1, sizeof *r->p);
+        long qid = 0;
+        if (r->p && jxta_resolver_query(jxta_group_resolver(j->jm), JUXMEM_ALLOC_HANDLER, q,
+                                        &r->manager, &qid) == 0) {
+            r->p->next = j->pend;
+            j->pend = r->p;
+            r->p->qids[0] = qid;
+            r->p->nqids = 1;
+            r->state = 1;
+            r->asked_at = now;
+        }
+    } else if (r->state == 1) {
+        pthread_mutex_lock(&j->mu);
+        int done = r->p && r->p->done;
+        pthread_mutex_unlock(&j->mu);
+        if (done) {
+            char *save = NULL, *line = strtok_r(r->p->answer, "\n", &save);
+            int status = line ? atoi(line) : JXTA_EPROTO;
+            int found = 0;
+            while (status == 0 && !found && (line = strtok_r(NULL, "\n", &save))) {
+                jxta_id_t pid;
+                if (jxta_id_from_string(&pid, line) == 0 && !is_member(bi, &pid) &&
+                    !jxta_id_equal(&pid, &r->lost)) {
+                    r->target = pid;
+                    found = 1;
+                }
+            }
+            repair_unpend(j, r);
+            r->tries++;
+            if (found) {
+                r->state = 2;
+                uint8_t u[JXTA_UUID_BYTES];
+                jxta_uuid_random(u);
+                r->seq = 1;
+                for (size_t i = 0; i < 7; i++)
+                    r->seq = r->seq << 8 | u[i];
+                repair_send_alloc(j, r, bi);
+            } else {
+                r->state = 0;
+            }
+        } else if (now - r->asked_at >= REPAIR_ASK_MS) {
+            repair_unpend(j, r);
+            r->state = 0;
+        }
+    } else if (r->state == 2) {
+        repair_send_alloc(j, r, bi);
+    }
+    free(bi);
+}
+
+int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
+{
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
+        if (r->state != 2 || !jxta_id_equal(&r->data, &m->data) ||
+            !jxta_id_equal(&r->target, &m->from))
+            continue;
+        if (m->status < 0) { /* refused (no room any more): choose again */
+            r->state = 0;
+            return 1;
+        }
+        juxmem_out_t out;
+        juxmem_out_init(&out);
+        uint64_t now = juxmem__now(j);
+        int rc = juxmem_provider_add_copy(j->prov, &r->data, &r->target, r->cluster, now, &out);
+        juxmem__send_out(j, &out);
+        jxta_id_text_t t, u;
+        if (rc == 0 || rc == JXTA_EEXIST) {
+            juxmem__event(j, "COPY recreated data=%s peer=%s cluster=%s",
+                          jxta_id_str(&r->data, &t), jxta_id_str(&r->target, &u), r->cluster);
+            juxmem_block_info_t *bi = malloc(sizeof *bi);
+            if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0)
+                publish_copy(j, &r->data, bi);
+            free(bi);
+        } else {
+            jxta_log(JXTA_LOG_WARN, "juxmem", "re-created copy not added: %s",
+                     juxmem_strerror(rc));
+        }
+        repair_drop(j, r);
+        return 1;
+    }
+    return 0;
+}
+
+static void repairs_tick(juxmem_t *j)
+{
+    uint64_t now = juxmem__now(j);
+    for (juxmem_repair_t *r = j->repairs, *next; r; r = next) {
+        next = r->next;
+        repair_step(j, r, now);
     }
 }
 
@@ -298,6 +571,8 @@ static void on_maint(jxta_timer_t *t)
     publish_memory(j, 0);
     if (j->o.manager && j->cl)
         manage(j);
+    if (j->repairs)
+        repairs_tick(j);
     jxta_timer_start(t, JUXMEM_MAINT_MS);
 }
 
@@ -505,6 +780,8 @@ void juxmem__roles_stop(juxmem_t *j)
         jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
         j->handlers_on = 0;
     }
+    while (j->repairs)
+        repair_drop(j, j->repairs);
     juxmem_provider_free(j->prov);
     j->prov = NULL;
     free(j->held);

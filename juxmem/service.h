@@ -104,6 +104,7 @@ struct juxmem {
     int mem_published;
     int cl_conn, jm_conn; /* connected at the last upkeep: republish on a new lease */
     uint64_t mem_pub_ms;
+    struct juxmem_repair *repairs; /* sequencer: copies being re-created */
     /* manager */
     juxmem_memory_info_t offers[JUXMEM_MAX_OFFERS];
     size_t noffers;
@@ -135,6 +136,8 @@ void juxmem__provider_msg(juxmem_t *j, const juxmem_pmsg_t *m);
 void juxmem__events(juxmem_t *j, const juxmem_out_t *out);
 /* Publish the block advertisement of `info` in the juxmem group. */
 int juxmem__publish_data_adv(juxmem_t *j, const juxmem_block_adv_info_t *info);
+/* Sequencer: an ALLOC_REPLY for a copy being re-created (1 = consumed). */
+int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m);
 /* The bg thread: find the manager, join the cluster group (edge). */
 void *juxmem__cluster_thread(void *arg);
 /* Resolver query handlers (alloc: manager; stat: provider). */
