@@ -90,6 +90,9 @@ static void usage(FILE *out)
         "  --pipe-source NAME[:propagate]:COUNT\n"
         "                        send COUNT messages on that pipe (--pipe-size B,\n"
         "                        --pipe-window W messages in flight; PIPESENT lines)\n"
+        "  --pipe-verify-ms N    how often bound output pipes check their host (1200000)\n"
+        "  --pipe-resolve-timeout-ms N\n"
+        "                        give up binding (or a verification) after N ms (60000)\n"
         "  --json                events as JSON lines instead of text\n"
         "  --log-level LEVEL     error, warn (default), info, debug or trace (stderr)\n"
         "\n"
@@ -439,7 +442,7 @@ typedef struct {
     const char *group_seeds[JXTA_RDV_MAX_SEEDS];
     size_t ngroup_seeds;
     const char *pipe_sink, *pipe_source, *pipe_watch;
-    uint64_t pipe_size, pipe_window;
+    uint64_t pipe_size, pipe_window, pipe_verify_ms, pipe_resolve_ms;
 } opts_t;
 
 static int parse_opts(int argc, char **argv, opts_t *o)
@@ -567,6 +570,12 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             o->pipe_source = v;
         } else if (TAKE("--pipe-size")) {
             if (parse_u64(a, v, &o->pipe_size) < 0 || o->pipe_size > (16u << 20))
+                return -1;
+        } else if (TAKE("--pipe-verify-ms")) {
+            if (parse_u64(a, v, &o->pipe_verify_ms) < 0 || o->pipe_verify_ms == 0)
+                return -1;
+        } else if (TAKE("--pipe-resolve-timeout-ms")) {
+            if (parse_u64(a, v, &o->pipe_resolve_ms) < 0 || o->pipe_resolve_ms == 0)
                 return -1;
         } else if (TAKE("--pipe-window")) {
             if (parse_u64(a, v, &o->pipe_window) < 0 || o->pipe_window == 0 || o->pipe_window > 4096)
@@ -709,6 +718,8 @@ static int write_text_file(const char *path, const char *text)
     return 0;
 }
 
+static const jxta_pipes_config_t *o_pipes_cfg; /* the pipe settings of every group */
+
 /* --create-group / --join-group: the child group of the Net group. */
 static int setup_group(const opts_t *o, jxta_group_t *ng)
 {
@@ -778,6 +789,7 @@ static int setup_group(const opts_t *o, jxta_group_t *ng)
     if (o->have_srdi)
         gc.srdi_ms = o->srdi_ms;
     gc.rdv_events = &gev;
+    gc.pipes = o_pipes_cfg;
     jxta_id_t gid;
     jxta_adv_get_id(pga, "GID", &gid);
     jxta_id_str(&gid, &pt.group_text);
@@ -1044,6 +1056,15 @@ int main(int argc, char **argv)
         po.net.member_timeout_ms = o.member_timeout_ms;
     if (o.have_srdi)
         po.net.srdi_ms = o.srdi_ms;
+
+    jxta_pipes_config_t pipes_cfg;
+    jxta_pipes_config_default(&pipes_cfg);
+    if (o.pipe_verify_ms)
+        pipes_cfg.verify_ms = o.pipe_verify_ms;
+    if (o.pipe_resolve_ms)
+        pipes_cfg.resolve_timeout_ms = o.pipe_resolve_ms;
+    po.net.pipes = &pipes_cfg;
+    o_pipes_cfg = &pipes_cfg;
 
     jxta_peer_t *peer = NULL;
     int rc = jxta_peer_open(&po, &peer);

@@ -367,7 +367,7 @@ static int start_services(jxta_group_t *g, const jxta_group_config_t *cfg, const
         err = jxta_discovery_new(g->res, g->rdv, g->cm, &dc, &g->disc);
     }
     if (err == 0)
-        err = jxta_pipes_new(g->res, g->rdv, g->prop, g->pa, NULL, &g->pipes);
+        err = jxta_pipes_new(g->res, g->rdv, g->prop, g->pa, cfg->pipes, &g->pipes);
     if (err == 0)
         err = start_seeking(g, cfg);
     /* The group's own advertisements, in its own cache (PROTOCOLS.md 10.3). */

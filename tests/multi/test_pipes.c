@@ -171,9 +171,12 @@ START_TEST(test_host_restart_rebinds)
     start_rdv("rdv", NULL, rdv, sizeof rdv);
     const char *sink_opts[] = {"--pipe-sink", "moving", NULL};
     tproc_t *h1 = start_edge("host1", rdv, sink_opts);
-    /* A long stream, slowed by a small window so it outlives the host. */
+    /* A long stream, slowed by a small window so it outlives the host.  The
+     * rendezvous' route NACK makes it rebind at once; a short verification
+     * period backs that up on a loaded machine. */
     const char *src_opts[] = {"--pipe-source", "moving:100000000", "--pipe-window", "4",
-                              "--pipe-size", "4096", NULL};
+                              "--pipe-size", "4096", "--pipe-verify-ms", "2000",
+                              "--pipe-resolve-timeout-ms", "5000", NULL};
     tproc_t *src = start_edge("src", rdv, src_opts);
     wait_received(h1, 2000, 30000, line, sizeof line);
     ck_assert_uint_eq(field_ul(line, "duplicates"), 0);

@@ -62,11 +62,6 @@
  * rendezvous told) whenever the Net group gets a new rendezvous; the
  * application's Net group lease events (cfg->rdv_events) are relayed.
  *
- * Limits: every group takes three of the endpoint's connection watchers
- * (rendezvous, discovery, pipes), so with the endpoint's bound of 16 a
- * peer runs the Net group and at most four other groups; the next join
- * fails with JXTA_ETOOBIG and leaves nothing behind.
- *
  * Children must be left before their parent.  All calls are made on the
  * loop thread. */
 #ifndef JXTA_GROUP_H
@@ -115,6 +110,7 @@ typedef struct jxta_group_config {
     const jxta_rdv_events_t *rdv_events; /* lease events (may be NULL); ud below */
     jxta_peerview_fn view_fn;   /* PeerView changes (rendezvous; may be NULL) */
     void *ud;
+    const struct jxta_pipes_config *pipes; /* pipe service settings (NULL = defaults) */
 } jxta_group_config_t;
 
 /* Edge, no seeds, JXSE's timings. */
