@@ -1,19 +1,25 @@
 #!/bin/sh
-# demo.sh - the main job until JuxMem exists: build, then
-#   1. run a local JXTA overlay on 127.0.0.1 (two C rendezvous, six C edges)
-#      and show leases being granted, renewed and failed over when the first
-#      rendezvous is killed;
-#   2. decode a TCP conversation captured between two Java (JXSE 2.5) peers
-#      and show the advertisements and IDs in it;
-#   3. re-encode every captured Java frame and check it is byte-identical.
+# demo.sh - the main job: build, then run a local JuxMem overlay on
+# 127.0.0.1 and use it:
+#   - a rendezvous (juxmemd --rdv), and two clusters, "alpha" and "beta",
+#     each with a manager and four providers offering 64 MiB each;
+#   - a client of alpha allocates a 1 MiB block replicated on 2 clusters x
+#     2 providers, writes a file into it under acquire/release;
+#   - a client of beta, knowing only the block's ID, reads it back under
+#     acquire_read and checks it byte for byte;
+#   - eight clients increment a shared counter 50 times each, concurrently,
+#     under acquire/release: the result is exactly 400;
+#   - stat shows the copies, their clusters, the version and the lock;
+#     the block is freed and every process is stopped cleanly.
+# `sh tools/demo-jxta.sh` shows the JXTA layer on its own (leases,
+# discovery, failover, a captured Java conversation decoded).
 # Installs missing Debian packages first (needs root or sudo for that).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh tools/build.sh _build
-T=$top/_build/tools
-V=${JXTA_VECTORS:-$top/../shared/jxta/vectors/jxse-2.5}
-work=$(mktemp -d /tmp/jxta-demo-XXXXXX)
+T=${JUXMEM_DEMO_TOOLS:-$top/_build/tools}
+work=$(mktemp -d /tmp/juxmem-demo-XXXXXX)
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -27,74 +33,86 @@ wait_for() {
     i=0
     while [ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -lt "$3" ]; do
         i=$((i + 1))
-        if [ $i -gt $(($4 * 10)) ]; then echo "demo: timed out waiting for '$2' in $1" >&2; exit 1; fi
+        if [ $i -gt $(($4 * 10)) ]; then
+            echo "demo: timed out waiting for '$2' in $1" >&2
+            tail -5 "$1" >&2 || true
+            exit 1
+        fi
         sleep 0.1
     done
 }
-short() { sed -E 's/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]{24}03/peer-\1/g; s/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]{24}04/pipe-\1/g'; }
-
-echo "== 1. A local JXTA overlay: 2 rendezvous in one PeerView, 6 edges (lease 3 s, renewed"
-echo "   every 1.5 s); every edge publishes a pipe advertisement, edge6 looks for all of them"
+# IDs shortened for reading: peer-XXXXXXXX (peer IDs share JXSE's Net group
+# prefix), group/data IDs by their first 8 hex digits
+short() {
+    sed -E 's/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]*03/peer-\1/g;
+            s/urn:jxta:uuid-([0-9A-F]{8})[0-9A-F]{48,}02/group-\1/g'
+}
 start() { # name args...
     n=$1; shift
-    "$T/jxta-peer" --home "$work/$n" --name "$n" "$@" > "$work/$n.out" 2> "$work/$n.err" &
+    "$T/juxmemd" --home "$work/$n" --name "$n" "$@" > "$work/$n.out" 2> "$work/$n.err" &
     pids="$pids $!"
-    eval "pid_$n=$!"
 }
-start rdv1 --role rdv --listen tcp://127.0.0.1:0 --lease-ms 3000 --gc-ms 500 --probe-ms 500
-wait_for "$work/rdv1.out" READY 1 10
-a1=$(sed -n 's/.*listen=\([^ ]*\).*/\1/p' "$work/rdv1.out")
-start rdv2 --role rdv --listen tcp://127.0.0.1:0 --lease-ms 3000 --gc-ms 500 --probe-ms 500 --seed "$a1"
-wait_for "$work/rdv2.out" READY 1 10
-a2=$(sed -n 's/.*listen=\([^ ]*\).*/\1/p' "$work/rdv2.out")
-wait_for "$work/rdv2.out" "PEERVIEW joined" 1 10
-echo "rdv1 at $a1, rdv2 at $a2"
-for i in 1 2 3 4 5 6; do
-    if [ $((i % 2)) -eq 0 ]; then l="--listen tcp://127.0.0.1:0"; else l="--no-listen"; fi
-    cat > "$work/pipe$i.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE jxta:PipeAdvertisement>
-<jxta:PipeAdvertisement xmlns:jxta="http://jxta.org">
-<Id>$("$T/jxta-id" new pipe --seed "demo-pipe-$i")</Id><Type>JxtaUnicast</Type><Name>demo-pipe-$i</Name>
-</jxta:PipeAdvertisement>
-XML
-    d=""; [ $i -eq 6 ] && d="--discover adv:Name=demo-pipe-* --discover-every-ms 700"
-    # shellcheck disable=SC2086
-    start "edge$i" $l --seed "$a1" --seed "$a2" --retry-ms 1000 --srdi-ms 300 \
-        --publish "$work/pipe$i.xml" $d
+
+echo "== A local JuxMem overlay on 127.0.0.1"
+start rdv --rdv --listen tcp://127.0.0.1:0
+wait_for "$work/rdv.out" READY 1 20
+rdv=$(sed -n 's/^READY.* listen=\([^ ]*\).*/\1/p' "$work/rdv.out")
+echo "rendezvous at $rdv"
+for c in alpha beta; do
+    start "manager-$c" --listen tcp://127.0.0.1:0 --seed "$rdv" --manager --cluster "$c"
+    for i in 1 2 3 4; do
+        start "provider-$c$i" --no-listen --seed "$rdv" --cluster "$c" --provider 64M
+    done
 done
-for i in 1 2 3 4 5 6; do wait_for "$work/edge$i.out" "LEASE renewed" 1 20; done
-echo "-- rdv1 says:"; short < "$work/rdv1.out"
-echo "-- edge1 says:"; short < "$work/edge1.out"
-wait_for "$work/edge6.out" "FOUND type=adv" 5 20
-echo "-- edge6 found all six pipes (remote publishes cached by the rendezvous, or the SRDI index):"
-grep FOUND "$work/edge6.out" | short
-echo "-- killing rdv1 (SIGKILL): the edges fail over to rdv2"
-eval "kill -KILL \$pid_rdv1"
-for i in 1 2 3 4 5 6; do wait_for "$work/edge$i.out" "LEASE granted" 2 20; done
-echo "-- edge1 says:"; short < "$work/edge1.out"
-echo "-- rdv2 says:"; short < "$work/rdv2.out"
-echo "-- stopping edge2 (SIGTERM): it says goodbye"
-eval "kill -TERM \$pid_edge2"
-wait_for "$work/rdv2.out" "reason=disconnected" 1 10
-grep "reason=disconnected" "$work/rdv2.out" | short
+for c in alpha beta; do wait_for "$work/manager-$c.out" "MANAGER cluster=$c providers=4" 1 60; done
+grep -h "MANAGER cluster=.* providers=4" "$work"/manager-*.out | sort -u
+
+J() { # home-name args...: one juxmem client command
+    h=$1; shift
+    "$T/juxmem" --home "$work/$h" --seed "$rdv" "$@"
+}
 
 echo
-echo "== 2. A conversation captured between two Java JXTA peers (JXSE 2.5), decoded"
-s2c=$(ls "$V"/edge-listening/decoded/streams/conn01-*.s2c.bin)
-echo "-- $s2c (rendezvous to edge), first 60 lines:"
-"$T/jxta-msg" dump "$s2c" | head -60
-echo "-- the Java rendezvous' peer advertisement:"
-"$T/jxta-adv" show "$V/edge-listening/peers/rdv-PeerAdvertisement.xml" | head -25
-echo "-- the echo pipe ID the Java harness derives from its seed, derived in C:"
-"$T/jxta-id" new pipe --seed jxinterop-echo-pipe
+echo "== A 1 MiB block on 2 clusters x 2 providers, written by a client of alpha"
+id=$(J client-a --cluster alpha alloc 1M --clusters 2 --providers 2 | sed -n 's/^allocated \([^ ]*\).*/\1/p')
+[ -n "$id" ] || { echo "demo: allocation failed" >&2; exit 1; }
+echo "allocated $id" | short
+head -c 1048576 /dev/urandom > "$work/data.bin"
+J client-a --cluster alpha put "$id" "$work/data.bin" | short
+echo "(acquire, write, release: release returned once every copy held the data)"
 
 echo
-echo "== 3. Every captured Java frame and message re-encoded by the C stack"
-n=0; same=0
-for f in "$V"/dump/*.jxmg "$V"/dump/*.tcpframe "$V"/*/decoded/frames/*.jxmg "$V"/*/decoded/streams/*.bin; do
-    n=$((n + 1))
-    if "$T/jxta-msg" roundtrip "$f" | cmp -s - "$f"; then same=$((same + 1)); else echo "DIFFERS: $f"; fi
+echo "== Read back by a client of beta that knows only the ID"
+J client-b --cluster beta get "$id" -o "$work/back.bin"
+if cmp -s "$work/data.bin" "$work/back.bin"; then echo "read 1 MiB: identical"; else
+    echo "demo: the block read back differs" >&2; exit 1; fi
+
+echo
+echo "== Eight clients increment a counter 50 times each, concurrently"
+cid=$(J client-a --cluster alpha alloc 64 --clusters 2 --providers 2 | sed -n 's/^allocated \([^ ]*\).*/\1/p')
+cpids=""
+for i in 1 2 3 4 5 6 7 8; do
+    c=alpha; [ $((i % 2)) -eq 0 ] && c=beta
+    J "counter-$i" --cluster $c incr "$cid" 50 > "$work/counter-$i.out" 2>&1 &
+    cpids="$cpids $!"
 done
-echo "$same of $n files re-encoded byte-identical"
-[ "$same" -eq "$n" ]
+for p in $cpids; do wait "$p" || { echo "demo: a counter client failed" >&2; cat "$work"/counter-*.out >&2; exit 1; }; done
+final=$(J client-b --cluster beta get "$cid" --length 8 | od -An -tu8 | tr -d ' ')
+echo "counter = $final (expected 400)"
+[ "$final" = 400 ] || { echo "demo: lost updates" >&2; exit 1; }
+
+echo
+echo "== stat"
+J client-b --cluster beta stat "$id" | short
+echo
+echo "== clusters"
+J client-b ls clusters | short
+J client-a --cluster alpha free "$id" | short
+J client-a --cluster alpha free "$cid" | short
+echo
+echo "== stopping the overlay"
+for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
+for p in $pids; do wait "$p" 2>/dev/null || true; done
+pids=""
+grep -h "^STOP" "$work"/*.out | sort | uniq -c
+echo "demo: done"
