@@ -159,6 +159,7 @@ static int wait_blk(juxmem_t *j, juxmem_blk_t *b, int timeout_ms)
     int rc = b->done ? b->result : JXTA_ETIMEDOUT;
     b->waiting = 0;
     b->done = 0;
+    pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     return rc;
 }
@@ -175,6 +176,41 @@ static void disarm(juxmem_t *j, juxmem_blk_t *b)
 {
     pthread_mutex_lock(&j->mu);
     b->waiting = 0;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Application thread: one operation at a time per block and peer (the
+ * client state machine runs one); later callers wait their turn.  An
+ * acquire (lock = 1) also waits until no other thread of this peer holds
+ * the block's lock: the peer holds one lock per block, so its threads
+ * take turns in front of it. */
+static int claim(juxmem_t *j, juxmem_blk_t *b, int lock, int timeout_ms)
+{
+    struct timespec end;
+    deadline_after(&end, timeout_ms);
+    pthread_mutex_lock(&j->mu);
+    int timed_out = 0;
+    while ((b->waiting || (lock && b->app_held)) && !timed_out && !j->closing)
+        timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &end) == ETIMEDOUT;
+    int rc = 0;
+    if (b->waiting || (lock && b->app_held))
+        rc = lock && !b->waiting ? JUXMEM_ELOCKTIMEOUT : JXTA_ETIMEDOUT;
+    if (rc == 0) {
+        b->waiting = 1;
+        b->done = 0;
+        if (lock)
+            b->app_held = 1;
+    }
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+static void set_held(juxmem_t *j, juxmem_blk_t *b, int held)
+{
+    pthread_mutex_lock(&j->mu);
+    b->app_held = held;
+    pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
 }
 
@@ -589,11 +625,12 @@ static int acquire_fn(void *ud)
     struct blk_call *c = ud;
     juxmem_t *j = c->j;
     juxmem_blk_t *b = c->b;
-    if (b->freed || !b->client)
+    if (b->freed || !b->client) {
+        disarm(j, b);
         return JUXMEM_ENODATA;
+    }
     juxmem_out_t out;
     juxmem_out_init(&out);
-    arm(j, b);
     uint64_t now = juxmem__now(j);
     int rc = c->mode ? juxmem_client_acquire(b->client, c->mode, now, (uint64_t)j->o.timeout_ms,
                                              &out)
@@ -617,9 +654,18 @@ static int lock_op(juxmem_t *j, const jxta_id_t *id, int mode)
     if (rc < 0)
         return rc;
     c.mode = mode;
-    if ((rc = jxta_peer_run(j->peer, acquire_fn, &c, 10000)) < 0)
+    if ((rc = claim(j, c.b, mode != 0, j->o.timeout_ms)) < 0)
         return rc;
-    return wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
+    if ((rc = jxta_peer_run(j->peer, acquire_fn, &c, 10000)) < 0) {
+        if (rc == JXTA_ETIMEDOUT)
+            disarm(j, c.b);
+    } else {
+        rc = wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
+    }
+    /* acquire failed, or release done (whatever its result, the lock is gone) */
+    if ((mode && rc < 0) || (!mode && rc != JXTA_ETIMEDOUT))
+        set_held(j, c.b, 0);
+    return rc;
 }
 
 int juxmem_acquire(juxmem_t *j, const jxta_id_t *id)
@@ -674,13 +720,12 @@ static int free_start_fn(void *ud)
     struct blk_call *c = ud;
     juxmem_t *j = c->j;
     juxmem_blk_t *b = c->b;
-    if (b->freed)
-        return JUXMEM_EFREED;
-    if (b->fan)
-        return JXTA_EBUSY;
+    if (b->freed || b->fan) {
+        disarm(j, b);
+        return b->freed ? JUXMEM_EFREED : JXTA_EBUSY;
+    }
     juxmem_out_t out;
     juxmem_out_init(&out);
-    arm(j, b);
     int rc = juxmem_fanout_free(&j->self, &b->id, b->copies, b->ncopies, &j->cfg,
                                 juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
     juxmem__send_out(j, &out);
@@ -719,8 +764,13 @@ int juxmem_free(juxmem_t *j, const jxta_id_t *id)
         return rc;
     if (rc == 0 && (rc = get_blk(j, id, &c)) < 0)
         return rc;
-    if ((rc = jxta_peer_run(j->peer, free_start_fn, &c, 10000)) < 0)
+    if ((rc = claim(j, c.b, 0, j->o.timeout_ms + MARGIN_MS)) < 0)
         return rc;
+    if ((rc = jxta_peer_run(j->peer, free_start_fn, &c, 10000)) < 0) {
+        if (rc == JXTA_ETIMEDOUT)
+            disarm(j, c.b);
+        return rc;
+    }
     rc = wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
     jxta_peer_run(j->peer, free_end_fn, &c, -1);
     return rc;

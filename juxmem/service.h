@@ -50,6 +50,7 @@ typedef struct juxmem_blk {
     int freed;
     /* (mu): the operation an application thread waits for */
     int waiting, done, result;
+    int app_held; /* (mu) a thread of this peer holds the lock (acquire..release) */
 } juxmem_blk_t;
 
 /* A resolver query an application thread waits for. */

@@ -8,6 +8,7 @@
  * names the copies and the version; free returns the memory, a second
  * free is JUXMEM_EFREED; impossible allocations give JUXMEM_ENOCLUSTER
  * and JUXMEM_ENOSPACE. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,33 @@ static int noffers_fn(void *ud)
 {
     juxmem_t *j = ud;
     return (int)j->noffers;
+}
+
+/* K threads on two peers each add 1 to a counter in the block M times. */
+struct counter_arg {
+    juxmem_t *j;
+    jxta_id_t id;
+    int rounds, failures;
+};
+
+static void *counter_thread(void *ud)
+{
+    struct counter_arg *a = ud;
+    for (int i = 0; i < a->rounds; i++) {
+        uint64_t v = 0;
+        if (juxmem_acquire(a->j, &a->id) != 0) {
+            a->failures++;
+            continue;
+        }
+        if (juxmem_read(a->j, &a->id, 0, &v, sizeof v) != 0)
+            a->failures++;
+        v++;
+        if (juxmem_write(a->j, &a->id, 0, &v, sizeof v) != 0)
+            a->failures++;
+        if (juxmem_release(a->j, &a->id) != 0)
+            a->failures++;
+    }
+    return NULL;
 }
 
 START_TEST(test_service_end_to_end)
@@ -148,10 +176,28 @@ START_TEST(test_service_end_to_end)
     ck_assert_int_eq(juxmem_write(j[MGR], &id, 0, msg, 1), JUXMEM_ENOTLOCKED);
     ck_assert_int_eq(juxmem_release(j[MGR], &id), 0);
 
+    /* sequential consistency across threads and peers */
+    enum { K = 4, M = 15 };
+    pthread_t th[K];
+    struct counter_arg ca[K];
+    for (int i = 0; i < K; i++) {
+        ca[i] = (struct counter_arg){.j = j[i % 2 ? MGR : CLI], .id = id, .rounds = M};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, counter_thread, &ca[i]), 0);
+    }
+    for (int i = 0; i < K; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(ca[i].failures, 0);
+    }
+    uint64_t count = 0;
+    ck_assert_int_eq(juxmem_acquire_read(j[CLI], &id), 0);
+    ck_assert_int_eq(juxmem_read(j[CLI], &id, 0, &count, sizeof count), 0);
+    ck_assert_int_eq(juxmem_release(j[CLI], &id), 0);
+    ck_assert_uint_eq(count, K * M);
+
     juxmem_stat_t *st = calloc(1, sizeof *st);
     ck_assert_int_eq(juxmem_stat(j[CLI], &id, st), 0);
     ck_assert_uint_eq(st->size, 4096);
-    ck_assert_uint_eq(st->version, 1);
+    ck_assert_uint_eq(st->version, 1 + K * M);
     ck_assert_uint_eq(st->ncopies, 2);
     ck_assert_uint_eq(st->clusters, 1);
     ck_assert_uint_eq(st->providers, 2);
