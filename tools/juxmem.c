@@ -417,6 +417,15 @@ static void release_quietly(juxmem_t *j, const jxta_id_t *id)
         fprintf(stderr, "%s: release: %s\n", prog, juxmem_strerror(rc));
 }
 
+/* fail() for a step under a lock, then give the lock back. */
+static int fail_release(juxmem_t *j, const jxta_id_t *id, const args_t *a, const char *what,
+                        const char *text, int rc)
+{
+    int status = fail(a, what, text, rc);
+    release_quietly(j, id);
+    return status;
+}
+
 static int block_size(juxmem_t *j, const jxta_id_t *id, uint64_t *size)
 {
     juxmem_stat_t *st = calloc(1, sizeof *st);
@@ -443,10 +452,8 @@ static int cmd_put(juxmem_t *j, const args_t *a)
     }
     int rc = juxmem_write(j, &id, a->offset, data, len);
     free(data);
-    if (rc < 0) {
-        release_quietly(j, &id);
-        return fail(a, "write", a->pos[0], rc);
-    }
+    if (rc < 0)
+        return fail_release(j, &id, a, "write", a->pos[0], rc);
     rc = juxmem_release(j, &id);
     if (rc < 0)
         return fail(a, "release", a->pos[0], rc);
@@ -497,30 +504,21 @@ static int cmd_get(juxmem_t *j, const args_t *a)
     if (!a->has_length) {
         uint64_t size = 0;
         int rc = block_size(j, &id, &size);
-        if (rc < 0) {
-            release_quietly(j, &id);
-            return fail(a, "stat", a->pos[0], rc);
-        }
-        if (a->offset > size) {
-            release_quietly(j, &id);
-            return fail(a, "read", a->pos[0], JUXMEM_ERANGE);
-        }
+        if (rc < 0)
+            return fail_release(j, &id, a, "stat", a->pos[0], rc);
+        if (a->offset > size)
+            return fail_release(j, &id, a, "read", a->pos[0], JUXMEM_ERANGE);
         len = size - a->offset;
     }
-    if (len > SIZE_MAX - 1) {
-        release_quietly(j, &id);
-        return fail(a, "read", a->pos[0], JXTA_ENOMEM);
-    }
+    if (len > SIZE_MAX - 1)
+        return fail_release(j, &id, a, "read", a->pos[0], JXTA_ENOMEM);
     uint8_t *buf = malloc(len ? (size_t)len : 1);
-    if (!buf) {
-        release_quietly(j, &id);
-        return fail(a, "read", a->pos[0], JXTA_ENOMEM);
-    }
+    if (!buf)
+        return fail_release(j, &id, a, "read", a->pos[0], JXTA_ENOMEM);
     int rc = juxmem_read(j, &id, a->offset, buf, (size_t)len);
     if (rc < 0) {
         free(buf);
-        release_quietly(j, &id);
-        return fail(a, "read", a->pos[0], rc);
+        return fail_release(j, &id, a, "read", a->pos[0], rc);
     }
     rc = juxmem_release(j, &id);
     if (rc < 0) {
@@ -574,16 +572,12 @@ static int cmd_incr(juxmem_t *j, const args_t *a)
         uint8_t b[8];
         if ((rc = juxmem_acquire(j, &id)) < 0)
             return fail(a, "acquire", a->pos[0], rc);
-        if ((rc = juxmem_read(j, &id, 0, b, sizeof b)) < 0) {
-            release_quietly(j, &id);
-            return fail(a, "read", a->pos[0], rc);
-        }
+        if ((rc = juxmem_read(j, &id, 0, b, sizeof b)) < 0)
+            return fail_release(j, &id, a, "read", a->pos[0], rc);
         value = get_le64(b) + 1;
         put_le64(b, value);
-        if ((rc = juxmem_write(j, &id, 0, b, sizeof b)) < 0) {
-            release_quietly(j, &id);
-            return fail(a, "write", a->pos[0], rc);
-        }
+        if ((rc = juxmem_write(j, &id, 0, b, sizeof b)) < 0)
+            return fail_release(j, &id, a, "write", a->pos[0], rc);
         if ((rc = juxmem_release(j, &id)) < 0)
             return fail(a, "release", a->pos[0], rc);
     }
@@ -624,24 +618,19 @@ static int cmd_lock(juxmem_t *j, const args_t *a)
     int rc = st ? juxmem_stat(j, &id, st) : JXTA_ENOMEM;
     if (rc < 0) {
         free(st);
-        release_quietly(j, &id);
-        return fail(a, "stat", a->pos[0], rc);
+        return fail_release(j, &id, a, "stat", a->pos[0], rc);
     }
     uint64_t size = st->size, version = st->version, lease = st->lease_left_ms;
     free(st);
     if (a->has_pattern) {
         uint8_t *p = size <= SIZE_MAX ? malloc(size ? (size_t)size : 1) : NULL;
-        if (!p) {
-            release_quietly(j, &id);
-            return fail(a, "write", a->pos[0], JXTA_ENOMEM);
-        }
+        if (!p)
+            return fail_release(j, &id, a, "write", a->pos[0], JXTA_ENOMEM);
         memset(p, a->pattern, (size_t)size);
         rc = juxmem_write(j, &id, 0, p, (size_t)size);
         free(p);
-        if (rc < 0) {
-            release_quietly(j, &id);
-            return fail(a, "write", a->pos[0], rc);
-        }
+        if (rc < 0)
+            return fail_release(j, &id, a, "write", a->pos[0], rc);
     }
     const char *mode = shared ? "shared" : "exclusive";
     if (a->json)

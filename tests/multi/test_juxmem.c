@@ -2,7 +2,8 @@
  *
  * Each test starts its own overlay of juxmemd daemons: one rendezvous and
  * two clusters (c0, c1), each with a manager and two providers offering
- * 1 MiB, every daemon with a 2 s lock lease.  The clients are the juxmem
+ * 1 MiB, every daemon with a 2 s lock lease (10 s for the error test, whose
+ * lock holder must not lose its lock while others time out).  The clients are the juxmem
  * CLI, one short-lived process (and peer home) per command, as a user or a
  * script would run it; --json output is parsed for IDs and error codes.
  *   - counter: 8 `juxmem incr ID N` processes started together; the final
@@ -44,7 +45,8 @@
 static const char *daemon_bin = TOOLS_DIR "/juxmemd";
 static const char *cli_bin = TOOLS_DIR "/juxmem";
 
-#define LEASE_MS "2000"
+#define SHORT_LEASE_MS "2000" /* the lease tests */
+#define LONG_LEASE_MS "10000" /* the lock time-out test: no lease runs out */
 #define PROVIDE "1M"
 #define NCLUSTERS 2
 #define NPROVIDERS 2 /* per cluster */
@@ -52,8 +54,11 @@ static const char *cli_bin = TOOLS_DIR "/juxmem";
 
 static char workdir[256];
 static int passed;
+static const char *lease_ms = SHORT_LEASE_MS;
 static char rdv_addr[128];
 static tproc_t *providers[NCLUSTERS * NPROVIDERS];
+static tproc_t *daemons[1 + NCLUSTERS * (1 + NPROVIDERS)];
+static size_t ndaemons;
 
 static unsigned long scaled(unsigned long n)
 {
@@ -70,6 +75,9 @@ static unsigned long scaled(unsigned long n)
 static pid_t run_pids[MAX_RUNS];
 static size_t nrun_pids;
 static unsigned run_counter;
+/* Output buffers not yet freed (a failed assertion skips run_free). */
+static char *bufs[2 * MAX_RUNS];
+static size_t nbufs;
 
 typedef struct run {
     pid_t pid;
@@ -145,6 +153,29 @@ static void forget_pid(pid_t pid)
         }
 }
 
+static char *keep_buf(char *b)
+{
+    ck_assert_uint_lt(nbufs, sizeof bufs / sizeof bufs[0]);
+    bufs[nbufs++] = b;
+    return b;
+}
+
+static void drop_buf(char *b)
+{
+    for (size_t i = 0; b && i < nbufs; i++)
+        if (bufs[i] == b) {
+            bufs[i] = bufs[--nbufs];
+            break;
+        }
+    free(b);
+}
+
+static int sanitizer_report(const char *text)
+{
+    return strstr(text, "AddressSanitizer") || strstr(text, "LeakSanitizer") ||
+           strstr(text, "runtime error:");
+}
+
 static void run_finish(run_t *r, int st)
 {
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -152,9 +183,10 @@ static void run_finish(run_t *r, int st)
     r->pid = 0;
     char path[512];
     snprintf(path, sizeof path, "%s/cli%u.out", workdir, r->n);
-    r->out = slurp(path);
+    r->out = keep_buf(slurp(path));
     snprintf(path, sizeof path, "%s/cli%u.err", workdir, r->n);
-    r->err = slurp(path);
+    r->err = keep_buf(slurp(path));
+    ck_assert_msg(!sanitizer_report(r->err), "sanitizer report from cli%u: %s", r->n, r->err);
 }
 
 /* Non-blocking: 1 once the process has ended (status and output filled). */
@@ -197,8 +229,8 @@ static int run_wait(run_t *r, int timeout_ms)
 
 static void run_free(run_t *r)
 {
-    free(r->out);
-    free(r->err);
+    drop_buf(r->out);
+    drop_buf(r->err);
     r->out = r->err = NULL;
 }
 
@@ -251,7 +283,7 @@ static size_t count_sub(const char *text, const char *sub)
 static tproc_t *start_daemon(const char *name, const char *const *opts, const char *wait_for,
                              char *line, size_t cap)
 {
-    const char *extra[24] = {"--listen", "tcp://127.0.0.1:0", "--lock-lease-ms", LEASE_MS};
+    const char *extra[24] = {"--listen", "tcp://127.0.0.1:0", "--lock-lease-ms", lease_ms};
     size_t n = 4;
     if (rdv_addr[0]) {
         extra[n++] = "--seed";
@@ -261,6 +293,8 @@ static tproc_t *start_daemon(const char *name, const char *const *opts, const ch
         extra[n++] = opts[i];
     extra[n] = NULL;
     tproc_t *p = tproc_peer(daemon_bin, workdir, name, extra);
+    ck_assert_uint_lt(ndaemons, sizeof daemons / sizeof daemons[0]);
+    daemons[ndaemons++] = p;
     ck_assert_msg(tproc_wait(p, wait_for, 1, 15000, line, cap), "%s: no '%s' line", name,
                   wait_for);
     return p;
@@ -269,6 +303,7 @@ static tproc_t *start_daemon(const char *name, const char *const *opts, const ch
 static void setup(void)
 {
     passed = 0;
+    ndaemons = 0;
     rdv_addr[0] = '\0';
     tproc_workdir(workdir, sizeof workdir, "juxmem-multi");
     char line[512];
@@ -296,6 +331,18 @@ static void setup(void)
     }
 }
 
+static void setup_short_lease(void)
+{
+    lease_ms = SHORT_LEASE_MS;
+    setup();
+}
+
+static void setup_long_lease(void)
+{
+    lease_ms = LONG_LEASE_MS;
+    setup();
+}
+
 static void kill_runs(void)
 {
     for (size_t i = 0; i < nrun_pids; i++) {
@@ -306,8 +353,31 @@ static void kill_runs(void)
     nrun_pids = 0;
 }
 
+/* The end of a passing test: every daemon stops cleanly on SIGTERM (exit 0,
+ * a STOP line) and its log holds no sanitizer report. */
+static void stop_overlay(void)
+{
+    for (size_t i = 0; i < ndaemons; i++)
+        tproc_signal(daemons[i], SIGTERM);
+    for (size_t i = 0; i < ndaemons; i++) {
+        int st = tproc_reap(daemons[i], 10000);
+        ck_assert_msg(st == 0, "%s exit %d", tproc_name(daemons[i]), st);
+        ck_assert_uint_eq(tproc_count(daemons[i], "STOP reason=signal"), 1);
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.log", workdir, tproc_name(daemons[i]));
+        char *log = slurp(path);
+        int bad = sanitizer_report(log);
+        free(log);
+        ck_assert_msg(!bad, "sanitizer report in %s", path);
+    }
+    passed = 1;
+}
+
 static void teardown(void)
 {
+    for (size_t i = 0; i < nbufs; i++)
+        free(bufs[i]);
+    nbufs = 0;
     kill_runs();
     tproc_cleanup();
     if (passed)
@@ -417,7 +487,7 @@ START_TEST(test_counter_eight_clients)
     CHECK_OK(&g, st);
     ck_assert_int_eq(json_num(g.out, "value"), (long long)(CLIENTS * each + 1));
     run_free(&g);
-    passed = 1;
+    stop_overlay();
 }
 END_TEST
 
@@ -494,7 +564,7 @@ START_TEST(test_no_torn_reads)
     run_free(&g);
     fprintf(stderr, "torn reads: %u of %u reads saw written data\n", reads_seen_written,
             READERS * rounds);
-    passed = 1;
+    stop_overlay();
 }
 END_TEST
 
@@ -544,7 +614,7 @@ START_TEST(test_two_clusters)
     for (size_t i = 0; i < NCLUSTERS * NPROVIDERS; i++)
         ck_assert_msg(tproc_wait(providers[i], want, 1, 10000, NULL, 0), "%s kept its copy",
                       tproc_name(providers[i]));
-    passed = 1;
+    stop_overlay();
 }
 END_TEST
 
@@ -626,7 +696,7 @@ START_TEST(test_errors)
     st = CLI(&r, "--timeout", "5000", "lock", id, "--hold-ms", "0");
     CHECK_OK(&r, st);
     run_free(&r);
-    passed = 1;
+    stop_overlay();
 }
 END_TEST
 
@@ -682,7 +752,7 @@ START_TEST(test_dead_holder_loses_lock)
     CHECK_OK(&r, st);
     ck_assert_msg(strstr(r.out, "\"lock\":\"free\""), "%s", r.out);
     run_free(&r);
-    passed = 1;
+    stop_overlay();
 }
 END_TEST
 
@@ -690,13 +760,16 @@ int main(void)
 {
     Suite *s = suite_create("juxmem (multi-process)");
     TCase *tc = tcase_create("overlay");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup_short_lease, teardown);
     tcase_add_test(tc, test_counter_eight_clients);
     tcase_add_test(tc, test_no_torn_reads);
     tcase_add_test(tc, test_two_clusters);
-    tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_dead_holder_loses_lock);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("long lease");
+    tcase_add_checked_fixture(tl, setup_long_lease, teardown);
+    tcase_add_test(tl, test_errors);
+    suite_add_tcase(s, tl);
     SRunner *sr = srunner_create(s);
     /* No fork: a failed assertion returns to the runner, which then runs the
      * teardown (stopping every process by its PID); with fork, check ends
