@@ -318,6 +318,151 @@ static int ask(juxmem_t *j, const char *handler, const char *text, const jxta_id
     return rc;
 }
 
+
+/* ---- the texts of the JuxMemAlloc and JuxMemStat exchanges --------------------------- */
+
+/* Resolver payloads come from the network: parsed strictly (decimal
+ * digits only, bounded counts, valid IDs and cluster names), anything
+ * else refused with JXTA_EPROTO and a log line. */
+
+static const char *take_u64(const char *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    if (*p < '0' || *p > '9')
+        return NULL;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (x > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return NULL;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    *v = x;
+    return p;
+}
+
+/* A status: "0" or a negative code (at most 4 digits). */
+static const char *take_status(const char *p, int *status)
+{
+    int neg = *p == '-';
+    uint64_t v;
+    const char *e = take_u64(p + neg, &v);
+    if (!e || v > 9999 || (!neg && v != 0))
+        return NULL;
+    *status = neg ? -(int)v : 0;
+    return e;
+}
+
+/* One '\n'-terminated (or final) line starting at p into buf; NULL when too long. */
+static const char *take_line(const char *p, char *buf, size_t cap)
+{
+    size_t n = strcspn(p, "\n");
+    if (n >= cap)
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return p[n] ? p + n + 1 : p + n;
+}
+
+static int bad_text(const char *what)
+{
+    jxta_log(JXTA_LOG_WARN, "juxmem", "malformed %s: refused", what);
+    return JXTA_EPROTO;
+}
+
+int juxmem__parse_alloc_query(const char *text, uint64_t *size, unsigned *want)
+{
+    uint64_t s, w;
+    const char *p = text ? take_u64(text, &s) : NULL;
+    if (!p || *p++ != ' ' || !(p = take_u64(p, &w)) || *p || s == 0 || w == 0 ||
+        w > JUXMEM_MAX_COPIES)
+        return bad_text("allocation query");
+    *size = s;
+    *want = (unsigned)w;
+    return 0;
+}
+
+int juxmem__parse_alloc_answer(const char *text, juxmem_member_t *out, size_t cap, size_t *n)
+{
+    int status;
+    char line[JXTA_ID_TEXT_MAX + 8];
+    *n = 0;
+    const char *p = text ? take_status(text, &status) : NULL;
+    if (!p)
+        return bad_text("allocation answer");
+    if (status < 0)
+        return *p ? bad_text("allocation answer") : status;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
+    jxta_id_t gid;
+    if (*p++ != ' ' || !(p = take_line(p, cluster, sizeof cluster)))
+        return bad_text("allocation answer");
+    if (juxmem_cluster_group_id(cluster, &gid) < 0)
+        return bad_text("allocation answer (cluster)");
+    while (*p) {
+        if (*n == cap || !(p = take_line(p, line, sizeof line)))
+            return bad_text("allocation answer (providers)");
+        juxmem_member_t *m = &out[*n];
+        memset(m, 0, sizeof *m);
+        if (jxta_id_from_string(&m->peer, line) < 0 || jxta_id_kind(&m->peer) != JXTA_ID_PEER)
+            return bad_text("allocation answer (peer ID)");
+        for (size_t k = 0; k < *n; k++)
+            if (jxta_id_equal(&out[k].peer, &m->peer))
+                return bad_text("allocation answer (a provider twice)");
+        snprintf(m->cluster, sizeof m->cluster, "%s", cluster);
+        (*n)++;
+    }
+    return *n ? 0 : bad_text("allocation answer (no provider)");
+}
+
+int juxmem__parse_stat_answer(const char *text, juxmem_stat_t *st, jxta_id_t *redirect)
+{
+    char line[JXTA_ID_TEXT_MAX + JUXMEM_CLUSTER_NAME_MAX + 8];
+    if (!text)
+        return bad_text("stat answer");
+    if (text[0] == 'R' && text[1] == ' ') {
+        if (jxta_id_from_string(redirect, text + 2) < 0 || jxta_id_kind(redirect) != JXTA_ID_PEER)
+            return bad_text("stat redirect");
+        return 1;
+    }
+    int status;
+    const char *p = take_status(text, &status);
+    if (!p)
+        return bad_text("stat answer");
+    if (status < 0)
+        return *p ? bad_text("stat answer") : status;
+    uint64_t v[5];
+    for (int i = 0; i < 5; i++)
+        if (*p++ != ' ' || !(p = take_u64(p, &v[i])))
+            return bad_text("stat answer (numbers)");
+    if (*p++ != ' ' || !(p = take_line(p, line, sizeof line)) || v[2] > 2 ||
+        v[4] > JUXMEM_MAX_COPIES)
+        return bad_text("stat answer");
+    st->size = v[0];
+    st->version = v[1];
+    st->locked = (int)v[2];
+    st->lease_left_ms = v[3];
+    memset(&st->lock_holder, 0, sizeof st->lock_holder);
+    if (st->locked == 1 && (jxta_id_from_string(&st->lock_holder, line) < 0 ||
+                            jxta_id_kind(&st->lock_holder) != JXTA_ID_PEER))
+        return bad_text("stat answer (holder)");
+    st->ncopies = 0;
+    while (*p) {
+        if (st->ncopies == v[4] || !(p = take_line(p, line, sizeof line)))
+            return bad_text("stat answer (copies)");
+        char *sp = strchr(line, ' ');
+        if (!sp)
+            return bad_text("stat answer (copy)");
+        *sp = '\0';
+        jxta_id_t gid;
+        if (jxta_id_from_string(&st->copies[st->ncopies], line) < 0 ||
+            jxta_id_kind(&st->copies[st->ncopies]) != JXTA_ID_PEER ||
+            (strcmp(sp + 1, "-") != 0 && juxmem_cluster_group_id(sp + 1, &gid) < 0))
+            return bad_text("stat answer (copy)");
+        snprintf(st->copy_cluster[st->ncopies], sizeof st->copy_cluster[0], "%s",
+                 strcmp(sp + 1, "-") ? sp + 1 : "");
+        st->ncopies++;
+    }
+    return st->ncopies == v[4] ? 0 : bad_text("stat answer (copy count)");
+}
+
 /* ---- allocation ------------------------------------------------------------------------ */
 
 #define MAX_CLUSTERS 64
@@ -372,27 +517,16 @@ static int choose(juxmem_t *j, uint64_t size, unsigned clusters, unsigned provid
                      cl[i].name, jxta_strerror(rc));
             continue;
         }
-        int status = atoi(answer);
+        size_t first = *nmembers, got_n = 0;
+        int status = juxmem__parse_alloc_answer(answer, members + first,
+                                                JUXMEM_MAX_COPIES - first, &got_n);
         if (status < 0) {
             if (status == JUXMEM_ENOSPACE)
                 why = JUXMEM_ENOSPACE;
             free(answer);
             continue;
         }
-        /* "0 <cluster>\n<pid>\n..." */
-        char *save = NULL, *line = strtok_r(answer, "\n", &save);
-        char name[JUXMEM_CLUSTER_NAME_MAX + 1] = "";
-        if (line && strlen(line) > 2)
-            snprintf(name, sizeof name, "%s", line + 2);
-        size_t first = *nmembers;
-        while ((line = strtok_r(NULL, "\n", &save)) && *nmembers < JUXMEM_MAX_COPIES) {
-            juxmem_member_t *m = &members[*nmembers];
-            memset(m, 0, sizeof *m);
-            if (jxta_id_from_string(&m->peer, line) < 0 || jxta_id_kind(&m->peer) != JXTA_ID_PEER)
-                continue;
-            snprintf(m->cluster, sizeof m->cluster, "%s", name);
-            (*nmembers)++;
-        }
+        *nmembers += got_n;
         free(answer);
         if (*nmembers - first == providers) {
             got++;
@@ -797,36 +931,6 @@ static int copy_info_fn(void *ud)
     return 0;
 }
 
-/* "0 size version locked lease nmembers holder\n<pid> <cluster>\n..." */
-static int parse_stat(char *answer, juxmem_stat_t *st)
-{
-    char *save = NULL, *line = strtok_r(answer, "\n", &save);
-    unsigned long long size, version, lease;
-    int locked;
-    size_t nm;
-    char holder[JXTA_ID_TEXT_MAX];
-    if (!line || sscanf(line, "0 %llu %llu %d %llu %zu %159s", &size, &version, &locked, &lease,
-                        &nm, holder) != 6)
-        return JXTA_EPROTO;
-    st->size = size;
-    st->version = version;
-    st->locked = locked;
-    st->lease_left_ms = lease;
-    if (locked == 1)
-        jxta_id_from_string(&st->lock_holder, holder);
-    st->ncopies = 0;
-    while ((line = strtok_r(NULL, "\n", &save)) && st->ncopies < JUXMEM_MAX_COPIES) {
-        char pid[JXTA_ID_TEXT_MAX], cl[JUXMEM_CLUSTER_NAME_MAX + 1];
-        if (sscanf(line, "%159s %63s", pid, cl) != 2 ||
-            jxta_id_from_string(&st->copies[st->ncopies], pid) < 0)
-            continue;
-        snprintf(st->copy_cluster[st->ncopies], sizeof st->copy_cluster[0], "%s",
-                 strcmp(cl, "-") ? cl : "");
-        st->ncopies++;
-    }
-    return 0;
-}
-
 int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
 {
     if (!j || !id || !st)
@@ -855,25 +959,29 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
         char *answer = NULL;
         if (ask(j, JUXMEM_STAT_HANDLER, text, &ask_to[i], per, &answer) < 0)
             continue;
-        if (answer[0] == 'R' && answer[1] == ' ') {
-            jxta_id_t seq;
-            if (redirects++ < 2 && jxta_id_from_string(&seq, answer + 2) == 0 && i + 1 <= n) {
-                /* ask the sequencer next */
+        jxta_id_t seq;
+        juxmem_stat_t *got = calloc(1, sizeof *got);
+        rc = got ? juxmem__parse_stat_answer(answer, got, &seq) : JXTA_ENOMEM;
+        free(answer);
+        if (rc == 1) {
+            if (redirects++ < 2) { /* ask the sequencer next */
                 memmove(&ask_to[i + 2], &ask_to[i + 1], (n - i - 1) * sizeof ask_to[0]);
                 ask_to[i + 1] = seq;
                 n++;
             }
-            free(answer);
-            continue;
+        } else if (rc == 0) {
+            st->size = got->size;
+            st->version = got->version;
+            st->locked = got->locked;
+            st->lock_holder = got->lock_holder;
+            st->lease_left_ms = got->lease_left_ms;
+            st->ncopies = got->ncopies;
+            memcpy(st->copies, got->copies, sizeof st->copies);
+            memcpy(st->copy_cluster, got->copy_cluster, sizeof st->copy_cluster);
+        } else if (rc != JXTA_EPROTO && rc != JXTA_ENOMEM) {
+            why = rc;
         }
-        int status = atoi(answer);
-        if (status < 0) {
-            why = status;
-            free(answer);
-            continue;
-        }
-        rc = parse_stat(answer, st);
-        free(answer);
+        free(got);
         if (rc == 0)
             return 0;
     }

@@ -421,17 +421,18 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now)
         int done = r->p && r->p->done;
         pthread_mutex_unlock(&j->mu);
         if (done) {
-            char *save = NULL, *line = strtok_r(r->p->answer, "\n", &save);
-            int status = line ? atoi(line) : JXTA_EPROTO;
+            juxmem_member_t *got = calloc(JUXMEM_MAX_COPIES, sizeof *got);
+            size_t n = 0;
             int found = 0;
-            while (status == 0 && !found && (line = strtok_r(NULL, "\n", &save))) {
-                jxta_id_t pid;
-                if (jxta_id_from_string(&pid, line) == 0 && !is_member(bi, &pid) &&
-                    !jxta_id_equal(&pid, &r->lost)) {
-                    r->target = pid;
-                    found = 1;
+            if (got && juxmem__parse_alloc_answer(r->p->answer, got, JUXMEM_MAX_COPIES, &n) == 0) {
+                for (size_t i = 0; i < n && !found; i++) {
+                    if (!is_member(bi, &got[i].peer) && !jxta_id_equal(&got[i].peer, &r->lost)) {
+                        r->target = got[i].peer;
+                        found = 1;
+                    }
                 }
             }
+            free(got);
             repair_unpend(j, r);
             r->tries++;
             if (found) {
@@ -581,13 +582,10 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     juxmem_t *j = ud;
     if (!j->o.manager || !j->cl)
         return JXTA_RESOLVER_DONE;
-    unsigned long long size = 0;
+    uint64_t size = 0;
     unsigned want = 0;
-    if (!q->query || sscanf(q->query, "%llu %u", &size, &want) != 2 || size == 0 || want == 0 ||
-        want > JUXMEM_MAX_COPIES) {
-        jxta_log(JXTA_LOG_WARN, "juxmem", "malformed allocation query: dropped");
+    if (juxmem__parse_alloc_query(q->query, &size, &want) < 0)
         return JXTA_RESOLVER_DONE;
-    }
     gather_offers(j);
     size_t chosen[JUXMEM_MAX_COPIES];
     int rc = want > j->noffers ? JUXMEM_ENOCLUSTER

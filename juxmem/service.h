@@ -154,6 +154,15 @@ void juxmem__client_tick(juxmem_t *j, uint64_t now);
 void juxmem__on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
                          const jxta_id_t *from);
 void juxmem__client_stop(juxmem_t *j);
+/* The resolver texts, parsed strictly (network input; JXTA_EPROTO):
+ * allocation query "SIZE COUNT"; allocation answer "0 CLUSTER\nPEER\n..."
+ * (members with the cluster, *n of at most cap) or "-CODE" (returned);
+ * stat answer "0 SIZE VERSION LOCKED LEASE_MS NCOPIES HOLDER|-\n" and
+ * NCOPIES lines "PEER CLUSTER|-", or "R PEER" (1: ask that sequencer),
+ * or "-CODE" (returned). */
+int juxmem__parse_alloc_query(const char *text, uint64_t *size, unsigned *want);
+int juxmem__parse_alloc_answer(const char *text, juxmem_member_t *out, size_t cap, size_t *n);
+int juxmem__parse_stat_answer(const char *text, juxmem_stat_t *st, jxta_id_t *redirect);
 
 /* ---- adv_juxmem_data.c: jxta:JuxMemData --------------------------------- */
 extern const jxta_adv_type_t juxmem_adv_type_data;

@@ -113,6 +113,16 @@ for k, v in seeds.items():
 PY
         printf '%s' '<?xml version="1.0" encoding="UTF-8"?><jxta:JuxMemMemory xmlns:jxta="http://jxta.org"><PeerID>urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303</PeerID><Cluster>alpha</Cluster><Offered>1048576</Offered><Free>4096</Free></jxta:JuxMemMemory>' > "$dir/memory-adv"
         printf '%s' '<?xml version="1.0" encoding="UTF-8"?><jxta:JuxMemCluster xmlns:jxta="http://jxta.org"><Name>alpha</Name><GID>urn:jxta:jxta-NetGroup</GID><Manager>urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303</Manager><Free>7</Free></jxta:JuxMemCluster>' > "$dir/cluster-adv" ;;
+    juxmem_service)
+        # a data advertisement and the JuxMemAlloc / JuxMemStat texts
+        P=urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303
+        Q=urn:jxta:uuid-59616261646162614E50472050325033D8A85E4EAAEA4EA4A3929AD996BADE7D03
+        printf '%s' "<?xml version=\"1.0\" encoding=\"UTF-8\"?><jxta:JuxMemData xmlns:jxta=\"http://jxta.org\"><Id>urn:jxta:uuid-24BE364F6F28466699CEC06030016AEAFB0C633BF385470987C8892A34DD00BF02</Id><Size>65536</Size><Clusters>1</Clusters><Providers>2</Providers><Copy><PID>$P</PID><Cluster>a</Cluster></Copy><Copy><PID>$Q</PID></Copy></jxta:JuxMemData>" > "$dir/data-adv"
+        printf '65536 2' > "$dir/alloc-query"
+        printf '0 a\n%s\n%s\n' "$P" "$Q" > "$dir/alloc-answer"
+        printf '%s' '-200' > "$dir/alloc-error"
+        printf '0 4096 3 1 9000 2 %s\n%s a\n%s -\n' "$P" "$P" "$Q" > "$dir/stat-answer"
+        printf 'R %s' "$Q" > "$dir/stat-redirect" ;;
     adv)
         i=0
         find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;
@@ -125,7 +135,7 @@ for t in "$@"; do
     echo "== fuzz_$t: building"
     extra=""
     # the JuxMem harness also needs libjuxmem's sources (adv_juxmem.c is in libsrc)
-    if [ "$t" = juxmem ]; then extra=$(find "$src/juxmem" -name '*.c' | sort); fi
+    case $t in juxmem*) extra=$(find "$src/juxmem" -name '*.c' | sort) ;; esac
     # shellcheck disable=SC2086
     "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         $CPPFLAGS -I"$src/jxta-c/include" "$src/tests/fuzz/fuzz_$t.c" $libsrc $extra $LIBS -o "$bin"

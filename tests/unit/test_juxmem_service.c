@@ -242,12 +242,116 @@ START_TEST(test_service_bad_options)
 }
 END_TEST
 
+START_TEST(test_service_texts)
+{
+    const char *P = "urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303";
+    const char *Q = "urn:jxta:uuid-59616261646162614E50472050325033D8A85E4EAAEA4EA4A3929AD996BADE7D03";
+    char text[1024];
+    uint64_t size;
+    unsigned want;
+    tu_log_capture();
+    ck_assert_int_eq(juxmem__parse_alloc_query("65536 2", &size, &want), 0);
+    ck_assert_uint_eq(size, 65536);
+    ck_assert_uint_eq(want, 2);
+    const char *bad_q[] = {"", "1", "0 2", "5 0", "5 65", "-5 2", " 5 2", "5 2 ", "5  2", "5 2x",
+                           "99999999999999999999 1"};
+    for (size_t i = 0; i < sizeof bad_q / sizeof bad_q[0]; i++)
+        ck_assert_int_eq(juxmem__parse_alloc_query(bad_q[i], &size, &want), JXTA_EPROTO);
+
+    juxmem_member_t m[4];
+    size_t n;
+    snprintf(text, sizeof text, "0 rennes\n%s\n%s\n", P, Q);
+    ck_assert_int_eq(juxmem__parse_alloc_answer(text, m, 4, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(m[1].cluster, "rennes");
+    ck_assert_int_eq(juxmem__parse_alloc_answer("-200", m, 4, &n), JUXMEM_ENOSPACE);
+    ck_assert_int_eq(juxmem__parse_alloc_answer("-208", m, 4, &n), JUXMEM_ENOCLUSTER);
+    ck_assert_int_eq(juxmem__parse_alloc_answer("0 a\n", m, 4, &n), JXTA_EPROTO); /* nobody */
+    snprintf(text, sizeof text, "0 a\n%s\n%s\n", P, P);
+    ck_assert_int_eq(juxmem__parse_alloc_answer(text, m, 4, &n), JXTA_EPROTO); /* twice */
+    snprintf(text, sizeof text, "0 a\n%s\n%s\n", P, Q);
+    ck_assert_int_eq(juxmem__parse_alloc_answer(text, m, 1, &n), JXTA_EPROTO); /* too many */
+    ck_assert_int_eq(juxmem__parse_alloc_answer("1 a", m, 4, &n), JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_alloc_answer("-99999", m, 4, &n), JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_alloc_answer("0 a\nurn:jxta:jxta-NetGroup", m, 4, &n),
+                     JXTA_EPROTO);
+
+    juxmem_stat_t *st = calloc(1, sizeof *st);
+    jxta_id_t redirect;
+    snprintf(text, sizeof text, "0 4096 3 1 9000 2 %s\n%s a\n%s -\n", P, P, Q);
+    ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), 0);
+    ck_assert_uint_eq(st->version, 3);
+    ck_assert_int_eq(st->locked, 1);
+    ck_assert_uint_eq(st->lease_left_ms, 9000);
+    ck_assert_uint_eq(st->ncopies, 2);
+    ck_assert_str_eq(st->copy_cluster[0], "a");
+    ck_assert_str_eq(st->copy_cluster[1], "");
+    snprintf(text, sizeof text, "R %s", Q);
+    ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), 1);
+    ck_assert_int_eq(juxmem__parse_stat_answer("-201", st, &redirect), JUXMEM_ENODATA);
+    snprintf(text, sizeof text, "0 4096 3 3 9000 0 -\n"); /* lock state 3 */
+    ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), JXTA_EPROTO);
+    snprintf(text, sizeof text, "0 4096 3 0 0 2 -\n%s a\n", P); /* one copy of two */
+    ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_stat_answer("R x", st, &redirect), JXTA_EPROTO);
+    free(st);
+    ck_assert_uint_ge(tu_log_count(), 10);
+    tu_log_release();
+}
+END_TEST
+
+START_TEST(test_service_data_adv)
+{
+    ck_assert_int_eq(juxmem_adv_register(), 0);
+    ck_assert_int_eq(juxmem_data_adv_register(), 0);
+    juxmem_block_adv_info_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    ck_assert_int_eq(juxmem_data_id_new(&a->data), 0);
+    a->size = 4096;
+    a->clusters = 2;
+    a->providers = 1;
+    a->ncopies = 2;
+    jxta_id_new_peer(&a->copies[0].peer, &jxta_id_net_group);
+    jxta_id_new_peer(&a->copies[1].peer, &jxta_id_net_group);
+    strcpy(a->copies[0].cluster, "a");
+    jxta_adv_t *adv, *back;
+    ck_assert_int_eq(juxmem_data_adv_new(a, &adv), 0);
+    char *xml;
+    ck_assert_int_eq(jxta_adv_to_string(adv, 0, &xml), 0);
+    ck_assert_ptr_nonnull(strstr(xml, "<jxta:JuxMemData"));
+    ck_assert_int_eq(jxta_adv_parse(xml, strlen(xml), &back), 0);
+    ck_assert_int_eq(juxmem_data_adv_get(back, b), 0);
+    ck_assert_mem_eq(a, b, sizeof *a);
+    /* indexed by Id, keyed by the data ID */
+    jxta_adv_index_entry_t idx[4];
+    ck_assert_uint_eq(jxta_adv_index(back, idx, 4), 1);
+    free(xml);
+    jxta_adv_free(back);
+    jxta_adv_free(adv);
+    /* refused: a copy twice, an ID that is not a JuxMem block */
+    tu_log_capture();
+    a->copies[1] = a->copies[0];
+    ck_assert_int_eq(juxmem_data_adv_new(a, &adv), 0);
+    ck_assert_int_eq(jxta_adv_to_string(adv, 0, &xml), 0);
+    ck_assert_int_eq(jxta_adv_parse(xml, strlen(xml), &back), JXTA_EPROTO);
+    free(xml);
+    jxta_adv_free(adv);
+    a->copies[1].peer = a->copies[0].peer;
+    jxta_id_new_group(&a->data, &jxta_id_net_group);
+    ck_assert_int_eq(juxmem_data_adv_new(a, &adv), JXTA_EINVAL);
+    tu_log_release();
+    free(a);
+    free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("juxmem_service");
     TCase *tc = tcase_create("service");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_service_bad_options);
+    tcase_add_test(tc, test_service_texts);
+    tcase_add_test(tc, test_service_data_adv);
     tcase_add_test(tc, test_service_end_to_end);
     suite_add_tcase(s, tc);
     return tu_run(s);
