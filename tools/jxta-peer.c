@@ -86,7 +86,8 @@ static void usage(FILE *out)
         "                        per sender once, in order, intact (PIPESTAT lines)\n"
         "  --pipe-watch NAME[:propagate]\n"
         "                        rendezvous: report how many peers its index names as\n"
-        "                        hosts of that pipe (PIPEHOSTS lines, when it changes)\n"
+        "                        hosts of that pipe, and how many of them are its own\n"
+        "                        clients (PIPEHOSTS lines, when it changes)\n"
         "  --pipe-source NAME[:propagate]:COUNT\n"
         "                        send COUNT messages on that pipe (--pipe-size B,\n"
         "                        --pipe-window W messages in flight; PIPESENT lines)\n"
@@ -908,12 +909,18 @@ static void on_stats(jxta_timer_t *t)
         }
     }
     if (ps && pt.watching) {
-        size_t h = jxta_pipes_index_hosts(ps, &pt.watch_id, pt.watch_type);
-        if (!pt.hosts_reported || h != pt.last_hosts) {
-            char n[32];
+        /* hosts: every peer the index names (other rendezvous' clients'
+         * SRDI reaches us too); clients: those we hold a connection to */
+        jxta_id_t hosts[256];
+        size_t h = jxta_pipes_index_hosts(ps, &pt.watch_id, pt.watch_type, hosts, 256), c = 0;
+        for (size_t i = 0; i < h; i++)
+            c += jxta_endpoint_connected(jxta_group_endpoint(g), &hosts[i]) != 0;
+        if (!pt.hosts_reported || h * 1000 + c != pt.last_hosts) {
+            char n[32], cn[32];
             snprintf(n, sizeof n, "%zu", h);
-            emit("PIPEHOSTS", NULL, "pipe", pt.watch_name, "hosts", n, NULL);
-            pt.last_hosts = h;
+            snprintf(cn, sizeof cn, "%zu", c);
+            emit("PIPEHOSTS", NULL, "pipe", pt.watch_name, "hosts", n, "clients", cn, NULL);
+            pt.last_hosts = h * 1000 + c;
             pt.hosts_reported = 1;
         }
     }

@@ -303,10 +303,12 @@ size_t jxta__pipes_index_hosts(jxta_pipes_t *ps, const char *type, const jxta_id
                                  (int64_t)now_ms(ps), peers, max);
 }
 
-size_t jxta_pipes_index_hosts(jxta_pipes_t *ps, const jxta_id_t *pipe_id, const char *type)
+size_t jxta_pipes_index_hosts(jxta_pipes_t *ps, const jxta_id_t *pipe_id, const char *type,
+                              jxta_id_t *peers, size_t max)
 {
-    jxta_id_t peers[256];
-    return jxta__pipes_index_hosts(ps, type ? type : JXTA_PIPE_UNICAST, pipe_id, peers, 256);
+    jxta_id_t tmp[1];
+    return jxta__pipes_index_hosts(ps, type ? type : JXTA_PIPE_UNICAST, pipe_id,
+                                   peers ? peers : tmp, peers ? max : 0);
 }
 
 static void op_lost(jxta_output_pipe_t *op, const char *why);

@@ -176,9 +176,11 @@ typedef struct jxta_pipes_stats {
     size_t index_entries; /* rendezvous: pipe SRDI entries held */
 } jxta_pipes_stats_t;
 void jxta_pipes_stats(const jxta_pipes_t *ps, jxta_pipes_stats_t *st);
-/* Rendezvous: how many peers its index names as hosts of pipe_id of `type`
- * (NULL = JxtaUnicast), at most 256; 0 on an edge. */
-size_t jxta_pipes_index_hosts(jxta_pipes_t *ps, const jxta_id_t *pipe_id, const char *type);
+/* Rendezvous: the peers its index names as hosts of pipe_id of `type`
+ * (NULL = JxtaUnicast): up to `max` of them into peers[] (may be NULL with
+ * max 0); returns how many were written.  0 on an edge. */
+size_t jxta_pipes_index_hosts(jxta_pipes_t *ps, const jxta_id_t *pipe_id, const char *type,
+                              jxta_id_t *peers, size_t max);
 
 #ifdef __cplusplus
 }
