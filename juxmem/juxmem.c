@@ -110,6 +110,10 @@ static int start_fn(void *ud)
         if (jxta_addr_from_string(&cfg.seeds[cfg.nseeds], j->o.seeds[i]) == 0)
             cfg.nseeds++;
     rc = jxta_group_join(j->net, pga, &cfg, &j->jm);
+    /* The group's advertisement goes to the Net group too, where any JXTA
+     * peer (a JXSE one included) finds it by name and can join. */
+    if (rc == 0 && jxta_group_publish_pga(j->net, pga) < 0)
+        jxta_log(JXTA_LOG_INFO, "juxmem", "juxmem group advertisement not published yet");
     jxta_adv_free(pga);
     if (rc < 0)
         return rc;

@@ -549,6 +549,11 @@ static void manage(juxmem_t *j)
             if (publish_in(j->jm, adv, JUXMEM_ADV_LIFE_MS) == 0) {
                 j->cl_published = 1;
                 j->cl_pub_ms = now;
+                /* and the cluster group's own advertisement, so that any JXTA
+                 * peer can find and join the group (its first remote publish
+                 * may have gone out before the manager had a lease) */
+                if (j->cl && jxta_group_pga(j->cl))
+                    jxta_group_publish_pga(j->jm, jxta_group_pga(j->cl));
             }
             jxta_adv_free(adv);
         }
@@ -673,6 +678,8 @@ static int join_cluster_fn(void *ud)
         cfg.nseeds = 1;
     }
     rc = jxta_group_join(j->jm, pga, &cfg, &j->cl);
+    if (rc == 0 && c->rdv) /* the manager makes its cluster's group findable */
+        jxta_group_publish_pga(j->jm, pga);
     jxta_adv_free(pga);
     if (rc < 0)
         return rc;
