@@ -633,6 +633,16 @@ static void expect_error(run_t *r, int st, int code, const char *what)
 START_TEST(test_errors)
 {
     run_t r;
+    /* usage errors: exit 2 before any network work */
+    int st2 = CLI(&r, "frobnicate", "x");
+    ck_assert_msg(st2 == 2 && strstr(r.err, "unknown command"), "exit %d: %s", st2, r.err);
+    run_free(&r);
+    st2 = CLI(&r, "get", "not-an-id");
+    ck_assert_msg(st2 == 2 && strstr(r.err, "not a data ID"), "exit %d: %s", st2, r.err);
+    run_free(&r);
+    st2 = CLI(&r, "alloc", "1k", "--hold-ms", "5");
+    ck_assert_msg(st2 == 2 && strstr(r.err, "belong to 'lock'"), "exit %d: %s", st2, r.err);
+    run_free(&r);
     /* larger than any provider (each offers 1 MiB) */
     uint64_t end = tu_now_ms() + 20000;
     int st;
