@@ -59,20 +59,75 @@ static juxmem_blk_t *blk_add(juxmem_t *j, const jxta_id_t *id)
     return b;
 }
 
-/* Loop: the operation an application thread waits for is over. */
+/* Loop: the application's operation is over with `result`. */
+static void complete(juxmem_t *j, juxmem_blk_t *b, int result)
+{
+    b->app_op = 0;
+    pthread_mutex_lock(&j->mu);
+    if (b->waiting && !b->done) {
+        b->done = 1;
+        b->result = result;
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void start_release(juxmem_t *j, juxmem_blk_t *b)
+{
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    b->pend_release = 0;
+    if (b->lost) { /* the renewal found the lock gone */
+        b->lost = 0;
+        complete(j, b, JUXMEM_ESTALE);
+        return;
+    }
+    int rc = juxmem_client_release(b->client, juxmem__now(j), (uint64_t)j->o.timeout_ms, &out);
+    juxmem__send_out(j, &out);
+    if (rc < 0)
+        complete(j, b, rc);
+}
+
+/* Loop: after a message or a tick, see whether the block's machine is idle
+ * again: a renewal ended (a waiting release starts), or the application's
+ * operation is over. */
 static void check_done(juxmem_t *j, juxmem_blk_t *b)
 {
     int busy = b->fan ? juxmem_fanout_busy(b->fan) : b->client && juxmem_client_busy(b->client);
     if (busy)
         return;
-    pthread_mutex_lock(&j->mu);
-    if (b->waiting && !b->done) {
-        b->done = 1;
-        b->result = b->fan ? juxmem_fanout_result(b->fan)
-                           : b->client ? juxmem_client_result(b->client) : JUXMEM_ENODATA;
+    if (b->renewing && b->client) {
+        b->renewing = 0;
+        if (juxmem_client_result(b->client) < 0 && !juxmem_client_held(b->client))
+            b->lost = 1;
+        pthread_mutex_lock(&j->mu); /* readers and writers waited for it */
         pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        if (b->pend_release) {
+            start_release(j, b);
+            return;
+        }
     }
-    pthread_mutex_unlock(&j->mu);
+    if (!b->app_op)
+        return;
+    if (b->client && juxmem_client_held(b->client))
+        b->granted = juxmem_client_lease_left(b->client, juxmem__now(j));
+    complete(j, b, b->fan ? juxmem_fanout_result(b->fan)
+                          : b->client ? juxmem_client_result(b->client) : JUXMEM_ENODATA);
+}
+
+/* Loop: a held lock is renewed when half its lease is gone, so that only a
+ * holder that died loses it. */
+static void maybe_renew(juxmem_t *j, juxmem_blk_t *b, uint64_t now, juxmem_out_t *out)
+{
+    if (!b->client || b->app_op || b->renewing || juxmem_client_busy(b->client) ||
+        !juxmem_client_held(b->client))
+        return;
+    uint64_t half = b->granted / 2;
+    if (juxmem_client_lease_left(b->client, now) > half)
+        return;
+    if (juxmem_client_renew(b->client, now, half ? half : 1, out) == 0)
+        b->renewing = 1;
 }
 
 void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m)
@@ -102,8 +157,10 @@ void juxmem__client_tick(juxmem_t *j, uint64_t now)
     for (juxmem_blk_t *b = j->blocks; b; b = b->next) {
         if (b->fan)
             juxmem_fanout_tick(b->fan, now, &out);
-        if (b->client)
+        if (b->client) {
             juxmem_client_tick(b->client, now, &out);
+            maybe_renew(j, b, now, &out);
+        }
         juxmem__send_out(j, &out);
         if (b->fan || b->client)
             check_done(j, b);
@@ -564,10 +621,12 @@ static int alloc_start_fn(void *ud)
     juxmem_out_t out;
     juxmem_out_init(&out);
     arm(j, b);
+    b->app_op = 1;
     int rc = juxmem_fanout_alloc(&j->self, &c->id, c->size, c->members, c->n, &j->cfg,
                                  juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
     juxmem__send_out(j, &out);
     if (rc < 0) {
+        b->app_op = 0;
         disarm(j, b);
         return rc;
     }
@@ -763,14 +822,23 @@ static int acquire_fn(void *ud)
         disarm(j, b);
         return JUXMEM_ENODATA;
     }
+    b->app_op = 1;
+    if (!c->mode) {
+        if (b->renewing) /* released once the renewal ends */
+            b->pend_release = 1;
+        else
+            start_release(j, b);
+        check_done(j, b);
+        return 0;
+    }
     juxmem_out_t out;
     juxmem_out_init(&out);
-    uint64_t now = juxmem__now(j);
-    int rc = c->mode ? juxmem_client_acquire(b->client, c->mode, now, (uint64_t)j->o.timeout_ms,
-                                             &out)
-                     : juxmem_client_release(b->client, now, (uint64_t)j->o.timeout_ms, &out);
+    b->lost = 0;
+    int rc = juxmem_client_acquire(b->client, c->mode, juxmem__now(j),
+                                   (uint64_t)j->o.timeout_ms, &out);
     juxmem__send_out(j, &out);
     if (rc < 0) {
+        b->app_op = 0;
         disarm(j, b);
         return rc;
     }
@@ -823,8 +891,28 @@ static int rw_fn(void *ud)
     juxmem_blk_t *b = juxmem__blk_find(c->j, &c->id);
     if (!b || !b->client || b->freed)
         return JUXMEM_ENOTLOCKED;
+    if (b->renewing)
+        return JXTA_EBUSY; /* the caller waits for the renewal */
     return c->rbuf ? juxmem_client_read(b->client, c->offset, c->rbuf, c->len)
                    : juxmem_client_write(b->client, c->offset, c->wbuf, c->len);
+}
+
+/* Run rw_fn, waiting while an automatic renewal of the lease runs. */
+static int rw(juxmem_t *j, struct blk_call *c)
+{
+    struct timespec end;
+    deadline_after(&end, j->o.timeout_ms);
+    for (;;) {
+        int rc = jxta_peer_run(j->peer, rw_fn, c, 10000);
+        if (rc != JXTA_EBUSY || deadline_passed(&end))
+            return rc == JXTA_EBUSY ? JXTA_ETIMEDOUT : rc;
+        struct timespec nap;
+        deadline_after(&nap, 10);
+        pthread_mutex_lock(&j->mu);
+        if (!j->closing)
+            pthread_cond_timedwait(&j->cv, &j->mu, &nap);
+        pthread_mutex_unlock(&j->mu);
+    }
 }
 
 int juxmem_read(juxmem_t *j, const jxta_id_t *id, uint64_t offset, void *buf, size_t len)
@@ -834,7 +922,7 @@ int juxmem_read(juxmem_t *j, const jxta_id_t *id, uint64_t offset, void *buf, si
     struct blk_call c = {.j = j, .id = *id, .offset = offset, .rbuf = buf, .len = len};
     if (!buf)
         return 0;
-    return jxta_peer_run(j->peer, rw_fn, &c, 10000);
+    return rw(j, &c);
 }
 
 int juxmem_write(juxmem_t *j, const jxta_id_t *id, uint64_t offset, const void *buf, size_t len)
@@ -844,7 +932,7 @@ int juxmem_write(juxmem_t *j, const jxta_id_t *id, uint64_t offset, const void *
     static const uint8_t none[1];
     struct blk_call c = {.j = j, .id = *id, .offset = offset, .wbuf = buf ? buf : none,
                          .len = len};
-    return jxta_peer_run(j->peer, rw_fn, &c, 10000);
+    return rw(j, &c);
 }
 
 /* ---- free --------------------------------------------------------------------------------- */
@@ -860,10 +948,12 @@ static int free_start_fn(void *ud)
     }
     juxmem_out_t out;
     juxmem_out_init(&out);
+    b->app_op = 1;
     int rc = juxmem_fanout_free(&j->self, &b->id, b->copies, b->ncopies, &j->cfg,
                                 juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
     juxmem__send_out(j, &out);
     if (rc < 0) {
+        b->app_op = 0;
         disarm(j, b);
         return rc;
     }
@@ -883,6 +973,7 @@ static int free_end_fn(void *ud)
             b->freed = 1;
             juxmem_client_free(b->client);
             b->client = NULL;
+            b->renewing = b->pend_release = 0;
         }
     }
     return 0;

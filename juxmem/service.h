@@ -48,6 +48,11 @@ typedef struct juxmem_blk {
     juxmem_client_t *client;
     juxmem_fanout_t *fan;
     int freed;
+    int app_op;       /* an application's operation runs (its result is awaited) */
+    int renewing;     /* an automatic lease renewal runs */
+    int pend_release; /* a release waits for that renewal to finish */
+    int lost;         /* the lease ran out while held: the next release is ESTALE */
+    uint64_t granted; /* lease of the held lock as first counted (renewed at half) */
     /* (mu): the operation an application thread waits for */
     int waiting, done, result;
     int app_held; /* (mu) a thread of this peer holds the lock (acquire..release) */

@@ -111,6 +111,7 @@ START_TEST(test_service_end_to_end)
         home[i] = mkhome();
 
     juxmem_options_default(&o);
+    o.lock_lease_ms = 1500;
     o.home = home[RDV];
     o.listen = "tcp://127.0.0.1:0";
     o.rendezvous = 1;
@@ -120,6 +121,7 @@ START_TEST(test_service_end_to_end)
     ck_assert_int_eq(jxta_peer_run(juxmem_peer(j[RDV]), port_fn, &pc, 5000), 0);
 
     juxmem_options_default(&o);
+    o.lock_lease_ms = 1500;
     o.timeout_ms = 10000;
     o.seeds[0] = pc.text;
     o.nseeds = 1;
@@ -194,10 +196,22 @@ START_TEST(test_service_end_to_end)
     ck_assert_int_eq(juxmem_release(j[CLI], &id), 0);
     ck_assert_uint_eq(count, K * M);
 
+    /* a live holder keeps its lock past the lease (renewed by the service) */
+    ck_assert_int_eq(juxmem_acquire(j[CLI], &id), 0);
+    struct timespec hold = {3, 500 * 1000000L}; /* the scenario: a long critical section */
+    nanosleep(&hold, NULL);
+    count++;
+    ck_assert_int_eq(juxmem_write(j[CLI], &id, 0, &count, sizeof count), 0);
+    ck_assert_int_eq(juxmem_release(j[CLI], &id), 0);
+    ck_assert_int_eq(juxmem_acquire_read(j[MGR], &id), 0);
+    ck_assert_int_eq(juxmem_read(j[MGR], &id, 0, &count, sizeof count), 0);
+    ck_assert_int_eq(juxmem_release(j[MGR], &id), 0);
+    ck_assert_uint_eq(count, K * M + 1);
+
     juxmem_stat_t *st = calloc(1, sizeof *st);
     ck_assert_int_eq(juxmem_stat(j[CLI], &id, st), 0);
     ck_assert_uint_eq(st->size, 4096);
-    ck_assert_uint_eq(st->version, 1 + K * M);
+    ck_assert_uint_eq(st->version, 2 + K * M);
     ck_assert_uint_eq(st->ncopies, 2);
     ck_assert_uint_eq(st->clusters, 1);
     ck_assert_uint_eq(st->providers, 2);
