@@ -71,7 +71,8 @@ static void usage(FILE *out)
         "  stat ID\n"
         "        size, version, copies and their clusters, lock state, holder, lease left\n"
         "  ls clusters|providers|data\n"
-        "        what the managers and providers advertise (collected for up to 3 s)\n"
+        "        what the managers and providers advertise (collected for up to 3 s;\n"
+        "        providers: with their memory, from their cluster's group)\n"
         "  free ID\n"
         "        free the block on every provider\n"
         "\n"
@@ -808,6 +809,40 @@ static int discover_type(jxta_peer_t *p, jxta_group_t *g, const char *attr, cons
     return 0;
 }
 
+/* The providers' memory advertisements of one cluster: they live in the
+ * cluster's group, which this client joins (as an edge) from the group
+ * advertisement the manager publishes in the juxmem group.  Best effort:
+ * returns how many were found (0 when the group cannot be reached). */
+static size_t cluster_memory(jxta_peer_t *p, jxta_group_t *jg, const juxmem_cluster_info_t *ci,
+                             int wait_ms, juxmem_memory_info_t *out, size_t cap)
+{
+    jxta_id_text_t t;
+    jxta_adv_t **pgas = NULL, **advs = NULL;
+    size_t npgas = 0, n = 0, found = 0;
+    jxta_group_t *cg = NULL;
+    if (jxta_peer_discover(p, jg, 1, "GID", jxta_id_str(&ci->group, &t), 1, wait_ms, &pgas,
+                           &npgas) < 0 || npgas == 0)
+        goto out;
+    if (joined_group(p, &ci->group, wait_ms, &cg) < 0 &&
+        jxta_peer_join(p, jg, pgas[0], NULL, &cg) < 0)
+        goto out;
+    if (jxta_peer_wait_rdv(p, cg, wait_ms) < 0)
+        goto out;
+    size_t want = ci->nproviders ? ci->nproviders : 1;
+    if (jxta_peer_discover(p, cg, 2, "Cluster", ci->name, want, wait_ms, &advs, &n) < 0)
+        goto out;
+    for (size_t i = 0; i < n && found < cap; i++) {
+        const char *type = jxta_adv_type_name(advs[i]);
+        if (type && strcmp(type, "jxta:JuxMemMemory") == 0 &&
+            juxmem_memory_adv_get(advs[i], &out[found]) == 0)
+            found++;
+    }
+out:
+    jxta_peer_free_advs(pgas, npgas);
+    jxta_peer_free_advs(advs, n);
+    return found;
+}
+
 static int ls_clusters(jxta_peer_t *p, jxta_group_t *jg, const args_t *a, int wait_ms,
                        int providers)
 {
@@ -817,7 +852,9 @@ static int ls_clusters(jxta_peer_t *p, jxta_group_t *jg, const args_t *a, int wa
     if (rc < 0)
         return fail(a, "discover", NULL, rc);
     juxmem_cluster_info_t *ci = calloc(1, sizeof *ci);
-    if (!ci) {
+    juxmem_memory_info_t *mem = providers ? calloc(JUXMEM_CLUSTER_MAX_PROVIDERS, sizeof *mem) : NULL;
+    if (!ci || (providers && !mem)) {
+        free(ci);
         jxta_peer_free_advs(advs, n);
         return fail(a, "ls", NULL, JXTA_ENOMEM);
     }
@@ -841,18 +878,31 @@ static int ls_clusters(jxta_peer_t *p, jxta_group_t *jg, const args_t *a, int wa
             shown++;
             continue;
         }
+        size_t nmem = cluster_memory(p, jg, ci, wait_ms, mem, JUXMEM_CLUSTER_MAX_PROVIDERS);
         for (size_t k = 0; k < ci->nproviders; k++, shown++) {
+            const juxmem_memory_info_t *m = NULL;
+            for (size_t x = 0; x < nmem && !m; x++)
+                if (jxta_id_equal(&mem[x].provider, &ci->providers[k]))
+                    m = &mem[x];
             if (a->json) {
                 printf("{\"op\":\"ls\",\"what\":\"provider\",\"peer\":\"%s\",\"cluster\":",
                        id_text(&ci->providers[k], &t));
                 json_string(stdout, ci->name);
+                if (m)
+                    printf(",\"offered\":%llu,\"free\":%llu", (unsigned long long)m->offered,
+                           (unsigned long long)m->free_bytes);
                 printf("}\n");
+            } else if (m) {
+                printf("provider %s cluster=%s offered=%llu free=%llu\n",
+                       id_text(&ci->providers[k], &t), ci->name, (unsigned long long)m->offered,
+                       (unsigned long long)m->free_bytes);
             } else {
                 printf("provider %s cluster=%s\n", id_text(&ci->providers[k], &t), ci->name);
             }
         }
     }
     free(ci);
+    free(mem);
     jxta_peer_free_advs(advs, n);
     if (!a->json)
         printf("%zu %s\n", shown, providers ? "provider(s)" : "cluster(s)");

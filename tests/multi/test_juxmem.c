@@ -12,7 +12,7 @@
  *     one value while readers get the block over and over: every read is
  *     one writer's whole block;
  *   - two clusters: --clusters 2 --providers 2 puts two copies in each
- *     cluster (stat, and the providers' COPY lines);
+ *     cluster (stat, ls, and the providers' COPY lines);
  *   - errors: out of memory, unknown ID, double free, lock time-out, each
  *     exit 1 with its code;
  *   - leases: a live holder keeps its lock past several leases; a holder
@@ -583,6 +583,23 @@ START_TEST(test_two_clusters)
     ck_assert_int_eq(json_num(r.out, "copy_clusters"), 2);
     ck_assert_uint_eq(count_sub(r.out, "\"cluster\":\"c0\""), 2);
     ck_assert_uint_eq(count_sub(r.out, "\"cluster\":\"c1\""), 2);
+    run_free(&r);
+    /* what the overlay advertises: both clusters, their four providers with
+     * their memory, the block */
+    st = CLI(&r, "ls", "clusters");
+    CHECK_OK(&r, st);
+    ck_assert_msg(strstr(r.out, "\"name\":\"c0\"") && strstr(r.out, "\"name\":\"c1\""), "%s",
+                  r.out);
+    ck_assert_int_eq(json_num(strstr(r.out, "\"ok\":true"), "count"), NCLUSTERS);
+    run_free(&r);
+    st = CLI(&r, "ls", "providers");
+    CHECK_OK(&r, st);
+    ck_assert_int_eq(json_num(strstr(r.out, "\"ok\":true"), "count"), NCLUSTERS * NPROVIDERS);
+    ck_assert_uint_eq(count_sub(r.out, "\"offered\":1048576,\"free\":"), NCLUSTERS * NPROVIDERS);
+    run_free(&r);
+    st = CLI(&r, "ls", "data");
+    CHECK_OK(&r, st);
+    ck_assert_msg(strstr(r.out, id), "block not listed: %s", r.out);
     run_free(&r);
     /* each of the four providers holds one copy (2 per cluster, 2 providers each) */
     char want[256];
