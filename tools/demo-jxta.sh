@@ -14,23 +14,7 @@ sh tools/build.sh _build
 T=$top/_build/tools
 V=${JXTA_VECTORS:-$top/../shared/jxta/vectors/jxse-2.5}
 work=$(mktemp -d /tmp/jxta-demo-XXXXXX)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-# wait_for FILE PATTERN COUNT SECONDS: bounded wait for COUNT matching lines
-wait_for() {
-    i=0
-    while [ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -lt "$3" ]; do
-        i=$((i + 1))
-        if [ $i -gt $(($4 * 10)) ]; then echo "demo: timed out waiting for '$2' in $1" >&2; exit 1; fi
-        sleep 0.1
-    done
-}
+. "$top/tools/demo-lib.sh"
 short() { sed -E 's/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]{24}03/peer-\1/g; s/urn:jxta:uuid-59616261646162614E50472050325033([0-9A-F]{8})[0-9A-F]{24}04/pipe-\1/g'; }
 
 echo "== 1. A local JXTA overlay: 2 rendezvous in one PeerView, 6 edges (lease 3 s, renewed"

@@ -20,27 +20,7 @@ cd "$top"
 sh tools/build.sh _build
 T=${JUXMEM_DEMO_TOOLS:-$top/_build/tools}
 work=$(mktemp -d /tmp/juxmem-demo-XXXXXX)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-# wait_for FILE PATTERN COUNT SECONDS: bounded wait for COUNT matching lines
-wait_for() {
-    i=0
-    while [ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -lt "$3" ]; do
-        i=$((i + 1))
-        if [ $i -gt $(($4 * 10)) ]; then
-            echo "demo: timed out waiting for '$2' in $1" >&2
-            tail -5 "$1" >&2 || true
-            exit 1
-        fi
-        sleep 0.1
-    done
-}
+. "$top/tools/demo-lib.sh"
 # IDs shortened for reading: peer-XXXXXXXX (peer IDs share JXSE's Net group
 # prefix), group/data IDs by their first 8 hex digits
 short() {
