@@ -520,6 +520,19 @@ int juxmem__parse_stat_answer(const char *text, juxmem_stat_t *st, jxta_id_t *re
     return st->ncopies == v[4] ? 0 : bad_text("stat answer (copy count)");
 }
 
+/* The first sequencer of a block is its copy with the lowest peer ID: put
+ * it first, where the client sends its first request. */
+static void sequencer_first(juxmem_member_t *copies, size_t n)
+{
+    size_t low = 0;
+    for (size_t i = 1; i < n; i++)
+        if (jxta_id_cmp(&copies[i].peer, &copies[low].peer) < 0)
+            low = i;
+    juxmem_member_t t = copies[0];
+    copies[0] = copies[low];
+    copies[low] = t;
+}
+
 /* ---- allocation ------------------------------------------------------------------------ */
 
 #define MAX_CLUSTERS 64
@@ -649,6 +662,7 @@ static int alloc_end_fn(void *ud)
         b->freed = 1; /* never usable */
         return 0;
     }
+    sequencer_first(b->copies, b->ncopies);
     int rc = juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
                                &b->client);
     if (rc < 0)
@@ -752,6 +766,8 @@ static int attach_fn(void *ud)
     b->ncopies = c->info->ncopies;
     memcpy(b->copies, c->info->copies, b->ncopies * sizeof b->copies[0]);
     b->freed = 0;
+    if (b->ncopies)
+        sequencer_first(b->copies, b->ncopies);
     return juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
                              &b->client);
 }
