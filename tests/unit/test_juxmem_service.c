@@ -229,6 +229,9 @@ START_TEST(test_service_end_to_end)
     ck_assert_int_eq(juxmem_free(j[CLI], &id), JUXMEM_EFREED);
     ck_assert_int_eq(juxmem_free(j[MGR], &id), JUXMEM_EFREED);
     ck_assert_int_eq(juxmem_acquire(j[CLI], &id), JUXMEM_ENODATA);
+    /* a peer that never knew the block: its advertisement may outlive it */
+    int rc = juxmem_acquire(j[P2], &id);
+    ck_assert_msg(rc == JUXMEM_ENODATA, "%s", juxmem_strerror(rc));
 
     for (int i = N; i > 0; i--) {
         juxmem_close(j[i - 1]);
