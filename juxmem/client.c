@@ -30,6 +30,7 @@
 
 #define MARGIN_MS 3000
 #define ASK_EVERY_MS 1500
+#define ALLOC_WAIT_MS 5000
 
 void juxmem_attr_default(juxmem_attr_t *a)
 {
@@ -635,8 +636,11 @@ static int alloc_start_fn(void *ud)
     juxmem_out_init(&out);
     arm(j, b);
     b->app_op = 1;
+    /* live providers answer in milliseconds: a dead one (still advertised)
+     * costs ALLOC_WAIT_MS at most, then a fresh choice */
+    uint64_t wait = j->o.timeout_ms < ALLOC_WAIT_MS ? (uint64_t)j->o.timeout_ms : ALLOC_WAIT_MS;
     int rc = juxmem_fanout_alloc(&j->self, &c->id, c->size, c->members, c->n, &j->cfg,
-                                 juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
+                                 juxmem__now(j), wait, &out, &b->fan);
     juxmem__send_out(j, &out);
     if (rc < 0) {
         b->app_op = 0;
@@ -720,7 +724,7 @@ int juxmem_alloc(juxmem_t *j, uint64_t size, unsigned clusters, unsigned provide
             *id = c.id;
             break;
         }
-        if (rc != JUXMEM_ENOSPACE)
+        if (rc != JUXMEM_ENOSPACE && rc != JUXMEM_EUNREACH)
             break;
     }
     free(cl);

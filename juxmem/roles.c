@@ -500,6 +500,37 @@ static void repairs_tick(juxmem_t *j)
 
 /* ---- manager ------------------------------------------------------------------------ */
 
+/* The cluster group's leases (we are its rendezvous): a provider whose
+ * lease ended (dead, or gone) is left out of the choice at once, even
+ * while its last memory advertisement lives on in the cache. */
+static int live_index(const juxmem_t *j, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < j->nlive; i++)
+        if (jxta_id_equal(&j->live[i], peer))
+            return (int)i;
+    return -1;
+}
+
+static void on_client_up(void *ud, const jxta_id_t *peer)
+{
+    juxmem_t *j = ud;
+    if (live_index(j, peer) < 0 && j->nlive < JUXMEM_MAX_OFFERS)
+        j->live[j->nlive++] = *peer;
+}
+
+static void on_client_down(void *ud, const jxta_id_t *peer, const char *reason)
+{
+    juxmem_t *j = ud;
+    int i = live_index(j, peer);
+    jxta_id_text_t t;
+    jxta_log(JXTA_LOG_INFO, "juxmem", "cluster %s: %s left (%s)", j->cluster,
+             jxta_id_str(peer, &t), reason);
+    if (i >= 0)
+        j->live[i] = j->live[--j->nlive];
+}
+
+static const jxta_rdv_events_t cluster_events = {NULL, NULL, on_client_up, on_client_down};
+
 static int gather_offers(juxmem_t *j)
 {
     jxta_cm_result_t *r = NULL;
@@ -515,7 +546,8 @@ static int gather_offers(juxmem_t *j)
         if (jxta_adv_parse(r[i].doc, r[i].len, &adv) < 0)
             continue;
         juxmem_memory_info_t info;
-        if (juxmem_memory_adv_get(adv, &info) == 0 && strcmp(info.cluster, j->cluster) == 0)
+        if (juxmem_memory_adv_get(adv, &info) == 0 && strcmp(info.cluster, j->cluster) == 0 &&
+            (jxta_id_equal(&info.provider, &j->self) || live_index(j, &info.provider) >= 0))
             j->offers[j->noffers++] = info;
         jxta_adv_free(adv);
     }
@@ -673,6 +705,12 @@ static int join_cluster_fn(void *ud)
     cfg.role = c->rdv ? JXTA_RDV_RENDEZVOUS : JXTA_RDV_EDGE;
     cfg.retry_ms = 3000;
     cfg.probe_ms = 2000;
+    if (c->rdv) {
+        cfg.lease_ms = JUXMEM_CLUSTER_LEASE_MS;
+        cfg.gc_ms = 1000;
+        cfg.rdv_events = &cluster_events;
+        cfg.ud = j;
+    }
     if (!c->rdv) {
         jxta_addr_for_peer(&cfg.seeds[0], &c->manager, NULL, NULL);
         cfg.nseeds = 1;

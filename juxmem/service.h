@@ -29,7 +29,9 @@
 #define JUXMEM_TICK_MS 20
 #define JUXMEM_MAINT_MS 1000              /* memory/cluster advertisement upkeep */
 #define JUXMEM_REFRESH_MS 10000           /* republish advertisements this often */
-#define JUXMEM_ADV_LIFE_MS 60000          /* memory and cluster advertisements */
+#define JUXMEM_ADV_LIFE_MS 30000          /* memory and cluster advertisements */
+#define JUXMEM_CLUSTER_LEASE_MS 20000     /* leases in a cluster group: a dead provider is
+                                             out of its manager's choice within this */
 
 /* Lines for a daemon: "EVENT [what] key=value..." (values without spaces). */
 typedef void (*juxmem_event_fn)(void *ud, const char *line);
@@ -114,6 +116,8 @@ struct juxmem {
     /* manager */
     juxmem_memory_info_t offers[JUXMEM_MAX_OFFERS];
     size_t noffers;
+    jxta_id_t live[JUXMEM_MAX_OFFERS]; /* peers leased in the cluster group (its rendezvous) */
+    size_t nlive;
     uint64_t cl_free_last;
     size_t cl_prov_last;
     int cl_published;
