@@ -290,9 +290,10 @@ static void alloc_block(const opts_t *o, overlay_t *ov, jxta_id_t *id, double *s
     *setup_s = (double)(bench_now_ns() - t0) / 1e9;
 }
 
-/* One acquire + write + release; microseconds. */
+/* One acquire + write + release; microseconds in all, and of the acquire
+ * and the release alone (acq, rel may be NULL). */
 static double lock_put_unlock(juxmem_t *j, const jxta_id_t *id, uint8_t *buf, size_t size,
-                              uint64_t i)
+                              uint64_t i, double *acq, double *rel)
 {
     bench_put_be64(buf, i);
     uint64_t t = bench_now_ns();
@@ -300,12 +301,19 @@ static double lock_put_unlock(juxmem_t *j, const jxta_id_t *id, uint8_t *buf, si
     if (rc < 0)
         cli_fail(1, prog, "iteration %llu: acquire: %s", (unsigned long long)i,
                  juxmem_strerror(rc));
+    uint64_t ta = bench_now_ns();
     if ((rc = juxmem_write(j, id, 0, buf, size)) < 0)
         cli_fail(1, prog, "iteration %llu: write: %s", (unsigned long long)i, juxmem_strerror(rc));
+    uint64_t tw = bench_now_ns();
     if ((rc = juxmem_release(j, id)) < 0)
         cli_fail(1, prog, "iteration %llu: release: %s", (unsigned long long)i,
                  juxmem_strerror(rc));
-    return (double)(bench_now_ns() - t) / 1000.0;
+    uint64_t tr = bench_now_ns();
+    if (acq)
+        *acq = (double)(ta - t) / 1000.0;
+    if (rel)
+        *rel = (double)(tr - tw) / 1000.0;
+    return (double)(tr - t) / 1000.0;
 }
 
 /* ---- raw baseline ------------------------------------------------------------- */
@@ -341,8 +349,9 @@ int main(int argc, char **argv)
 
     size_t size = (size_t)o.size;
     double *js = malloc(o.count * sizeof *js), *raw = malloc(o.count * sizeof *raw);
+    double *acq = malloc(o.count * sizeof *acq), *rel = malloc(o.count * sizeof *rel);
     uint8_t *buf = bench_payload_new(size);
-    if (!js || !raw || !buf)
+    if (!js || !raw || !acq || !rel || !buf)
         cli_fail(1, prog, "out of memory for %llu samples", (unsigned long long)o.count);
     uint64_t t_start = bench_now_ns();
 
@@ -386,11 +395,11 @@ int main(int argc, char **argv)
     /* JuxMem */
     phase = "warm-up";
     for (uint64_t i = 0; i < o.warmup; i++)
-        lock_put_unlock(ov.client, &id, buf, size, i);
+        lock_put_unlock(ov.client, &id, buf, size, i, NULL, NULL);
     phase = "measured loop";
     uint64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < o.count; i++)
-        js[i] = lock_put_unlock(ov.client, &id, buf, size, o.warmup + i);
+        js[i] = lock_put_unlock(ov.client, &id, buf, size, o.warmup + i, &acq[i], &rel[i]);
     double loop_s = (double)(bench_now_ns() - t0) / 1e9;
 
     /* check the last write landed (read back under a shared lock) */
@@ -407,6 +416,8 @@ int main(int argc, char **argv)
 
     qsort(js, o.count, sizeof *js, bench_cmp_double);
     qsort(raw, o.count, sizeof *raw, bench_cmp_double);
+    qsort(acq, o.count, sizeof *acq, bench_cmp_double);
+    qsort(rel, o.count, sizeof *rel, bench_cmp_double);
     size_t n = (size_t)o.count;
     double jm = bench_percentile(js, n, 0.5), j99 = bench_percentile(js, n, 0.99);
     double rm = bench_percentile(raw, n, 0.5), r99 = bench_percentile(raw, n, 0.99);
@@ -421,11 +432,17 @@ int main(int argc, char **argv)
            "%.0f ops/s  [target median <= 3 round trips + copy time = %.1f us: %s]\n",
            sl, jm, jm / rm, j99, j99 / r99, (double)o.count / loop_s, target,
            ok ? "ok" : "MISSED");
+    printf("  of which: acquire median %.1f us (%.2f round trips), release with %s median %.1f "
+           "us (%.2f round trips)\n",
+           bench_percentile(acq, n, 0.5), bench_percentile(acq, n, 0.5) / rm, sl,
+           bench_percentile(rel, n, 0.5), bench_percentile(rel, n, 0.5) / rm);
     fflush(stdout);
 
     overlay_stop(&o, &ov);
     free(js);
     free(raw);
+    free(acq);
+    free(rel);
     free(buf);
     printf("done in %.1f s\n", (double)(bench_now_ns() - t_start) / 1e9);
     return 0;
