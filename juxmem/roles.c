@@ -738,43 +738,98 @@ static int closing(juxmem_t *j)
     return c;
 }
 
+/* The cluster's manager as its advertisement in the juxmem group names it. */
+static int find_manager(juxmem_t *j, jxta_id_t *manager)
+{
+    jxta_adv_t **advs = NULL;
+    size_t n = 0;
+    int rc = jxta_peer_discover(j->peer, j->jm, 2, "Name", j->cluster, 1, 2000, &advs, &n);
+    int found = 0;
+    juxmem_cluster_info_t *ci = malloc(sizeof *ci);
+    for (size_t i = 0; ci && rc == 0 && i < n && !found; i++) {
+        if (juxmem_cluster_adv_get(advs[i], ci) == 0 && strcmp(ci->name, j->cluster) == 0) {
+            *manager = ci->managers[0];
+            found = 1;
+        }
+    }
+    free(ci);
+    jxta_peer_free_advs(advs, n);
+    return found ? 0 : JXTA_ENOTFOUND;
+}
+
+static void nap(juxmem_t *j, int ms)
+{
+    pthread_mutex_lock(&j->mu);
+    if (!j->closing) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->cv, &j->mu, &until);
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
+static int cluster_connected_fn(void *ud)
+{
+    juxmem_t *j = ud;
+    return j->cl && jxta_group_connected(j->cl);
+}
+
+static int add_seed_fn(void *ud)
+{
+    struct join_call *c = ud;
+    jxta_addr_t a;
+    int rc = jxta_addr_for_peer(&a, &c->manager, NULL, NULL);
+    return rc < 0 ? rc : jxta_rdv_add_seed(jxta_group_rdv(c->j->cl), &a);
+}
+
+#define CLUSTER_CHECK_MS 5000
+#define CLUSTER_ORPHAN_MS 15000
+
 void *juxmem__cluster_thread(void *arg)
 {
     juxmem_t *j = arg;
+    jxta_id_t manager;
+    while (!closing(j)) { /* find the manager, join */
+        if (find_manager(j, &manager) == 0) {
+            struct join_call c = {.j = j, .manager = manager, .rdv = 0};
+            int rc = jxta_peer_run(j->peer, join_cluster_fn, &c, 10000);
+            if (rc == 0)
+                break;
+            jxta_log(JXTA_LOG_WARN, "juxmem", "cannot join cluster %s: %s", j->cluster,
+                     jxta_strerror(rc));
+        }
+        nap(j, 500);
+    }
+    /* then watch the lease: a cluster without its manager for a while may
+     * have a new one (another peer): add it as rendezvous seed */
+    int orphan_ms = 0;
     while (!closing(j)) {
-        jxta_adv_t **advs = NULL;
-        size_t n = 0;
-        int rc = jxta_peer_discover(j->peer, j->jm, 2, "Name", j->cluster, 1, 2000, &advs, &n);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            juxmem_cluster_info_t *ci = malloc(sizeof *ci);
-            if (ci && juxmem_cluster_adv_get(advs[i], ci) == 0 &&
-                strcmp(ci->name, j->cluster) == 0) {
-                struct join_call c = {.j = j, .manager = ci->managers[0], .rdv = 0};
-                rc = jxta_peer_run(j->peer, join_cluster_fn, &c, 10000);
-                free(ci);
-                jxta_peer_free_advs(advs, n);
-                if (rc == 0)
-                    return NULL;
-                jxta_log(JXTA_LOG_WARN, "juxmem", "cannot join cluster %s: %s", j->cluster,
-                         jxta_strerror(rc));
-                goto again;
-            }
-            free(ci);
+        nap(j, CLUSTER_CHECK_MS);
+        if (closing(j))
+            break;
+        if (jxta_peer_run(j->peer, cluster_connected_fn, j, 10000) == 1) {
+            orphan_ms = 0;
+            continue;
         }
-        jxta_peer_free_advs(advs, n);
-    again:
-        pthread_mutex_lock(&j->mu);
-        if (!j->closing) {
-            struct timespec until;
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_nsec += 500 * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
+        orphan_ms += CLUSTER_CHECK_MS;
+        jxta_id_t m;
+        if (orphan_ms >= CLUSTER_ORPHAN_MS && find_manager(j, &m) == 0 &&
+            !jxta_id_equal(&m, &manager)) {
+            struct join_call c = {.j = j, .manager = m};
+            if (jxta_peer_run(j->peer, add_seed_fn, &c, 10000) == 0) {
+                jxta_id_text_t t;
+                jxta_log(JXTA_LOG_INFO, "juxmem", "cluster %s: new manager %s", j->cluster,
+                         jxta_id_str(&m, &t));
+                manager = m;
             }
-            pthread_cond_timedwait(&j->cv, &j->mu, &until);
+            orphan_ms = 0;
         }
-        pthread_mutex_unlock(&j->mu);
     }
     return NULL;
 }
