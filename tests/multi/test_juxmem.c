@@ -55,6 +55,7 @@ static const char *cli_bin = TOOLS_DIR "/juxmem";
 static char workdir[256];
 static int passed;
 static const char *lease_ms = SHORT_LEASE_MS;
+static uint64_t t_setup, t_ready;
 static char rdv_addr[128];
 static tproc_t *providers[NCLUSTERS * NPROVIDERS];
 static tproc_t *daemons[1 + NCLUSTERS * (1 + NPROVIDERS)];
@@ -280,8 +281,9 @@ static size_t count_sub(const char *text, const char *sub)
 
 /* ---- the overlay ------------------------------------------------------------ */
 
-static tproc_t *start_daemon(const char *name, const char *const *opts, const char *wait_for,
-                             char *line, size_t cap)
+/* A juxmemd listening on an ephemeral port, seeded with the rendezvous
+ * once it is known; not waited for. */
+static tproc_t *spawn_daemon(const char *name, const char *const *opts)
 {
     const char *extra[24] = {"--listen", "tcp://127.0.0.1:0", "--lock-lease-ms", lease_ms};
     size_t n = 4;
@@ -295,20 +297,22 @@ static tproc_t *start_daemon(const char *name, const char *const *opts, const ch
     tproc_t *p = tproc_peer(daemon_bin, workdir, name, extra);
     ck_assert_uint_lt(ndaemons, sizeof daemons / sizeof daemons[0]);
     daemons[ndaemons++] = p;
-    ck_assert_msg(tproc_wait(p, wait_for, 1, 15000, line, cap), "%s: no '%s' line", name,
-                  wait_for);
     return p;
 }
 
+/* The rendezvous first (its address seeds the others), then every manager
+ * and provider at once; ready when each manager counts its providers. */
 static void setup(void)
 {
     passed = 0;
     ndaemons = 0;
+    t_setup = tu_now_ms();
     rdv_addr[0] = '\0';
     tproc_workdir(workdir, sizeof workdir, "juxmem-multi");
     char line[512];
     const char *rdv_opts[] = {"--rdv", NULL};
-    start_daemon("rdv", rdv_opts, "READY", line, sizeof line);
+    tproc_t *rdv = spawn_daemon("rdv", rdv_opts);
+    ck_assert_msg(tproc_wait(rdv, "READY", 1, 15000, line, sizeof line), "rdv not ready");
     ck_assert(tproc_field(line, "listen", rdv_addr, sizeof rdv_addr));
     tproc_t *mgr[NCLUSTERS];
     for (int c = 0; c < NCLUSTERS; c++) {
@@ -316,19 +320,23 @@ static void setup(void)
         snprintf(cname, sizeof cname, "c%d", c);
         snprintf(name, sizeof name, "mgr-%s", cname);
         const char *mopts[] = {"--manager", "--cluster", cname, NULL};
-        mgr[c] = start_daemon(name, mopts, "READY", line, sizeof line);
+        mgr[c] = spawn_daemon(name, mopts);
         for (int k = 0; k < NPROVIDERS; k++) {
             snprintf(name, sizeof name, "prov-%s-%d", cname, k);
             const char *popts[] = {"--provider", PROVIDE, "--cluster", cname, NULL};
-            providers[c * NPROVIDERS + k] = start_daemon(name, popts, "READY", line, sizeof line);
+            providers[c * NPROVIDERS + k] = spawn_daemon(name, popts);
         }
     }
+    for (size_t i = 1; i < ndaemons; i++)
+        ck_assert_msg(tproc_wait(daemons[i], "READY", 1, 15000, NULL, 0), "%s not ready",
+                      tproc_name(daemons[i]));
     for (int c = 0; c < NCLUSTERS; c++) {
         char want[64];
         snprintf(want, sizeof want, "MANAGER cluster=c%d providers=%d", c, NPROVIDERS);
         ck_assert_msg(tproc_wait(mgr[c], want, 1, 20000, NULL, 0), "manager c%d: no '%s'", c,
                       want);
     }
+    t_ready = tu_now_ms();
 }
 
 static void setup_short_lease(void)
@@ -370,6 +378,8 @@ static void stop_overlay(void)
         free(log);
         ck_assert_msg(!bad, "sanitizer report in %s", path);
     }
+    fprintf(stderr, "overlay ready in %llu ms, test ran %llu ms\n",
+            (unsigned long long)(t_ready - t_setup), (unsigned long long)(tu_now_ms() - t_ready));
     passed = 1;
 }
 
