@@ -999,6 +999,25 @@ static int free_end_fn(void *ud)
     return 0;
 }
 
+/* The copies as the sequencer knows them now (re-created ones in, dead
+ * ones out: a copy dropped from the group frees itself). */
+static int set_copies_fn(void *ud)
+{
+    struct blk_call *c = ud;
+    const juxmem_stat_t *st = c->rbuf;
+    juxmem_blk_t *b = c->b;
+    if (st->ncopies == 0)
+        return 0;
+    b->ncopies = 0;
+    for (size_t i = 0; i < st->ncopies && i < JUXMEM_MAX_COPIES; i++) {
+        juxmem_member_t *m = &b->copies[b->ncopies++];
+        memset(m, 0, sizeof *m);
+        m->peer = st->copies[i];
+        snprintf(m->cluster, sizeof m->cluster, "%s", st->copy_cluster[i]);
+    }
+    return 0;
+}
+
 int juxmem_free(juxmem_t *j, const jxta_id_t *id)
 {
     if (!j || !id)
@@ -1009,6 +1028,13 @@ int juxmem_free(juxmem_t *j, const jxta_id_t *id)
         return rc;
     if (rc == 0 && (rc = get_blk(j, id, &c)) < 0)
         return rc;
+    /* the current copies: re-created ones are freed too, dead ones not waited for */
+    juxmem_stat_t *st = calloc(1, sizeof *st);
+    if (st && juxmem_stat(j, id, st) == 0) {
+        struct blk_call m = {.j = j, .id = *id, .b = c.b, .rbuf = st};
+        jxta_peer_run(j->peer, set_copies_fn, &m, 10000);
+    }
+    free(st);
     if ((rc = claim(j, c.b, 0, j->o.timeout_ms + MARGIN_MS)) < 0)
         return rc;
     if ((rc = jxta_peer_run(j->peer, free_start_fn, &c, 10000)) < 0) {
