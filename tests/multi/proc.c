@@ -38,8 +38,24 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A failed assertion ends the test process (Check's fork mode) before the
+ * test's own clean-up: whatever is still running is killed and reaped on
+ * the way out, so no daemon outlives its test. */
+static void kill_leftovers(void)
+{
+    for (size_t i = 0; i < nprocs; i++)
+        if (!procs[i]->reaped) {
+            kill(procs[i]->pid, SIGKILL);
+            waitpid(procs[i]->pid, NULL, 0);
+            procs[i]->reaped = 1;
+        }
+}
+
 tproc_t *tproc_spawn(const char *name, const char *logdir, const char *const argv[])
 {
+    static int at_exit_set;
+    if (!at_exit_set && atexit(kill_leftovers) == 0)
+        at_exit_set = 1;
     ck_assert_uint_lt(nprocs, MAX_PROCS);
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
