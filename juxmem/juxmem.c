@@ -21,7 +21,8 @@ const char *juxmem_version(void)
     return "juxmem-c " JUXMEM_VERSION_STRING " (libjxta " JXTA_VERSION_STRING ")";
 }
 
-const char *juxmem_strerror(int err)
+/* JUXMEM_E* texts, NULL for other codes. */
+static const char *juxmem_errtext(int err)
 {
     switch (err) {
     case JUXMEM_ENOSPACE: return "not enough memory on the providers";
@@ -33,8 +34,21 @@ const char *juxmem_strerror(int err)
     case JUXMEM_EFREED: return "data already freed";
     case JUXMEM_ERANGE: return "offset/length outside the block";
     case JUXMEM_ENOCLUSTER: return "fewer clusters or providers than asked for";
-    default: return jxta_strerror(err);
+    default: return NULL;
     }
+}
+
+/* libjxta's own messages (rejections logged by the protocol core) name
+ * JuxMem's codes too. */
+__attribute__((constructor)) static void juxmem_errors_init(void)
+{
+    jxta_strerror_extend(juxmem_errtext);
+}
+
+const char *juxmem_strerror(int err)
+{
+    const char *text = juxmem_errtext(err);
+    return text ? text : jxta_strerror(err);
 }
 
 void juxmem_options_default(juxmem_options_t *o)
@@ -148,7 +162,7 @@ int juxmem_open_ex(const juxmem_options_t *o, juxmem_event_fn ev, void *ud, juxm
     int rc;
     if (!o || (rc = check_options(o)) < 0)
         return o ? rc : JXTA_EINVAL;
-    if ((rc = juxmem_adv_register()) < 0 || (rc = juxmem_data_adv_register()) < 0)
+    if ((rc = juxmem_adv_register()) < 0)
         return rc;
     juxmem_t *j = calloc(1, sizeof *j);
     if (!j)

@@ -36,12 +36,21 @@ static const struct {
     {JXTA_EUNSUPPORTED, "JXTA_EUNSUPPORTED", "not supported by this implementation"},
 };
 
+static jxta_strerror_ext_fn extension;
+
+void jxta_strerror_extend(jxta_strerror_ext_fn fn)
+{
+    __atomic_store_n(&extension, fn, __ATOMIC_RELEASE);
+}
+
 const char *jxta_strerror(int err)
 {
     for (size_t i = 0; i < JXTA_ARRAY_LEN(errors); i++)
         if (errors[i].code == err)
             return errors[i].text;
-    return "unknown error";
+    jxta_strerror_ext_fn ext = __atomic_load_n(&extension, __ATOMIC_ACQUIRE);
+    const char *text = ext ? ext(err) : NULL;
+    return text ? text : "unknown error";
 }
 
 const char *jxta_errname(int err)

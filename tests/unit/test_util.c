@@ -128,6 +128,24 @@ START_TEST(test_errors)
 }
 END_TEST
 
+static const char *ext_text(int err)
+{
+    return err == -300 ? "an error of a library above" : NULL;
+}
+
+START_TEST(test_error_extension)
+{
+    ck_assert_str_eq(jxta_strerror(-300), "unknown error");
+    jxta_strerror_extend(ext_text);
+    ck_assert_str_eq(jxta_strerror(-300), "an error of a library above");
+    ck_assert_str_eq(jxta_strerror(-301), "unknown error");
+    ck_assert_str_eq(jxta_strerror(JXTA_ETRUNC), jxta_strerror(JXTA_ETRUNC)); /* own codes first */
+    ck_assert_str_ne(jxta_strerror(JXTA_ETRUNC), "an error of a library above");
+    jxta_strerror_extend(NULL);
+    ck_assert_str_eq(jxta_strerror(-300), "unknown error");
+}
+END_TEST
+
 START_TEST(test_log)
 {
     jxta_log_level_t l;
@@ -162,6 +180,7 @@ static Suite *util_suite(void)
     tcase_add_test(tc, test_utf8);
     tcase_add_test(tc, test_buf);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_error_extension);
     tcase_add_test(tc, test_log);
     suite_add_tcase(s, tc);
     return s;

@@ -45,6 +45,12 @@ enum {
 const char *jxta_strerror(int err);
 /* Stable symbolic name ("JXTA_ETRUNC"); never NULL. */
 const char *jxta_errname(int err);
+/* A library built on libjxta with codes of its own (libjuxmem: -200 and
+ * below) gives their text here, so that jxta_strerror and the log lines
+ * of rejections name them too: fn returns NULL for codes it does not
+ * know.  One extension; thread-safe. */
+typedef const char *(*jxta_strerror_ext_fn)(int err);
+void jxta_strerror_extend(jxta_strerror_ext_fn fn);
 
 #ifdef __cplusplus
 }
