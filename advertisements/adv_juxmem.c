@@ -17,12 +17,12 @@
  *       Provider...       free memory of the cluster.  Indexed on Name and
  *       Free              GID.
  *
- *   <jxta:JuxMemBlock>    one block (data), published by its allocator in
- *       GID               the juxmem group so that any peer holding the
- *       Size              data ID finds its copies (query GID=<id>): the
- *       Clusters          block ID, its size, the clusters x providers it
- *       Providers         was allocated on, and each copy's peer ID and
- *       Copy/PID,Cluster  cluster.  Indexed on GID.
+ *   <jxta:JuxMemData>     one block (data), published in the juxmem group
+ *       Id                by every provider holding a copy, so that any
+ *       Size              peer holding the data ID finds its copies (query
+ *       Clusters          Id=<id>): the block ID, its size, the clusters x
+ *       Providers         providers it was allocated on, and each copy's
+ *       Copy/PID,Cluster  peer ID and cluster.  Indexed on Id.
  *
  * All live in the advertisements directory (discovery type ADV), use the
  * JXSE document conventions of every other type, and are validated on
@@ -166,16 +166,16 @@ static int block_check(const jxta_adv_t *adv)
 }
 
 static const jxta_adv_field_t block_fields[] = {
-    ID_FIELD("GID", JXTA_ID_GROUP, REQ),
+    ID_FIELD("Id", JXTA_ID_GROUP, REQ),
     TEXT_FIELD("Size", REQ),
     TEXT_FIELD("Clusters", REQ),
     TEXT_FIELD("Providers", REQ),
     {"Copy", JXTA_FIELD_ELEMENT, JXTA_ID_KIND_ANY, REQ | REP},
 };
-static const char *const block_index[] = {"GID", NULL};
+static const char *const block_index[] = {"Id", NULL};
 const jxta_adv_type_t juxmem_adv_type_block = {
-    "jxta:JuxMemBlock", NULL, NULL, JXTA_ADV_DIR_ADV, block_index, block_fields,
-    JXTA_ARRAY_LEN(block_fields), "GID", block_check};
+    "jxta:JuxMemData", NULL, NULL, JXTA_ADV_DIR_ADV, block_index, block_fields,
+    JXTA_ARRAY_LEN(block_fields), "Id", block_check};
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static int reg_rc;
@@ -393,7 +393,7 @@ int juxmem_block_adv_new(const juxmem_block_adv_info_t *info, jxta_adv_t **out)
     if (rc < 0)
         return rc;
     jxta_id_text_t t;
-    if ((rc = jxta_adv_set_id(adv, "GID", &info->data)) == 0 &&
+    if ((rc = jxta_adv_set_id(adv, "Id", &info->data)) == 0 &&
         (rc = set_number(adv, "Size", info->size)) == 0 &&
         (rc = set_number(adv, "Clusters", info->clusters)) == 0)
         rc = set_number(adv, "Providers", info->providers);
@@ -419,12 +419,12 @@ int juxmem_block_adv_get(const jxta_adv_t *adv, juxmem_block_adv_info_t *info)
     if (strcmp(jxta_adv_type_name(adv), juxmem_adv_type_block.root) != 0)
         return jxta__reject(JXTA_EADVTYPE, MOD, "%s is not a block advertisement",
                             jxta_adv_type_name(adv));
-    int rc = jxta_adv_get_id(adv, "GID", &info->data);
+    int rc = jxta_adv_get_id(adv, "Id", &info->data);
     if (rc < 0)
         return jxta__reject(rc == JXTA_ENOTFOUND ? JXTA_EMISSING : JXTA_EBADID, MOD,
-                            "block advertisement: GID missing or malformed");
+                            "block advertisement: Id missing or malformed");
     if (!is_block_id(&info->data))
-        return jxta__reject(JXTA_EBADID, MOD, "block advertisement: GID is not a JuxMem block");
+        return jxta__reject(JXTA_EBADID, MOD, "block advertisement: Id is not a JuxMem block");
     uint64_t clusters, providers;
     if ((rc = get_number(adv, "Size", &info->size)) < 0 ||
         (rc = get_number(adv, "Clusters", &clusters)) < 0 ||

@@ -802,7 +802,7 @@ int juxmem_attach(juxmem_t *j, const jxta_id_t *id)
     juxmem_block_adv_info_t *info = malloc(sizeof *info);
     rc = info ? JUXMEM_ENODATA : JXTA_ENOMEM;
     for (size_t i = 0; info && i < n; i++) {
-        if (juxmem_data_adv_get(advs[i], info) == 0 && jxta_id_equal(&info->data, id)) {
+        if (juxmem_block_adv_get(advs[i], info) == 0 && jxta_id_equal(&info->data, id)) {
             c.info = info;
             rc = jxta_peer_run(j->peer, attach_fn, &c, 10000);
             break;

@@ -151,7 +151,7 @@ struct jxta_adv_type;
 extern const struct jxta_adv_type juxmem_adv_type_memory;
 /* jxta:JuxMemCluster - one cluster's providers and memory. */
 extern const struct jxta_adv_type juxmem_adv_type_cluster;
-/* jxta:JuxMemBlock - one block's size and copies. */
+/* jxta:JuxMemData - one block's size and copies (index Id = the data ID). */
 extern const struct jxta_adv_type juxmem_adv_type_block;
 /* Register the three types (idempotent, thread-safe); 0 or the registry error. */
 int juxmem_adv_register(void);

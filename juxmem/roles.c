@@ -67,7 +67,7 @@ static int held_index(const juxmem_t *j, const jxta_id_t *id)
 int juxmem__publish_data_adv(juxmem_t *j, const juxmem_block_adv_info_t *info)
 {
     jxta_adv_t *adv;
-    int rc = juxmem_data_adv_new(info, &adv);
+    int rc = juxmem_block_adv_new(info, &adv);
     if (rc < 0)
         return rc;
     rc = publish_in(j->jm, adv, JXTA_CM_DEFAULT_EXPIRATION_MS);

@@ -173,11 +173,4 @@ int juxmem__parse_alloc_query(const char *text, uint64_t *size, unsigned *want);
 int juxmem__parse_alloc_answer(const char *text, juxmem_member_t *out, size_t cap, size_t *n);
 int juxmem__parse_stat_answer(const char *text, juxmem_stat_t *st, jxta_id_t *redirect);
 
-/* ---- adv_juxmem_data.c: jxta:JuxMemData --------------------------------- */
-extern const jxta_adv_type_t juxmem_adv_type_data;
-int juxmem_data_adv_register(void);
-/* Same content as the block advertisement, as jxta:JuxMemData (index Id). */
-int juxmem_data_adv_new(const juxmem_block_adv_info_t *info, jxta_adv_t **out);
-int juxmem_data_adv_get(const jxta_adv_t *adv, juxmem_block_adv_info_t *info);
-
 #endif

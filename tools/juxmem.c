@@ -927,7 +927,7 @@ static int ls_data(jxta_peer_t *p, jxta_group_t *jg, const args_t *a, int wait_m
     size_t shown = 0;
     jxta_id_text_t t;
     for (size_t i = 0; i < n; i++) {
-        if (juxmem_data_adv_get(advs[i], bi) < 0)
+        if (juxmem_block_adv_get(advs[i], bi) < 0)
             continue;
         shown++;
         if (a->json)

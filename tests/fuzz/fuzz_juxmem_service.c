@@ -27,7 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     jxta_log_set_level(JXTA_LOG_ERROR);
     xmlInitParser();
-    if (juxmem_adv_register() != 0 || juxmem_data_adv_register() != 0)
+    if (juxmem_adv_register() != 0)
         abort();
     return 0;
 }
@@ -39,10 +39,10 @@ static void data_adv(const uint8_t *data, size_t size)
         return;
     juxmem_block_adv_info_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     if (a && b && strcmp(jxta_adv_type_name(adv), "jxta:JuxMemData") == 0) {
-        if (juxmem_data_adv_get(adv, a) != 0)
+        if (juxmem_block_adv_get(adv, a) != 0)
             abort(); /* parsed means checked */
         jxta_adv_t *again = NULL;
-        if (juxmem_data_adv_new(a, &again) != 0 || juxmem_data_adv_get(again, b) != 0 ||
+        if (juxmem_block_adv_new(a, &again) != 0 || juxmem_block_adv_get(again, b) != 0 ||
             memcmp(a, b, sizeof *a) != 0)
             abort();
         jxta_adv_free(again);

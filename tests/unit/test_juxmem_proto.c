@@ -670,14 +670,14 @@ START_TEST(block_advertisement)
     }
     jxta_adv_index_entry_t ix[2];
     ck_assert_uint_eq(jxta_adv_index(back, ix, 2), 1);
-    ck_assert_str_eq(ix[0].name, "GID");
+    ck_assert_str_eq(ix[0].name, "Id");
     jxta_adv_free(back);
     tu_log_capture();
     jxta_adv_t *c;
     jxta_id_t g;
     ck_assert_int_eq(juxmem_group_id(&g), 0); /* not a block of the juxmem group */
     ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);
-    ck_assert_int_eq(jxta_adv_set_id(c, "GID", &g), 0);
+    ck_assert_int_eq(jxta_adv_set_id(c, "Id", &g), 0);
     ck_assert_ptr_null(reparse(c, JXTA_EBADID));
     jxta_adv_free(c);
     ck_assert_int_eq(jxta_adv_clone(adv, &c), 0);

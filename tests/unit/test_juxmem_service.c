@@ -320,7 +320,7 @@ END_TEST
 START_TEST(test_service_data_adv)
 {
     ck_assert_int_eq(juxmem_adv_register(), 0);
-    ck_assert_int_eq(juxmem_data_adv_register(), 0);
+    ck_assert_int_eq(juxmem_adv_register(), 0);
     juxmem_block_adv_info_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
     ck_assert_int_eq(juxmem_data_id_new(&a->data), 0);
     a->size = 4096;
@@ -331,12 +331,12 @@ START_TEST(test_service_data_adv)
     jxta_id_new_peer(&a->copies[1].peer, &jxta_id_net_group);
     strcpy(a->copies[0].cluster, "a");
     jxta_adv_t *adv, *back;
-    ck_assert_int_eq(juxmem_data_adv_new(a, &adv), 0);
+    ck_assert_int_eq(juxmem_block_adv_new(a, &adv), 0);
     char *xml;
     ck_assert_int_eq(jxta_adv_to_string(adv, 0, &xml), 0);
     ck_assert_ptr_nonnull(strstr(xml, "<jxta:JuxMemData"));
     ck_assert_int_eq(jxta_adv_parse(xml, strlen(xml), &back), 0);
-    ck_assert_int_eq(juxmem_data_adv_get(back, b), 0);
+    ck_assert_int_eq(juxmem_block_adv_get(back, b), 0);
     ck_assert_mem_eq(a, b, sizeof *a);
     /* indexed by Id, keyed by the data ID */
     jxta_adv_index_entry_t idx[4];
@@ -347,14 +347,14 @@ START_TEST(test_service_data_adv)
     /* refused: a copy twice, an ID that is not a JuxMem block */
     tu_log_capture();
     a->copies[1] = a->copies[0];
-    ck_assert_int_eq(juxmem_data_adv_new(a, &adv), 0);
+    ck_assert_int_eq(juxmem_block_adv_new(a, &adv), 0);
     ck_assert_int_eq(jxta_adv_to_string(adv, 0, &xml), 0);
     ck_assert_int_eq(jxta_adv_parse(xml, strlen(xml), &back), JXTA_EPROTO);
     free(xml);
     jxta_adv_free(adv);
     a->copies[1].peer = a->copies[0].peer;
     jxta_id_new_group(&a->data, &jxta_id_net_group);
-    ck_assert_int_eq(juxmem_data_adv_new(a, &adv), JXTA_EINVAL);
+    ck_assert_int_eq(juxmem_block_adv_new(a, &adv), JXTA_EINVAL);
     tu_log_release();
     free(a);
     free(b);
