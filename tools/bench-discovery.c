@@ -131,18 +131,6 @@ static char phase_buf[160];
 static unsigned timeout_s = 300;
 static struct timespec deadline; /* CLOCK_MONOTONIC: start + timeout_s */
 
-static void on_alarm(int sig)
-{
-    (void)sig;
-    static const char a[] = "bench-discovery: overall time-out (--timeout) exceeded during ";
-    ssize_t r = write(2, a, sizeof a - 1);
-    const char *p = (const char *)phase;
-    r = write(2, p, strlen(p));
-    r = write(2, "\n", 1);
-    (void)r;
-    _exit(1);
-}
-
 static void set_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void set_phase(const char *fmt, ...)
 {
@@ -227,10 +215,7 @@ typedef struct watch {
 
 struct bench {
     uint64_t edges, rounds, srdi_ms, rest_s, rest_srdi_ms, loops, seed;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done, err;
-    char errmsg[256];
+    bench_step_t step; /* driver <-> loop hand-off */
     lp_t *lps;
     node_t rdv;
     node_t *nodes; /* the edges */
@@ -242,45 +227,21 @@ struct bench {
 static void finish(bench_t *b, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void finish(bench_t *b, int err, const char *fmt, ...)
 {
-    pthread_mutex_lock(&b->mu);
-    if (!b->done) {
-        b->done = 1;
-        b->err = err;
-        if (fmt) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
-            va_end(ap);
-        }
-        pthread_cond_signal(&b->cv);
-    }
-    pthread_mutex_unlock(&b->mu);
+    va_list ap;
+    va_start(ap, fmt);
+    bench_step_vfinish(&b->step, err, fmt, ap);
+    va_end(ap);
 }
 
 static void step_begin(bench_t *b)
 {
-    pthread_mutex_lock(&b->mu);
-    b->done = 0;
-    b->err = 0;
-    b->errmsg[0] = '\0';
-    pthread_mutex_unlock(&b->mu);
+    bench_step_begin(&b->step);
 }
 
 /* Driver thread: wait for finish(), bounded by the time-out. */
 static void step_wait(bench_t *b)
 {
-    pthread_mutex_lock(&b->mu);
-    while (!b->done) {
-        if (pthread_cond_timedwait(&b->cv, &b->mu, &deadline) == ETIMEDOUT && !b->done) {
-            pthread_mutex_unlock(&b->mu);
-            cli_fail(1, prog, "overall time-out of %u s exceeded during %s", timeout_s,
-                     (const char *)phase);
-        }
-    }
-    int err = b->err;
-    pthread_mutex_unlock(&b->mu);
-    if (err)
-        cli_fail(1, prog, "%s failed: %s", (const char *)phase, b->errmsg);
+    bench_step_wait(&b->step, prog, &deadline, timeout_s, (const char *)phase);
 }
 
 /* Driver thread: run fn on lp's loop and wait for it. */
@@ -532,10 +493,10 @@ static void do_publish(jxta_loop_t *loop, void *arg)
     if (rc == 0)
         rc = jxta_discovery_publish(p->disc, adv, ADV_LIFE_MS, ADV_LIFE_MS);
     jxta_adv_free(adv);
-    pthread_mutex_lock(&p->b->mu);
+    pthread_mutex_lock(&p->b->step.mu);
     p->t_pub = t;
     p->pub_rc = rc;
-    pthread_mutex_unlock(&p->b->mu);
+    pthread_mutex_unlock(&p->b->step.mu);
     if (rc < 0)
         finish(p->b, rc, "edge %d: publish: %s", p->index, jxta_strerror(rc));
 }
@@ -772,16 +733,11 @@ int main(int argc, char **argv)
         return 2;
     check_fd_limit(&b);
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGALRM, on_alarm);
+    bench_alarm_install(prog, &phase);
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += timeout_s;
     alarm(timeout_s); /* backs up the bounded waits below */
-    pthread_mutex_init(&b.mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b.cv, &ca);
-    pthread_condattr_destroy(&ca);
+    bench_step_init(&b.step);
     rng_state = b.seed * 0x9E3779B97F4A7C15ULL + 1;
     uint64_t t_start = bench_now_ns();
 
@@ -883,9 +839,9 @@ int main(int argc, char **argv)
         step_wait(&b);
         /* one SRDI message carries all its entries: `grown` is the whole push */
         uint64_t t_idx = b.w.t_hit, grown = b.w.value - b.w.start, idx_after = b.w.value;
-        pthread_mutex_lock(&b.mu);
+        pthread_mutex_lock(&b.step.mu);
         uint64_t t_pub = p->t_pub;
-        pthread_mutex_unlock(&b.mu);
+        pthread_mutex_unlock(&b.step.mu);
         pub_s[r] = (double)(t_idx - t_pub) / 1e6;
 
         /* query from Q until found */

@@ -83,18 +83,6 @@ static volatile const char *phase = "start-up";
 static unsigned timeout_s = 120;
 static struct timespec deadline; /* CLOCK_MONOTONIC: start + timeout_s */
 
-static void on_alarm(int sig)
-{
-    (void)sig;
-    static const char a[] = "bench-endpoint: overall time-out (--timeout) exceeded during ";
-    ssize_t r = write(2, a, sizeof a - 1);
-    const char *p = (const char *)phase;
-    r = write(2, p, strlen(p));
-    r = write(2, "\n", 1);
-    (void)r;
-    _exit(1);
-}
-
 /* ---- the endpoint peers ----------------------------------------------- */
 
 typedef struct bench bench_t;
@@ -128,10 +116,7 @@ struct bench {
     size_t size;
     uint64_t count, warmup, messages, window;
     int direct;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done, err;
-    char errmsg[256];
+    bench_step_t step; /* driver <-> loop hand-off */
     peer_t a, b;
     jxta_addr_t b_tcp; /* B's public address */
 };
@@ -140,46 +125,22 @@ struct bench {
 static void finish(bench_t *b, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void finish(bench_t *b, int err, const char *fmt, ...)
 {
-    pthread_mutex_lock(&b->mu);
-    if (!b->done) {
-        b->done = 1;
-        b->err = err;
-        if (fmt) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
-            va_end(ap);
-        }
-        pthread_cond_signal(&b->cv);
-    }
-    pthread_mutex_unlock(&b->mu);
+    va_list ap;
+    va_start(ap, fmt);
+    bench_step_vfinish(&b->step, err, fmt, ap);
+    va_end(ap);
 }
 
 static void phase_begin(bench_t *b, const char *what)
 {
     phase = what;
-    pthread_mutex_lock(&b->mu);
-    b->done = 0;
-    b->err = 0;
-    b->errmsg[0] = '\0';
-    pthread_mutex_unlock(&b->mu);
+    bench_step_begin(&b->step);
 }
 
 /* Driver thread: wait for finish(), bounded by the time-out. */
 static void phase_wait(bench_t *b)
 {
-    pthread_mutex_lock(&b->mu);
-    while (!b->done) {
-        if (pthread_cond_timedwait(&b->cv, &b->mu, &deadline) == ETIMEDOUT && !b->done) {
-            pthread_mutex_unlock(&b->mu);
-            cli_fail(1, prog, "overall time-out of %u s exceeded during %s", timeout_s,
-                     (const char *)phase);
-        }
-    }
-    int err = b->err;
-    pthread_mutex_unlock(&b->mu);
-    if (err)
-        cli_fail(1, prog, "%s failed: %s", (const char *)phase, b->errmsg);
+    bench_step_wait(&b->step, prog, &deadline, timeout_s, (const char *)phase);
 }
 
 static void on_sent(void *ud, int status)
@@ -566,16 +527,11 @@ int main(int argc, char **argv)
     if (log_level && cli_set_log_level(prog, log_level) < 0)
         return 2;
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGALRM, on_alarm);
+    bench_alarm_install(prog, &phase);
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += timeout_s;
     alarm(timeout_s); /* covers the raw phases; endpoint waits also check `deadline` */
-    pthread_mutex_init(&b.mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b.cv, &ca);
-    pthread_condattr_destroy(&ca);
+    bench_step_init(&b.step);
 
     double *ep_s = malloc(b.count * sizeof *ep_s), *raw_s = malloc(b.count * sizeof *raw_s);
     if (!ep_s || !raw_s)

@@ -96,18 +96,6 @@ static void remove_tmpdir(void)
     tmpdir[0] = '\0';
 }
 
-static void on_alarm(int sig)
-{
-    (void)sig;
-    static const char a[] = "bench-juxmem: overall time-out (--timeout) exceeded during ";
-    ssize_t r = write(2, a, sizeof a - 1);
-    const char *p = (const char *)phase;
-    r = write(2, p, strlen(p));
-    r = write(2, "\n", 1);
-    (void)r;
-    _exit(1); /* the temporary homes stay behind: their path is in the first line */
-}
-
 /* ---- options -------------------------------------------------------------- */
 
 typedef struct opts {
@@ -339,7 +327,7 @@ int main(int argc, char **argv)
     if (o.log_level && cli_set_log_level(prog, o.log_level) < 0)
         return 2;
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGALRM, on_alarm);
+    bench_alarm_install(prog, &phase);
     alarm((unsigned)o.timeout_s);
 
     snprintf(tmpdir, sizeof tmpdir, "/tmp/bench-juxmem-XXXXXX");

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -258,4 +259,90 @@ void bench_raw_close(bench_raw_t *r)
     free(r->rx);
     r->fd = -1;
     r->tx = r->rx = NULL;
+}
+
+/* ---- driver and loop threads ------------------------------------------------ */
+
+void bench_step_init(bench_step_t *s)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+void bench_step_begin(bench_step_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->done = 0;
+    s->err = 0;
+    s->errmsg[0] = '\0';
+    pthread_mutex_unlock(&s->mu);
+}
+
+void bench_step_vfinish(bench_step_t *s, int err, const char *fmt, va_list ap)
+{
+    pthread_mutex_lock(&s->mu);
+    if (!s->done) {
+        s->done = 1;
+        s->err = err;
+        if (fmt)
+            vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+        pthread_cond_signal(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+void bench_step_finish(bench_step_t *s, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bench_step_vfinish(s, err, fmt, ap);
+    va_end(ap);
+}
+
+void bench_step_wait(bench_step_t *s, const char *prog, const struct timespec *deadline,
+                     unsigned timeout_s, const char *phase)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!s->done) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, deadline) == ETIMEDOUT && !s->done) {
+            pthread_mutex_unlock(&s->mu);
+            fprintf(stderr, "%s: overall time-out of %u s exceeded during %s\n", prog, timeout_s,
+                    phase);
+            exit(1);
+        }
+    }
+    int err = s->err;
+    pthread_mutex_unlock(&s->mu);
+    if (err) {
+        fprintf(stderr, "%s: %s failed: %s\n", prog, phase, s->errmsg);
+        exit(1);
+    }
+}
+
+static const char *alarm_prog = "bench";
+static volatile const char *const *alarm_phase;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char a[] = ": overall time-out (--timeout) exceeded during ";
+    const char *p = alarm_phase ? (const char *)*alarm_phase : "?";
+    ssize_t r = write(2, alarm_prog, strlen(alarm_prog));
+    r = write(2, a, sizeof a - 1);
+    r = write(2, p, strlen(p));
+    r = write(2, "\n", 1);
+    (void)r;
+    _exit(1);
+}
+
+void bench_alarm_install(const char *prog, volatile const char *const *phase)
+{
+    alarm_prog = prog;
+    alarm_phase = phase;
+    signal(SIGALRM, on_alarm);
 }

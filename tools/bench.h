@@ -7,7 +7,10 @@
 #define JXTA_TOOLS_BENCH_H
 
 #include <stddef.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <time.h>
 
 uint64_t bench_now_ns(void);
 /* qsort comparator for doubles. */
@@ -68,5 +71,32 @@ int bench_raw_setup(bench_raw_t *a, bench_raw_t *b, size_t size, unsigned timeou
  * 0, or -1 (connection broken, bad frame, socket time-out or no thread). */
 int bench_raw_pair(bench_raw_job_t *mine, bench_raw_job_t *theirs);
 void bench_raw_close(bench_raw_t *r);
+
+/* ---- driver and loop threads ---------------------------------------------
+ * The driver thread starts a step on the peers' loops and waits for one of
+ * their callbacks to finish it, bounded by the run's overall deadline; a
+ * SIGALRM set for the same time-out backs every wait up (a phase stuck in
+ * a blocking call still ends the run, naming the phase). */
+typedef struct bench_step {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* CLOCK_MONOTONIC */
+    int done, err;
+    char errmsg[256];
+} bench_step_t;
+
+void bench_step_init(bench_step_t *s);
+void bench_step_begin(bench_step_t *s);
+/* Loop threads: the step is over (err 0) or failed (fmt says why); only the
+ * first call counts. */
+void bench_step_finish(bench_step_t *s, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void bench_step_vfinish(bench_step_t *s, int err, const char *fmt, va_list ap);
+/* Driver: wait for the finish until `deadline`; on time-out or failure
+ * print "PROG: ..." naming `phase` and exit 1. */
+void bench_step_wait(bench_step_t *s, const char *prog, const struct timespec *deadline,
+                     unsigned timeout_s, const char *phase);
+/* SIGALRM prints "PROG: overall time-out (--timeout) exceeded during
+ * <*phase>" and exits 1; the caller arms it with alarm(). */
+void bench_alarm_install(const char *prog, volatile const char *const *phase);
 
 #endif
