@@ -565,7 +565,16 @@ static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, 
             jxta_peer_free_advs(advs, na);
         }
     }
-    return *n >= want ? 0 : JUXMEM_ENOCLUSTER;
+    if (*n >= want)
+        return 0;
+    /* Without a rendezvous of the juxmem group nothing could answer: say
+     * so, rather than that the clusters are missing (a wrong --seed). */
+    if (jxta_peer_wait_rdv(j->peer, j->jm, 0) < 0) {
+        jxta_log(JXTA_LOG_WARN, "juxmem",
+                 "alloc: no rendezvous of the juxmem group reached (check the seeds)");
+        return JUXMEM_EUNREACH;
+    }
+    return JUXMEM_ENOCLUSTER;
 }
 
 /* Ask the clusters' managers for providers; fills members. */
