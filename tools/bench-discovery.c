@@ -733,10 +733,7 @@ int main(int argc, char **argv)
         return 2;
     check_fd_limit(&b);
     signal(SIGPIPE, SIG_IGN);
-    bench_alarm_install(prog, &phase);
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_s;
-    alarm(timeout_s); /* backs up the bounded waits below */
+    bench_timeout_start(prog, &phase, timeout_s, &deadline);
     bench_step_init(&b.step);
     rng_state = b.seed * 0x9E3779B97F4A7C15ULL + 1;
     uint64_t t_start = bench_now_ns();

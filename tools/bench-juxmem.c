@@ -327,8 +327,7 @@ int main(int argc, char **argv)
     if (o.log_level && cli_set_log_level(prog, o.log_level) < 0)
         return 2;
     signal(SIGPIPE, SIG_IGN);
-    bench_alarm_install(prog, &phase);
-    alarm((unsigned)o.timeout_s);
+    bench_timeout_start(prog, &phase, (unsigned)o.timeout_s, NULL);
 
     snprintf(tmpdir, sizeof tmpdir, "/tmp/bench-juxmem-XXXXXX");
     if (!mkdtemp(tmpdir))

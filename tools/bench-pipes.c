@@ -733,10 +733,7 @@ int main(int argc, char **argv)
     if (log_level && cli_set_log_level(prog, log_level) < 0)
         return 2;
     signal(SIGPIPE, SIG_IGN);
-    bench_alarm_install(prog, &phase);
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_s;
-    alarm(timeout_s); /* covers the raw phases; pipe waits also check `deadline` */
+    bench_timeout_start(prog, &phase, timeout_s, &deadline);
     bench_step_init(&b.step);
 
     double *pipe_s = malloc(b.count * sizeof *pipe_s), *raw_s = malloc(b.count * sizeof *raw_s);

@@ -340,9 +340,15 @@ static void on_alarm(int sig)
     _exit(1);
 }
 
-void bench_alarm_install(const char *prog, volatile const char *const *phase)
+void bench_timeout_start(const char *prog, volatile const char *const *phase, unsigned timeout_s,
+                         struct timespec *deadline)
 {
     alarm_prog = prog;
     alarm_phase = phase;
     signal(SIGALRM, on_alarm);
+    if (deadline) {
+        clock_gettime(CLOCK_MONOTONIC, deadline);
+        deadline->tv_sec += timeout_s;
+    }
+    alarm(timeout_s);
 }

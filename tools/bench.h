@@ -95,8 +95,11 @@ void bench_step_vfinish(bench_step_t *s, int err, const char *fmt, va_list ap);
  * print "PROG: ..." naming `phase` and exit 1. */
 void bench_step_wait(bench_step_t *s, const char *prog, const struct timespec *deadline,
                      unsigned timeout_s, const char *phase);
-/* SIGALRM prints "PROG: overall time-out (--timeout) exceeded during
- * <*phase>" and exits 1; the caller arms it with alarm(). */
-void bench_alarm_install(const char *prog, volatile const char *const *phase);
+/* The run's overall time-out: *deadline (may be NULL) = now + timeout_s on
+ * CLOCK_MONOTONIC, for the bounded waits; and SIGALRM armed for the same
+ * time, which prints "PROG: overall time-out (--timeout) exceeded during
+ * <*phase>" and exits 1 (it also covers phases stuck in blocking calls). */
+void bench_timeout_start(const char *prog, volatile const char *const *phase, unsigned timeout_s,
+                         struct timespec *deadline);
 
 #endif
