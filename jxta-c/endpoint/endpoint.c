@@ -254,6 +254,12 @@ static int ra_sent_to(jxta_endpoint_t *ep, const jxta_id_t *peer)
     return 0;
 }
 
+static void ra_remember(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    if (grow((void **)&ep->ra_sent, &ep->capra, ep->nra, sizeof *ep->ra_sent) == 0)
+        ep->ra_sent[ep->nra++] = *peer;
+}
+
 static void ra_forget(jxta_endpoint_t *ep, const jxta_id_t *peer)
 {
     for (size_t i = 0; i < ep->nra; i++)
@@ -684,16 +690,22 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
             ep->miss_fn(ep->miss_ud, &peer);
         return rc;
     }
+    /* Our route goes with the first message to each new gateway *and* each
+     * new destination (PROTOCOLS.md 5.4): a destination reached through a
+     * relay learns our addresses from it and answers directly, so the
+     * relay carries only the first exchange. */
     jxta_adv_t *ra = NULL;
-    int first = !ra_sent_to(ep, &hop_peer);
-    if (first)
+    int new_hop = !ra_sent_to(ep, &hop_peer);
+    int new_dest = !jxta_id_equal(&hop_peer, &peer) && !ra_sent_to(ep, &peer);
+    if (new_hop || new_dest)
         jxta_endpoint_local_route(ep, &ra);
     jxta_addr_for_peer(&self, &ep->self, NULL, NULL);
     rc = send_with_erm(c, m, router_group, &self, &rdest, &self, NULL, ra, cb, ud);
     jxta_adv_free(ra);
-    if (rc == 0 && first &&
-        grow((void **)&ep->ra_sent, &ep->capra, ep->nra, sizeof *ep->ra_sent) == 0)
-        ep->ra_sent[ep->nra++] = hop_peer;
+    if (rc == 0 && new_hop)
+        ra_remember(ep, &hop_peer);
+    if (rc == 0 && new_dest)
+        ra_remember(ep, &peer);
     return rc;
 }
 

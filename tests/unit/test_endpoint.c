@@ -212,6 +212,57 @@ START_TEST(test_learnt_route)
 }
 END_TEST
 
+/* Two listening peers that know each other only through a gateway: the
+ * first message B -> C (through A) carries B's route, so C answers B
+ * directly; C's answer carries C's route, so B's next message goes direct
+ * too.  The gateway carries the first exchange only. */
+START_TEST(test_relayed_peers_go_direct)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    jxta_endpoint_t *a = mk(l, 1), *b = mk(l, 1), *c = mk(l, 1);
+    jxta_endpoint_set_forwarding(a, 1);
+    jxta_id_t ida = *jxta_endpoint_peer_id(a), idb = *jxta_endpoint_peer_id(b),
+              idc = *jxta_endpoint_peer_id(c);
+    rx_t rb = {0}, rc = {0};
+    ck_assert_int_eq(jxta_endpoint_listen(b, &jxta_id_net_group, "Svc", NULL, rx_fn, &rb), 0);
+    ck_assert_int_eq(jxta_endpoint_listen(c, &jxta_id_net_group, "Svc", NULL, rx_fn, &rc), 0);
+    char a_addr[JXTA_ADDR_TEXT_MAX], dest[JXTA_ADDR_TEXT_MAX + 64];
+    jxta_addr_format(jxta_tcp_public_addr(jxta_endpoint_tcp(a)), a_addr, sizeof a_addr);
+    snprintf(dest, sizeof dest, "%s/Hello", a_addr);
+    send_ok(b, &jxta_id_net_group, dest, "b up"); /* both connect to A only */
+    send_ok(c, &jxta_id_net_group, dest, "c up");
+    RUN_UNTIL(l, jxta_endpoint_connected(a, &idb) && jxta_endpoint_connected(a, &idc));
+    jxta_endpoint_set_gateway(b, &ida);
+    jxta_endpoint_set_gateway(c, &ida);
+    ck_assert(!jxta_endpoint_connected(b, &idc));
+    jxta_id_text_t t;
+    char to_a[256], to_c[256], to_b[256];
+    /* a routed message to A first: A has seen both routes, the gateway is not new */
+    snprintf(to_a, sizeof to_a, "jxta://%s/Hello", jxta_id_unique_value(&ida, &t));
+    send_ok(b, &jxta_id_net_group, to_a, "b routed");
+    send_ok(c, &jxta_id_net_group, to_a, "c routed");
+
+    snprintf(to_c, sizeof to_c, "jxta://%s/Svc", jxta_id_unique_value(&idc, &t));
+    snprintf(to_b, sizeof to_b, "jxta://%s/Svc", jxta_id_unique_value(&idb, &t));
+    send_ok(b, &jxta_id_net_group, to_c, "first, relayed");
+    RUN_UNTIL(l, rc.count == 1);
+    ck_assert(jxta_id_equal(&rc.src_peer, &idb));
+    send_ok(c, &jxta_id_net_group, to_b, "answer, direct");
+    RUN_UNTIL(l, rb.count == 1 && jxta_endpoint_connected(c, &idb));
+    ck_assert_str_eq(rb.body, "answer, direct");
+    send_ok(b, &jxta_id_net_group, to_c, "second, direct");
+    RUN_UNTIL(l, rc.count == 2);
+    ck_assert_str_eq(rc.body, "second, direct");
+    ck_assert(jxta_endpoint_connected(b, &idc));
+
+    jxta_endpoint_free(c);
+    jxta_endpoint_free(b);
+    jxta_endpoint_free(a);
+    jxta_loop_free(l);
+}
+END_TEST
+
 typedef struct {
     jxta_loop_t *loop;
     int rc;
@@ -285,6 +336,7 @@ static Suite *endpoint_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_direct_routed_forwarded);
+    tcase_add_test(tc, test_relayed_peers_go_direct);
     tcase_add_test(tc, test_learnt_route);
     tcase_add_test(tc, test_send_sync_from_another_thread);
     suite_add_tcase(s, tc);
