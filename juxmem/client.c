@@ -53,11 +53,48 @@ static juxmem_blk_t *blk_add(juxmem_t *j, const jxta_id_t *id)
         return b;
     if (!(b = calloc(1, sizeof *b)))
         return NULL;
+    if (pthread_mutex_init(&b->smu, NULL) != 0) {
+        free(b);
+        return NULL;
+    }
+    b->j = j;
     b->id = *id;
     juxmem_attr_default(&b->attr);
+    pthread_mutex_lock(&j->mu);
     b->next = j->blocks;
     j->blocks = b;
+    pthread_mutex_unlock(&j->mu);
     return b;
+}
+
+/* Application thread: the block if this peer knows it (blocks stay until
+ * juxmem_close, so the pointer stays valid). */
+static juxmem_blk_t *blk_lookup(juxmem_t *j, const jxta_id_t *id)
+{
+    pthread_mutex_lock(&j->mu);
+    juxmem_blk_t *b = j->blocks;
+    while (b && !jxta_id_equal(&b->id, id))
+        b = b->next;
+    pthread_mutex_unlock(&j->mu);
+    return b;
+}
+
+/* Application thread: 1 if the block is known here with its client state
+ * machine, JUXMEM_EFREED if freed, 0 if it must be attached first. */
+static int blk_usable(juxmem_t *j, juxmem_blk_t *b)
+{
+    pthread_mutex_lock(&j->mu);
+    int rc = b->usable;
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+/* Loop, with smu: mirror the block's state for blk_usable. */
+static void set_usable(juxmem_t *j, juxmem_blk_t *b)
+{
+    pthread_mutex_lock(&j->mu);
+    b->usable = b->freed ? JUXMEM_EFREED : b->client != NULL;
+    pthread_mutex_unlock(&j->mu);
 }
 
 /* Loop: the application's operation is over with `result`. */
@@ -65,12 +102,25 @@ static void complete(juxmem_t *j, juxmem_blk_t *b, int result)
 {
     b->app_op = 0;
     pthread_mutex_lock(&j->mu);
-    if (b->waiting && !b->done) {
+    int wake = b->waiting && !b->done;
+    if (wake) {
         b->done = 1;
         b->result = result;
-        pthread_cond_broadcast(&j->cv);
     }
     pthread_mutex_unlock(&j->mu);
+    if (wake)
+        j->wake_pending = 1;
+}
+
+/* Loop: signal the results complete() posted.  Called once the loop lets
+ * go of the block's locks, so the woken thread does not run straight into
+ * a mutex the loop still holds (two more thread switches per result). */
+static void flush_wake(juxmem_t *j)
+{
+    if (j->wake_pending) {
+        j->wake_pending = 0;
+        pthread_cond_broadcast(&j->cv);
+    }
 }
 
 static void start_release(juxmem_t *j, juxmem_blk_t *b)
@@ -141,6 +191,7 @@ void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m)
     juxmem_out_t out;
     juxmem_out_init(&out);
     uint64_t now = juxmem__now(j);
+    pthread_mutex_lock(&b->smu);
     if (m->type == JUXMEM_MSG_ALLOC_REPLY || m->type == JUXMEM_MSG_FREED) {
         if (b->fan)
             juxmem_fanout_handle(b->fan, m, now, &out);
@@ -149,6 +200,8 @@ void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m)
     }
     juxmem__send_out(j, &out);
     check_done(j, b);
+    pthread_mutex_unlock(&b->smu);
+    flush_wake(j);
 }
 
 void juxmem__client_tick(juxmem_t *j, uint64_t now)
@@ -156,6 +209,7 @@ void juxmem__client_tick(juxmem_t *j, uint64_t now)
     juxmem_out_t out;
     juxmem_out_init(&out);
     for (juxmem_blk_t *b = j->blocks; b; b = b->next) {
+        pthread_mutex_lock(&b->smu);
         if (b->fan)
             juxmem_fanout_tick(b->fan, now, &out);
         if (b->client) {
@@ -165,16 +219,24 @@ void juxmem__client_tick(juxmem_t *j, uint64_t now)
         juxmem__send_out(j, &out);
         if (b->fan || b->client)
             check_done(j, b);
+        pthread_mutex_unlock(&b->smu);
     }
+    flush_wake(j);
 }
 
 void juxmem__client_stop(juxmem_t *j)
 {
-    while (j->blocks) {
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
         juxmem_blk_t *b = j->blocks;
-        j->blocks = b->next;
+        if (b)
+            j->blocks = b->next;
+        pthread_mutex_unlock(&j->mu);
+        if (!b)
+            break;
         juxmem_client_free(b->client);
         juxmem_fanout_free_op(b->fan);
+        pthread_mutex_destroy(&b->smu);
         free(b);
     }
     while (j->pend) {
@@ -648,16 +710,20 @@ static int alloc_start_fn(void *ud)
     /* live providers answer in milliseconds: a dead one (still advertised)
      * costs ALLOC_WAIT_MS at most, then a fresh choice */
     uint64_t wait = j->o.timeout_ms < ALLOC_WAIT_MS ? (uint64_t)j->o.timeout_ms : ALLOC_WAIT_MS;
+    pthread_mutex_lock(&b->smu);
     int rc = juxmem_fanout_alloc(&j->self, &c->id, c->size, c->members, c->n, &j->cfg,
                                  juxmem__now(j), wait, &out, &b->fan);
     juxmem__send_out(j, &out);
     if (rc < 0) {
+        pthread_mutex_unlock(&b->smu);
         b->app_op = 0;
         disarm(j, b);
         return rc;
     }
     c->b = b;
     check_done(j, b);
+    pthread_mutex_unlock(&b->smu);
+    flush_wake(j);
     return 0;
 }
 
@@ -666,19 +732,23 @@ static int alloc_end_fn(void *ud)
     struct alloc_call *c = ud;
     juxmem_t *j = c->j;
     juxmem_blk_t *b = c->b;
+    pthread_mutex_lock(&b->smu);
     int result = b->fan ? juxmem_fanout_result(b->fan) : JXTA_ETIMEDOUT;
     if (b->fan && !juxmem_fanout_busy(b->fan)) {
         juxmem_fanout_free_op(b->fan);
         b->fan = NULL;
     }
+    int rc = 0;
     if (result < 0) {
         b->freed = 1; /* never usable */
-        return 0;
-    }
-    sequencer_first(b->copies, b->ncopies);
-    int rc = juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
+    } else {
+        sequencer_first(b->copies, b->ncopies);
+        rc = juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
                                &b->client);
-    if (rc < 0)
+    }
+    set_usable(j, b);
+    pthread_mutex_unlock(&b->smu);
+    if (result < 0 || rc < 0)
         return rc;
     juxmem_block_adv_info_t *info = calloc(1, sizeof *info);
     if (info) {
@@ -778,11 +848,15 @@ static int attach_fn(void *ud)
     b->providers = c->info->providers;
     b->ncopies = c->info->ncopies;
     memcpy(b->copies, c->info->copies, b->ncopies * sizeof b->copies[0]);
-    b->freed = 0;
     if (b->ncopies)
         sequencer_first(b->copies, b->ncopies);
-    return juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
-                             &b->client);
+    pthread_mutex_lock(&b->smu);
+    b->freed = 0;
+    int rc = juxmem_client_new(&j->self, &b->id, b->size, b->copies, b->ncopies, &j->cfg,
+                               &b->client);
+    set_usable(j, b);
+    pthread_mutex_unlock(&b->smu);
+    return rc;
 }
 
 int juxmem_attach(juxmem_t *j, const jxta_id_t *id)
@@ -827,6 +901,14 @@ static int get_blk(juxmem_t *j, const jxta_id_t *id, struct blk_call *c)
 {
     c->j = j;
     c->id = *id;
+    juxmem_blk_t *known = blk_lookup(j, id);
+    int usable = known ? blk_usable(j, known) : 0;
+    if (usable == 1) {
+        c->b = known;
+        return 0;
+    }
+    if (usable == JUXMEM_EFREED)
+        return JUXMEM_ENODATA;
     int rc = jxta_peer_run(j->peer, known_fn, c, 10000);
     if (rc == JUXMEM_EFREED)
         return JUXMEM_ENODATA;
@@ -842,39 +924,46 @@ static int get_blk(juxmem_t *j, const jxta_id_t *id, struct blk_call *c)
 
 /* ---- locks ---------------------------------------------------------------------------- */
 
-static int acquire_fn(void *ud)
+/* Loop, posted by lock_op: start the acquire or release the application
+ * thread waits for (it reads the outcome with wait_blk; errors go there
+ * too).  Everything it needs is in the block, which outlives the wait. */
+static void lock_start(jxta_loop_t *loop, void *arg)
 {
-    struct blk_call *c = ud;
-    juxmem_t *j = c->j;
-    juxmem_blk_t *b = c->b;
-    if (b->freed || !b->client) {
-        disarm(j, b);
-        return JUXMEM_ENODATA;
-    }
+    (void)loop;
+    juxmem_blk_t *b = arg;
+    juxmem_t *j = b->j;
+    pthread_mutex_lock(&j->mu);
+    int wanted = b->waiting && !b->done, mode = b->req_mode;
+    pthread_mutex_unlock(&j->mu);
+    if (!wanted) /* the caller gave up before the loop got here */
+        return;
+    pthread_mutex_lock(&b->smu);
+    int rc = 0;
     b->app_op = 1;
-    if (!c->mode) {
+    if (b->freed || !b->client) {
+        rc = JUXMEM_ENODATA;
+    } else if (!mode) {
         if (b->renewing) /* released once the renewal ends */
             b->pend_release = 1;
         else
             start_release(j, b);
+    } else {
+        juxmem_out_t out;
+        juxmem_out_init(&out);
+        b->lost = 0;
+        rc = juxmem_client_acquire(b->client, mode, juxmem__now(j), (uint64_t)j->o.timeout_ms,
+                                   &out);
+        juxmem__send_out(j, &out);
+    }
+    if (rc < 0)
+        complete(j, b, rc);
+    else
         check_done(j, b);
-        return 0;
-    }
-    juxmem_out_t out;
-    juxmem_out_init(&out);
-    b->lost = 0;
-    int rc = juxmem_client_acquire(b->client, c->mode, juxmem__now(j),
-                                   (uint64_t)j->o.timeout_ms, &out);
-    juxmem__send_out(j, &out);
-    if (rc < 0) {
-        b->app_op = 0;
-        disarm(j, b);
-        return rc;
-    }
-    check_done(j, b);
-    return 0;
+    pthread_mutex_unlock(&b->smu);
+    flush_wake(j);
 }
 
+/* Application thread: one post to the loop, one wait for the outcome. */
 static int lock_op(juxmem_t *j, const jxta_id_t *id, int mode)
 {
     if (!j || !id)
@@ -884,15 +973,15 @@ static int lock_op(juxmem_t *j, const jxta_id_t *id, int mode)
     int rc = get_blk(j, id, &c);
     if (rc < 0)
         return rc;
-    c.mode = mode;
     if ((rc = claim(j, c.b, mode != 0, j->o.timeout_ms)) < 0)
         return rc;
-    if ((rc = jxta_peer_run(j->peer, acquire_fn, &c, 10000)) < 0) {
-        if (rc == JXTA_ETIMEDOUT)
-            disarm(j, c.b);
-    } else {
+    pthread_mutex_lock(&j->mu);
+    c.b->req_mode = mode;
+    pthread_mutex_unlock(&j->mu);
+    if ((rc = jxta_loop_post(j->loop, lock_start, c.b)) < 0)
+        disarm(j, c.b);
+    else
         rc = wait_blk(j, c.b, j->o.timeout_ms + MARGIN_MS);
-    }
     /* acquire failed, or release done (whatever its result, the lock is gone) */
     if ((mode && rc < 0) || (!mode && rc != JXTA_ETIMEDOUT))
         set_held(j, c.b, 0);
@@ -914,25 +1003,33 @@ int juxmem_release(juxmem_t *j, const jxta_id_t *id)
     return lock_op(j, id, 0);
 }
 
-static int rw_fn(void *ud)
+/* Application thread: read or write the held block's view in place, under
+ * the block's state lock (no trip through the loop). */
+static int rw_once(juxmem_t *j, struct blk_call *c)
 {
-    struct blk_call *c = ud;
-    juxmem_blk_t *b = juxmem__blk_find(c->j, &c->id);
-    if (!b || !b->client || b->freed)
+    juxmem_blk_t *b = blk_lookup(j, &c->id);
+    if (!b)
         return JUXMEM_ENOTLOCKED;
-    if (b->renewing)
-        return JXTA_EBUSY; /* the caller waits for the renewal */
-    return c->rbuf ? juxmem_client_read(b->client, c->offset, c->rbuf, c->len)
-                   : juxmem_client_write(b->client, c->offset, c->wbuf, c->len);
+    pthread_mutex_lock(&b->smu);
+    int rc;
+    if (!b->client || b->freed)
+        rc = JUXMEM_ENOTLOCKED;
+    else if (b->renewing)
+        rc = JXTA_EBUSY; /* the caller waits for the renewal */
+    else
+        rc = c->rbuf ? juxmem_client_read(b->client, c->offset, c->rbuf, c->len)
+                     : juxmem_client_write(b->client, c->offset, c->wbuf, c->len);
+    pthread_mutex_unlock(&b->smu);
+    return rc;
 }
 
-/* Run rw_fn, waiting while an automatic renewal of the lease runs. */
+/* Run rw_once, waiting while an automatic renewal of the lease runs. */
 static int rw(juxmem_t *j, struct blk_call *c)
 {
     struct timespec end;
     deadline_after(&end, j->o.timeout_ms);
     for (;;) {
-        int rc = jxta_peer_run(j->peer, rw_fn, c, 10000);
+        int rc = rw_once(j, c);
         if (rc != JXTA_EBUSY || deadline_passed(&end))
             return rc == JXTA_EBUSY ? JXTA_ETIMEDOUT : rc;
         struct timespec nap;
@@ -978,22 +1075,27 @@ static int free_start_fn(void *ud)
     juxmem_out_t out;
     juxmem_out_init(&out);
     b->app_op = 1;
+    pthread_mutex_lock(&b->smu);
     int rc = juxmem_fanout_free(&j->self, &b->id, b->copies, b->ncopies, &j->cfg,
                                 juxmem__now(j), (uint64_t)j->o.timeout_ms, &out, &b->fan);
     juxmem__send_out(j, &out);
+    if (rc == 0)
+        check_done(j, b);
+    pthread_mutex_unlock(&b->smu);
+    flush_wake(j);
     if (rc < 0) {
         b->app_op = 0;
         disarm(j, b);
-        return rc;
     }
-    check_done(j, b);
-    return 0;
+    return rc;
 }
 
 static int free_end_fn(void *ud)
 {
     struct blk_call *c = ud;
     juxmem_blk_t *b = c->b;
+    juxmem_t *j = c->j;
+    pthread_mutex_lock(&b->smu);
     if (b->fan && !juxmem_fanout_busy(b->fan)) {
         int result = juxmem_fanout_result(b->fan);
         juxmem_fanout_free_op(b->fan);
@@ -1003,8 +1105,10 @@ static int free_end_fn(void *ud)
             juxmem_client_free(b->client);
             b->client = NULL;
             b->renewing = b->pend_release = 0;
+            set_usable(j, b);
         }
     }
+    pthread_mutex_unlock(&b->smu);
     return 0;
 }
 
@@ -1072,8 +1176,10 @@ static int copy_info_fn(void *ud)
         st->copies[i] = b->copies[i].peer;
         snprintf(st->copy_cluster[i], sizeof st->copy_cluster[i], "%s", b->copies[i].cluster);
     }
+    pthread_mutex_lock(&b->smu);
     if (b->client)
         st->version = juxmem_client_version(b->client);
+    pthread_mutex_unlock(&b->smu);
     return 0;
 }
 

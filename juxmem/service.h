@@ -40,7 +40,13 @@ typedef void (*juxmem_event_fn)(void *ud, const char *line);
  * our provider only - then it has no entry here). Loop thread, except the
  * fields marked (mu). */
 typedef struct juxmem_blk {
-    struct juxmem_blk *next;
+    struct juxmem_blk *next; /* written under mu (application threads look blocks up) */
+    struct juxmem *j;
+    /* smu: the block's state machines.  The loop holds it whenever it calls
+     * into `client` or `fan` (or replaces them); an application thread holds
+     * it to read or write the held block's view directly, without a trip
+     * through the loop.  Taken before mu, never after. */
+    pthread_mutex_t smu;
     jxta_id_t id;
     uint64_t size;
     unsigned clusters, providers;
@@ -58,6 +64,8 @@ typedef struct juxmem_blk {
     /* (mu): the operation an application thread waits for */
     int waiting, done, result;
     int app_held; /* (mu) a thread of this peer holds the lock (acquire..release) */
+    int req_mode; /* (mu) the lock operation the posted start runs (0 = release) */
+    int usable;   /* (mu) mirrors freed/client: JUXMEM_EFREED, 1 (client ready) or 0 */
 } juxmem_blk_t;
 
 /* A resolver query an application thread waits for. */
@@ -97,6 +105,7 @@ struct juxmem {
     /* loop thread */
     juxmem_provider_t *prov;
     juxmem_blk_t *blocks;
+    int wake_pending; /* results posted, application threads not signalled yet */
     juxmem_pending_t *pend;
     jxta_timer_t tick, maint;
     int timers_on;
