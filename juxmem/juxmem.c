@@ -34,6 +34,7 @@ static const char *juxmem_errtext(int err)
     case JUXMEM_EFREED: return "data already freed";
     case JUXMEM_ERANGE: return "offset/length outside the block";
     case JUXMEM_ENOCLUSTER: return "fewer clusters or providers than asked for";
+    case JUXMEM_ENOQUORUM: return "no majority of the data's copies reachable (quorum lost)";
     default: return NULL;
     }
 }

@@ -49,6 +49,9 @@ const char *juxmem_version(void);
 #define JUXMEM_EFREED    (-206) /* double free */
 #define JUXMEM_ERANGE    (-207) /* offset/length outside the block */
 #define JUXMEM_ENOCLUSTER (-208) /* fewer clusters (or providers) than asked for */
+#define JUXMEM_ENOQUORUM (-209) /* copies answer, but not a majority of the data group:
+                                   no lock is granted and no write accepted (a partition's
+                                   minority side, or too many copies lost at once) */
 /* Text for a JUXMEM_E* or JXTA_E* code. */
 const char *juxmem_strerror(int err);
 
@@ -114,6 +117,14 @@ typedef struct juxmem_stat {
     jxta_id_t lock_holder;                  /* exclusive holder (when locked == 1) */
     uint64_t lease_left_ms;
     juxmem_attr_t attr;
+    /* redundancy: live copies (ncopies) vs requested (clusters x providers) */
+    unsigned requested;
+    int repairing;                          /* a lost copy is being re-created */
+    uint64_t epoch;                         /* the sequencer's term */
+    /* When juxmem_stat returns JUXMEM_EUNREACH: why.  JUXMEM_ENOQUORUM if
+     * copies answered but no majority of the data group is reachable,
+     * JUXMEM_EUNREACH if no copy answered at all (all copies gone). */
+    int why;
 } juxmem_stat_t;
 int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st);
 

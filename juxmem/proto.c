@@ -137,7 +137,7 @@ int juxmem_pmsg_copy(juxmem_pmsg_t *out, const juxmem_pmsg_t *m)
 
 static int status_known(int32_t s)
 {
-    return (s <= 0 && s > JXTA__ELAST) || (s <= JUXMEM_ENOSPACE && s >= JUXMEM_ENOCLUSTER) ||
+    return (s <= 0 && s > JXTA__ELAST) || (s <= JUXMEM_ENOSPACE && s >= JUXMEM_ENOQUORUM) ||
            s == JUXMEM__EREDIRECT || s == JUXMEM__EBEHIND;
 }
 
