@@ -511,6 +511,7 @@ int juxmem_provider_block_info(const juxmem_provider_t *p, const jxta_id_t *data
     info->last_token = c->last_token;
     info->epoch = c->epoch;
     info->is_sequencer = c->am_seq;
+    info->has_quorum = 1; /* every live member counts until consensus lands */
     info->sequencer = c->seq_peer;
     info->nmembers = c->nmembers;
     for (size_t i = 0; i < c->nmembers; i++)

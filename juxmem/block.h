@@ -126,6 +126,7 @@ typedef struct juxmem_block_info {
     jxta_id_t holder;       /* exclusive holder */
     uint64_t lease_left_ms;
     size_t queued;
+    int has_quorum;         /* a majority of the members is reachable */
 } juxmem_block_info_t;
 
 /* JUXMEM_ENODATA if this provider holds no copy of `data`. */

@@ -548,13 +548,25 @@ int juxmem__parse_stat_answer(const char *text, juxmem_stat_t *st, jxta_id_t *re
         return bad_text("stat answer");
     if (status < 0)
         return *p ? bad_text("stat answer") : status;
-    uint64_t v[5];
+    uint64_t v[5], w[3];
     for (int i = 0; i < 5; i++)
         if (*p++ != ' ' || !(p = take_u64(p, &v[i])))
             return bad_text("stat answer (numbers)");
     if (*p++ != ' ' || !(p = take_line(p, line, sizeof line)) || v[2] > 2 ||
         v[4] > JUXMEM_MAX_COPIES)
         return bad_text("stat answer");
+    /* the holder line ends with the term, repair and quorum flags */
+    char *tail = strchr(line, ' ');
+    const char *q = tail;
+    for (int i = 0; i < 3; i++)
+        if (!q || *q++ != ' ' || !(q = take_u64(q, &w[i])))
+            return bad_text("stat answer (term)");
+    if (*q || w[0] > UINT32_MAX || w[1] > 1 || w[2] > 1)
+        return bad_text("stat answer (term)");
+    *tail = '\0';
+    st->epoch = w[0];
+    st->repairing = (int)w[1];
+    st->why = w[2] ? 0 : JUXMEM_ENOQUORUM;
     st->size = v[0];
     st->version = v[1];
     st->locked = (int)v[2];
@@ -1170,6 +1182,7 @@ static int copy_info_fn(void *ud)
     st->size = b->size;
     st->clusters = b->clusters;
     st->providers = b->providers;
+    st->requested = b->clusters * b->providers;
     st->attr = b->attr;
     st->ncopies = b->ncopies;
     for (size_t i = 0; i < b->ncopies; i++) {
@@ -1228,6 +1241,9 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
             st->lock_holder = got->lock_holder;
             st->lease_left_ms = got->lease_left_ms;
             st->ncopies = got->ncopies;
+            st->epoch = got->epoch;
+            st->repairing = got->repairing;
+            st->why = got->why;
             memcpy(st->copies, got->copies, sizeof st->copies);
             memcpy(st->copy_cluster, got->copy_cluster, sizeof st->copy_cluster);
         } else if (rc != JXTA_EPROTO && rc != JXTA_ENOMEM) {
@@ -1237,5 +1253,6 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
         if (rc == 0)
             return 0;
     }
-    return why;
+    st->why = why == JUXMEM_ENOQUORUM ? why : JUXMEM_EUNREACH;
+    return why == JUXMEM_ENOQUORUM ? JUXMEM_EUNREACH : why;
 }

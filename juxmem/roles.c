@@ -24,9 +24,7 @@
  * advertisement in the juxmem group until found, then joins as an edge
  * seeded with jxta://<manager>, reached through the Net group's router.
  *
- * Any provider answers "JuxMemStat" queries (the data ID) about a block it
- * holds: the sequencer describes the block and its lock, the other copies
- * redirect to the sequencer ("R <peer ID>"). */
+ * The "JuxMemStat" queries are answered in stat.c. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -646,38 +644,12 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     return JXTA_RESOLVER_DONE;
 }
 
-int juxmem__on_stat_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
+int juxmem__repair_active(juxmem_t *j, const jxta_id_t *data)
 {
-    juxmem_t *j = ud;
-    jxta_id_t id;
-    if (!j->prov || !q->query || jxta_id_from_string(&id, q->query) < 0)
-        return JXTA_RESOLVER_DONE;
-    juxmem_block_info_t *bi = malloc(sizeof *bi);
-    char *text = malloc(256 + JUXMEM_MAX_COPIES * (JXTA_ID_TEXT_MAX + JUXMEM_CLUSTER_NAME_MAX + 4));
-    if (!bi || !text) {
-        free(bi);
-        free(text);
-        return JXTA_RESOLVER_DONE;
-    }
-    jxta_id_text_t t;
-    int rc = juxmem_provider_block_info(j->prov, &id, juxmem__now(j), bi);
-    if (rc < 0) {
-        sprintf(text, "%d", rc);
-    } else if (!bi->is_sequencer && !jxta_id_is_null(&bi->sequencer)) {
-        sprintf(text, "R %s", jxta_id_str(&bi->sequencer, &t));
-    } else {
-        size_t len = (size_t)sprintf(text, "0 %" PRIu64 " %" PRIu64 " %d %" PRIu64 " %zu %s\n",
-                                     bi->size, bi->version, bi->locked, bi->lease_left_ms,
-                                     bi->nmembers,
-                                     bi->locked == 1 ? jxta_id_str(&bi->holder, &t) : "-");
-        for (size_t i = 0; i < bi->nmembers; i++)
-            len += (size_t)sprintf(text + len, "%s %s\n", jxta_id_str(&bi->members[i].peer, &t),
-                                   bi->members[i].cluster[0] ? bi->members[i].cluster : "-");
-    }
-    jxta_resolver_respond(r, q, text);
-    free(bi);
-    free(text);
-    return JXTA_RESOLVER_DONE;
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next)
+        if (jxta_id_equal(&r->data, data))
+            return 1;
+    return 0;
 }
 
 /* ---- the cluster group ------------------------------------------------------------- */

@@ -161,7 +161,9 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m);
 void *juxmem__cluster_thread(void *arg);
 /* Resolver query handlers (alloc: manager; stat: provider). */
 int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q);
-int juxmem__on_stat_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q);
+int juxmem__on_stat_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q); /* stat.c */
+/* roles.c: a re-creation of a lost copy of `data` is running here. */
+int juxmem__repair_active(juxmem_t *j, const jxta_id_t *data);
 
 /* ---- client.c (loop thread) ---- */
 juxmem_blk_t *juxmem__blk_find(juxmem_t *j, const jxta_id_t *id);

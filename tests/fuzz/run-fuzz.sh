@@ -121,7 +121,7 @@ PY
         printf '65536 2' > "$dir/alloc-query"
         printf '0 a\n%s\n%s\n' "$P" "$Q" > "$dir/alloc-answer"
         printf '%s' '-200' > "$dir/alloc-error"
-        printf '0 4096 3 1 9000 2 %s\n%s a\n%s -\n' "$P" "$P" "$Q" > "$dir/stat-answer"
+        printf '0 4096 3 1 9000 2 %s 2 0 1\n%s a\n%s -\n' "$P" "$P" "$Q" > "$dir/stat-answer"
         printf 'R %s' "$Q" > "$dir/stat-redirect" ;;
     adv)
         i=0

@@ -295,20 +295,34 @@ START_TEST(test_service_texts)
 
     juxmem_stat_t *st = calloc(1, sizeof *st);
     jxta_id_t redirect;
-    snprintf(text, sizeof text, "0 4096 3 1 9000 2 %s\n%s a\n%s -\n", P, P, Q);
+    snprintf(text, sizeof text, "0 4096 3 1 9000 2 %s 7 1 0\n%s a\n%s -\n", P, P, Q);
     ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), 0);
     ck_assert_uint_eq(st->version, 3);
+    ck_assert_uint_eq(st->epoch, 7);
+    ck_assert_int_eq(st->repairing, 1);
+    ck_assert_int_eq(st->why, JUXMEM_ENOQUORUM);
     ck_assert_int_eq(st->locked, 1);
     ck_assert_uint_eq(st->lease_left_ms, 9000);
     ck_assert_uint_eq(st->ncopies, 2);
     ck_assert_str_eq(st->copy_cluster[0], "a");
     ck_assert_str_eq(st->copy_cluster[1], "");
+    snprintf(text, sizeof text, "0 4096 3 0 0 0 - 1 0 1\n");
+    ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), 0);
+    ck_assert_int_eq(st->why, 0);
+    /* the term and flags are required and bounded */
+    ck_assert_int_eq(juxmem__parse_stat_answer("0 4096 3 0 0 0 -\n", st, &redirect), JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_stat_answer("0 4096 3 0 0 0 - 1 2 1\n", st, &redirect),
+                     JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_stat_answer("0 4096 3 0 0 0 - 4294967296 0 1\n", st, &redirect),
+                     JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_stat_answer("0 4096 3 0 0 0 - 1 0 1 9\n", st, &redirect),
+                     JXTA_EPROTO);
     snprintf(text, sizeof text, "R %s", Q);
     ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), 1);
     ck_assert_int_eq(juxmem__parse_stat_answer("-201", st, &redirect), JUXMEM_ENODATA);
-    snprintf(text, sizeof text, "0 4096 3 3 9000 0 -\n"); /* lock state 3 */
+    snprintf(text, sizeof text, "0 4096 3 3 9000 0 - 1 0 1\n"); /* lock state 3 */
     ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), JXTA_EPROTO);
-    snprintf(text, sizeof text, "0 4096 3 0 0 2 -\n%s a\n", P); /* one copy of two */
+    snprintf(text, sizeof text, "0 4096 3 0 0 2 - 1 0 1\n%s a\n", P); /* one copy of two */
     ck_assert_int_eq(juxmem__parse_stat_answer(text, st, &redirect), JXTA_EPROTO);
     ck_assert_int_eq(juxmem__parse_stat_answer("R x", st, &redirect), JXTA_EPROTO);
     free(st);
