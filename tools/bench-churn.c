@@ -1,0 +1,2 @@
+/* bench-churn.c - placeholder, being written. */
+int main(void) { return 77; }
