@@ -7,7 +7,8 @@
  * with the Net group's rendezvous (which run the juxmem group too), and
  * starts the roles; a manager also runs its cluster group as rendezvous.
  * A provider or client of a cluster joins the cluster group later, from a
- * thread that waits for the cluster advertisement (roles.c).  Everything
+ * thread that waits for the cluster advertisement (roles.c); a manager
+ * runs that thread too, to find the cluster's other managers.  Everything
  * after jxta_peer_open happens on the loop, in one call. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,7 +211,7 @@ int juxmem_open_ex(const juxmem_options_t *o, juxmem_event_fn ev, void *ud, juxm
         free_j(j);
         return rc;
     }
-    if (j->cluster[0] && !o->manager) {
+    if (j->cluster[0]) { /* managers too: they look for the cluster's other managers */
         if (pthread_create(&j->bg, NULL, juxmem__cluster_thread, j) == 0)
             j->has_bg = 1;
     }

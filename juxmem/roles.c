@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "service.h"
+#include "../jxta-c/util/internal.h"
 
 static uint64_t wall_ms(void)
 {
@@ -116,6 +117,7 @@ static void forget_copy(juxmem_t *j, size_t i)
 
 static void publish_memory(juxmem_t *j, int force);
 static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lost);
+static void repair_seen(juxmem_t *j, const juxmem_pmsg_t *m);
 
 /* Compare the copies the provider holds with what we announced. */
 static void check_copies(juxmem_t *j, const jxta_id_t *maybe_new)
@@ -156,6 +158,8 @@ static void check_copies(juxmem_t *j, const jxta_id_t *maybe_new)
 
 void juxmem__provider_msg(juxmem_t *j, const juxmem_pmsg_t *m)
 {
+    if (j->repairs)
+        repair_seen(j, m);
     juxmem_out_t out;
     juxmem_out_init(&out);
     juxmem_provider_handle(j->prov, m, juxmem__now(j), &out);
@@ -228,27 +232,46 @@ static void publish_memory(juxmem_t *j, int force)
 
 /* ---- re-creating a lost copy (sequencer) ---------------------------------------------- */
 
-/* A copy declared dead is replaced by a provider of the same cluster: the
- * cluster is the one left with the fewest copies (allocations are
- * symmetric); its manager is found from the cluster advertisement (our
- * cache, else a discovery query answered into it) and asked, like a
- * client does, for one more provider than the copies the cluster still
- * has (two more on every other try, in case the dead provider is still
- * advertised); a chosen provider that is not a member gets an ALLOC naming
- * us as sequencer (retransmitted every upkeep), and once it accepts,
- * juxmem_provider_add_copy brings it up to date.  Given up after
- * REPAIR_MS; the block then lives on with fewer copies. */
+/* A copy declared dead is replaced by a provider of the cluster it was in
+ * (found in the block's data advertisement in our cache, which names each
+ * copy's cluster; failing that, the cluster left with the fewest copies).
+ * That cluster's managers (our own list for our cluster, else those its
+ * advertisements name) are asked in turn, like a client does, for one more
+ * provider than the copies the cluster still has (two more on every other
+ * try, in case the dead provider is still offered).  A cluster whose
+ * manager answers twice that it has no room (or offers only members)
+ * gives way to another cluster with room (its advertisement counts more
+ * providers than the block has copies there).  A chosen provider that is
+ * not a member gets an ALLOC naming us as sequencer (retransmitted every
+ * upkeep); once it accepts, juxmem_provider_add_copy brings it up to date
+ * and the transfer is in flight until the new copy acknowledges it.
+ *
+ * Several re-creations are ordered: at every upkeep the blocks with the
+ * fewest live copies go first, and at most REPAIR_INFLIGHT of them are past
+ * waiting (asking, reserving or transferring) at once, so re-creation
+ * never takes more than two state transfers' worth of this provider's
+ * bandwidth from the normal traffic.  Given up after REPAIR_MS; the block
+ * then lives on with fewer copies. */
 #define REPAIR_MS 60000
 #define REPAIR_ASK_MS 3000
+#define REPAIR_XFER_MS 10000 /* a transfer counts as in flight this long at most */
+#define REPAIR_INFLIGHT 2
+#define REPAIR_FULL_TRIES 2  /* answers without room before another cluster is tried */
+#define REPAIR_MAX_TRIED 8
+
+enum { R_WAIT, R_ASK, R_ALLOC, R_XFER };
 
 typedef struct juxmem_repair {
     struct juxmem_repair *next;
     jxta_id_t data, lost, manager, target;
-    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
-    int state; /* 0 find the manager, 1 asking it, 2 allocating on target */
-    unsigned tries;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1]; /* where the new copy goes */
+    char tried[REPAIR_MAX_TRIED][JUXMEM_CLUSTER_NAME_MAX + 1]; /* clusters without room */
+    size_t ntried;
+    int state;
+    unsigned tries, full;
+    size_t live; /* live copies at the last upkeep: fewest first */
     juxmem_pending_t *p;
-    uint64_t deadline, asked_at, seq;
+    uint64_t deadline, asked_at, seq, xfer_at, xfer_version;
 } juxmem_repair_t;
 
 static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
@@ -276,6 +299,39 @@ static void repair_drop(juxmem_t *j, juxmem_repair_t *r)
     free(r);
 }
 
+/* The cluster of copy `lost` of `data`, as a data advertisement in our
+ * cache names it (ours, or the allocator's). */
+static int lost_cluster(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lost, char *out,
+                        size_t cap)
+{
+    jxta_cm_result_t *res = NULL;
+    size_t n = 0;
+    jxta_id_text_t t;
+    int found = 0;
+    if (jxta_cm_search_docs(jxta_group_cm(j->jm), &j->jm_gid, JXTA_ADV_DIR_ADV, "Id",
+                            jxta_id_str(data, &t), 8, JXTA_CM_INCLUDE_PRIVATE, wall_ms(), &res,
+                            &n) < 0)
+        return JXTA_ENOTFOUND;
+    juxmem_block_adv_info_t *info = malloc(sizeof *info);
+    for (size_t i = 0; info && i < n && !found; i++) {
+        jxta_adv_t *adv;
+        if (jxta_adv_parse(res[i].doc, res[i].len, &adv) < 0)
+            continue;
+        if (juxmem_block_adv_get(adv, info) == 0 && jxta_id_equal(&info->data, data)) {
+            for (size_t k = 0; k < info->ncopies && !found; k++) {
+                if (jxta_id_equal(&info->copies[k].peer, lost) && info->copies[k].cluster[0]) {
+                    snprintf(out, cap, "%s", info->copies[k].cluster);
+                    found = 1;
+                }
+            }
+        }
+        jxta_adv_free(adv);
+    }
+    free(info);
+    jxta_cm_results_free(res, n);
+    return found ? 0 : JXTA_ENOTFOUND;
+}
+
 static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lost)
 {
     juxmem_block_info_t *bi = malloc(sizeof *bi);
@@ -286,17 +342,21 @@ static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lo
         free(r);
         return;
     }
-    /* the cluster with the fewest copies left */
-    size_t best = SIZE_MAX;
-    for (size_t i = 0; i < bi->nmembers; i++) {
-        size_t n = 0;
-        for (size_t k = 0; k < bi->nmembers; k++)
-            n += strcmp(bi->members[k].cluster, bi->members[i].cluster) == 0;
-        if (n < best) {
-            best = n;
-            snprintf(r->cluster, sizeof r->cluster, "%s", bi->members[i].cluster);
+    if (lost_cluster(j, data, lost, r->cluster, sizeof r->cluster) < 0) {
+        /* not known: the cluster with the fewest copies left (allocations
+         * are symmetric, so that is the lost copy's) */
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < bi->nmembers; i++) {
+            size_t n = 0;
+            for (size_t k = 0; k < bi->nmembers; k++)
+                n += strcmp(bi->members[k].cluster, bi->members[i].cluster) == 0;
+            if (n < best) {
+                best = n;
+                snprintf(r->cluster, sizeof r->cluster, "%s", bi->members[i].cluster);
+            }
         }
     }
+    r->live = bi->nmembers;
     free(bi);
     if (!r->cluster[0]) {
         free(r);
@@ -325,35 +385,105 @@ static size_t in_cluster(const juxmem_block_info_t *bi, const char *cluster)
     return n;
 }
 
-/* The manager of r->cluster from the cluster advertisements we have. */
+static int was_tried(const juxmem_repair_t *r, const char *cluster)
+{
+    for (size_t i = 0; i < r->ntried; i++)
+        if (strcmp(r->tried[i], cluster) == 0)
+            return 1;
+    return 0;
+}
+
+/* The cluster advertisements in our cache with `name` ("*": any). */
+static int cached_clusters(juxmem_t *j, const char *name, juxmem_cluster_info_t *out, size_t cap,
+                           size_t *n)
+{
+    jxta_cm_result_t *res = NULL;
+    size_t nr = 0;
+    *n = 0;
+    int rc = jxta_cm_search_docs(jxta_group_cm(j->jm), &j->jm_gid, JXTA_ADV_DIR_ADV, "Name",
+                                 name, 64, JXTA_CM_INCLUDE_PRIVATE, wall_ms(), &res, &nr);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < nr && *n < cap; i++) {
+        jxta_adv_t *adv;
+        if (jxta_adv_parse(res[i].doc, res[i].len, &adv) < 0)
+            continue;
+        if (juxmem_cluster_adv_get(adv, &out[*n]) == 0 &&
+            (strcmp(name, "*") == 0 || strcmp(out[*n].name, name) == 0))
+            (*n)++;
+        jxta_adv_free(adv);
+    }
+    jxta_cm_results_free(res, nr);
+    return 0;
+}
+
+/* The lost copy's cluster has no room: another one with room for one
+ * more copy of the block (fewest copies of it first).  0 if switched. */
+static int repair_other_cluster(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_info_t *bi)
+{
+    enum { CAP = 16 };
+    juxmem_cluster_info_t *cl = calloc(CAP, sizeof *cl);
+    size_t n = 0, best = SIZE_MAX, pick = 0;
+    if (!cl || cached_clusters(j, "*", cl, CAP, &n) < 0) {
+        free(cl);
+        return JXTA_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t have = in_cluster(bi, cl[i].name);
+        if (strcmp(cl[i].name, r->cluster) == 0 || was_tried(r, cl[i].name) ||
+            cl[i].nproviders <= have)
+            continue;
+        if (have < best) {
+            best = have;
+            pick = i;
+        }
+    }
+    if (best == SIZE_MAX) { /* none known: look for more, for the next upkeep */
+        jxta_discovery_query(jxta_group_discovery(j->jm), 2, "Name", "*", 16, NULL, NULL);
+        free(cl);
+        return JXTA_ENOTFOUND;
+    }
+    if (r->ntried < REPAIR_MAX_TRIED)
+        snprintf(r->tried[r->ntried++], sizeof r->tried[0], "%s", r->cluster);
+    jxta_log(JXTA_LOG_INFO, "juxmem", "re-creation: cluster %s has no room, trying %s",
+             r->cluster, cl[pick].name);
+    snprintf(r->cluster, sizeof r->cluster, "%s", cl[pick].name);
+    r->full = 0;
+    r->tries = 0;
+    free(cl);
+    return 0;
+}
+
+/* A manager of r->cluster to ask, in turn over the ones known (ours for
+ * our own cluster, live first; else from the cluster advertisements). */
 static int repair_find_manager(juxmem_t *j, juxmem_repair_t *r)
 {
-    if (j->o.manager && strcmp(r->cluster, j->cluster) == 0) {
-        r->manager = j->self;
-        return 0;
-    }
-    jxta_cm_result_t *res = NULL;
+    jxta_id_t m[JUXMEM_MAX_MANAGERS];
     size_t n = 0;
-    int found = 0;
-    if (jxta_cm_search_docs(jxta_group_cm(j->jm), &j->jm_gid, JXTA_ADV_DIR_ADV, "Name",
-                            r->cluster, 4, JXTA_CM_INCLUDE_PRIVATE, wall_ms(), &res, &n) == 0) {
-        for (size_t i = 0; i < n && !found; i++) {
-            jxta_adv_t *adv;
-            juxmem_cluster_info_t *ci = malloc(sizeof *ci);
-            if (ci && jxta_adv_parse(res[i].doc, res[i].len, &adv) == 0) {
-                if (juxmem_cluster_adv_get(adv, ci) == 0 && strcmp(ci->name, r->cluster) == 0) {
-                    r->manager = ci->managers[0];
-                    found = 1;
+    if (j->cluster[0] && strcmp(r->cluster, j->cluster) == 0)
+        n = juxmem__cluster_managers(j, m, JUXMEM_MAX_MANAGERS);
+    if (n == 0) {
+        enum { CAP = 4 };
+        juxmem_cluster_info_t *cl = calloc(CAP, sizeof *cl);
+        size_t ncl = 0;
+        if (cl && cached_clusters(j, r->cluster, cl, CAP, &ncl) == 0) {
+            for (size_t i = 0; i < ncl; i++)
+                for (size_t k = 0; k < cl[i].nmanagers && n < JUXMEM_MAX_MANAGERS; k++) {
+                    int dup = 0;
+                    for (size_t x = 0; x < n && !dup; x++)
+                        dup = jxta_id_equal(&m[x], &cl[i].managers[k]);
+                    if (!dup)
+                        m[n++] = cl[i].managers[k];
                 }
-                jxta_adv_free(adv);
-            }
-            free(ci);
         }
-        jxta_cm_results_free(res, n);
+        free(cl);
     }
-    if (!found) /* answers land in the cache: next upkeep */
-        jxta_discovery_query(jxta_group_discovery(j->jm), 2, "Name", r->cluster, 1, NULL, NULL);
-    return found ? 0 : JXTA_ENOTFOUND;
+    if (n == 0) { /* answers land in the cache: next upkeep */
+        jxta_discovery_query(jxta_group_discovery(j->jm), 2, "Name", r->cluster, 2, NULL, NULL);
+        return JXTA_ENOTFOUND;
+    }
+    r->manager = m[(r->tries / 2) % n]; /* two tries each (the second asks for more) */
+    return 0;
 }
 
 static void repair_send_alloc(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_info_t *bi)
@@ -384,7 +514,31 @@ static void repair_send_alloc(juxmem_t *j, juxmem_repair_t *r, const juxmem_bloc
     juxmem_out_clear(&out);
 }
 
-static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now)
+/* The manager's answer: a provider that is not a member, or none. */
+static int repair_answer(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_info_t *bi)
+{
+    juxmem_member_t *got = calloc(JUXMEM_MAX_COPIES, sizeof *got);
+    size_t n = 0;
+    int found = 0;
+    int rc = got ? juxmem__parse_alloc_answer(r->p->answer, got, JUXMEM_MAX_COPIES, &n)
+                 : JXTA_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n && !found; i++) {
+        if (!is_member(bi, &got[i].peer) && !jxta_id_equal(&got[i].peer, &r->lost)) {
+            r->target = got[i].peer;
+            found = 1;
+        }
+    }
+    free(got);
+    (void)j;
+    if (found)
+        return 0;
+    /* no room there (or only members offered): another cluster after a while */
+    if (rc == 0 || rc == JUXMEM_ENOSPACE || rc == JUXMEM_ENOCLUSTER)
+        r->full++;
+    return JXTA_ENOTFOUND;
+}
+
+static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *inflight)
 {
     juxmem_block_info_t *bi = malloc(sizeof *bi);
     if (!bi)
@@ -394,47 +548,49 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now)
         jxta_id_text_t t;
         jxta_log(JXTA_LOG_WARN, "juxmem", "copy of %s in cluster %s not re-created",
                  jxta_id_str(&r->data, &t), r->cluster);
+        juxmem__event(j, "REPAIR-FAILED data=%s cluster=%s", jxta_id_str(&r->data, &t),
+                      r->cluster);
+        if (r->state != R_WAIT && *inflight)
+            (*inflight)--;
         free(bi);
         repair_drop(j, r);
         return;
     }
-    if (r->state == 0 && repair_find_manager(j, r) == 0) {
-        char q[64];
-        unsigned want = (unsigned)in_cluster(bi, r->cluster) + 1 + (r->tries & 1);
-        snprintf(q, sizeof q, "%" PRIu64 " %u", bi->size, want);
-        if (!r->p)
-            r->p = calloc(1, sizeof *r->p);
-        long qid = 0;
-        if (r->p && jxta_resolver_query(jxta_group_resolver(j->jm), JUXMEM_ALLOC_HANDLER, q,
-                                        &r->manager, &qid) == 0) {
-            r->p->next = j->pend;
-            j->pend = r->p;
-            r->p->qids[0] = qid;
-            r->p->nqids = 1;
-            r->state = 1;
-            r->asked_at = now;
+    if (r->state == R_WAIT) {
+        if (*inflight >= REPAIR_INFLIGHT) { /* wait for our turn */
+            free(bi);
+            return;
         }
-    } else if (r->state == 1) {
+        if (r->full >= REPAIR_FULL_TRIES)
+            repair_other_cluster(j, r, bi);
+        if (repair_find_manager(j, r) == 0) {
+            char q[64];
+            unsigned want = (unsigned)in_cluster(bi, r->cluster) + 1 + (r->tries & 1);
+            snprintf(q, sizeof q, "%" PRIu64 " %u", bi->size, want);
+            if (!r->p)
+                r->p = calloc(1, sizeof *r->p);
+            long qid = 0;
+            if (r->p && jxta_resolver_query(jxta_group_resolver(j->jm), JUXMEM_ALLOC_HANDLER, q,
+                                            &r->manager, &qid) == 0) {
+                r->p->next = j->pend;
+                j->pend = r->p;
+                r->p->qids[0] = qid;
+                r->p->nqids = 1;
+                r->state = R_ASK;
+                r->asked_at = now;
+                (*inflight)++;
+            }
+        }
+    } else if (r->state == R_ASK) {
         pthread_mutex_lock(&j->mu);
         int done = r->p && r->p->done;
         pthread_mutex_unlock(&j->mu);
         if (done) {
-            juxmem_member_t *got = calloc(JUXMEM_MAX_COPIES, sizeof *got);
-            size_t n = 0;
-            int found = 0;
-            if (got && juxmem__parse_alloc_answer(r->p->answer, got, JUXMEM_MAX_COPIES, &n) == 0) {
-                for (size_t i = 0; i < n && !found; i++) {
-                    if (!is_member(bi, &got[i].peer) && !jxta_id_equal(&got[i].peer, &r->lost)) {
-                        r->target = got[i].peer;
-                        found = 1;
-                    }
-                }
-            }
-            free(got);
+            int rc = repair_answer(j, r, bi);
             repair_unpend(j, r);
             r->tries++;
-            if (found) {
-                r->state = 2;
+            if (rc == 0) {
+                r->state = R_ALLOC;
                 uint8_t u[JXTA_UUID_BYTES];
                 jxta_uuid_random(u);
                 r->seq = 1;
@@ -442,14 +598,23 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now)
                     r->seq = r->seq << 8 | u[i];
                 repair_send_alloc(j, r, bi);
             } else {
-                r->state = 0;
+                r->state = R_WAIT;
+                (*inflight)--;
             }
-        } else if (now - r->asked_at >= REPAIR_ASK_MS) {
+        } else if (now - r->asked_at >= REPAIR_ASK_MS) { /* that manager is silent: next */
             repair_unpend(j, r);
-            r->state = 0;
+            r->tries += 2 - (r->tries & 1);
+            r->state = R_WAIT;
+            (*inflight)--;
         }
-    } else if (r->state == 2) {
+    } else if (r->state == R_ALLOC) {
         repair_send_alloc(j, r, bi);
+    } else if (r->state == R_XFER && now - r->xfer_at >= REPAIR_XFER_MS) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_INFO, "juxmem", "state transfer of %s not acknowledged yet",
+                 jxta_id_str(&r->data, &t));
+        (*inflight)--;
+        repair_drop(j, r);
     }
     free(bi);
 }
@@ -457,11 +622,11 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now)
 int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
 {
     for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
-        if (r->state != 2 || !jxta_id_equal(&r->data, &m->data) ||
+        if (r->state != R_ALLOC || !jxta_id_equal(&r->data, &m->data) ||
             !jxta_id_equal(&r->target, &m->from))
             continue;
         if (m->status < 0) { /* refused (no room any more): choose again */
-            r->state = 0;
+            r->state = R_WAIT;
             return 1;
         }
         juxmem_out_t out;
@@ -474,83 +639,385 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
             juxmem__event(j, "COPY recreated data=%s peer=%s cluster=%s",
                           jxta_id_str(&r->data, &t), jxta_id_str(&r->target, &u), r->cluster);
             juxmem_block_info_t *bi = malloc(sizeof *bi);
-            if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0)
+            if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0) {
                 publish_copy(j, &r->data, bi);
+                r->xfer_version = bi->version;
+            }
             free(bi);
+            r->state = R_XFER; /* until the new copy acknowledges its state */
+            r->xfer_at = now;
         } else {
             jxta_log(JXTA_LOG_WARN, "juxmem", "re-created copy not added: %s",
                      juxmem_strerror(rc));
+            repair_drop(j, r);
         }
-        repair_drop(j, r);
         return 1;
     }
     return 0;
 }
 
+/* A message for our provider: the acknowledgement of a re-created copy's
+ * state ends its transfer. */
+static void repair_seen(juxmem_t *j, const juxmem_pmsg_t *m)
+{
+    if (m->type != JUXMEM_MSG_ACK || m->status < 0)
+        return;
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
+        if (r->state != R_XFER || !jxta_id_equal(&r->data, &m->data) ||
+            !jxta_id_equal(&r->target, &m->from) || m->version < r->xfer_version)
+            continue;
+        juxmem_block_info_t *bi = malloc(sizeof *bi);
+        size_t copies = 0;
+        if (bi && juxmem_provider_block_info(j->prov, &r->data, juxmem__now(j), bi) == 0)
+            copies = bi->nmembers;
+        free(bi);
+        jxta_id_text_t t, u;
+        juxmem__event(j, "REPAIRED data=%s peer=%s cluster=%s copies=%zu",
+                      jxta_id_str(&r->data, &t), jxta_id_str(&r->target, &u), r->cluster,
+                      copies);
+        repair_drop(j, r);
+        return;
+    }
+}
+
+static int repair_cmp(const void *a, const void *b)
+{
+    const juxmem_repair_t *x = *(juxmem_repair_t *const *)a, *y = *(juxmem_repair_t *const *)b;
+    if (x->live != y->live)
+        return x->live < y->live ? -1 : 1;
+    return x->deadline < y->deadline ? -1 : x->deadline > y->deadline;
+}
+
+/* Every upkeep: in flight first (they free a slot), then the waiting ones,
+ * fewest live copies first. */
 static void repairs_tick(juxmem_t *j)
 {
     uint64_t now = juxmem__now(j);
-    for (juxmem_repair_t *r = j->repairs, *next; r; r = next) {
-        next = r->next;
-        repair_step(j, r, now);
+    size_t n = 0, inflight = 0;
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next)
+        n++;
+    juxmem_repair_t **v = malloc(n * sizeof *v);
+    if (!v)
+        return;
+    juxmem_block_info_t *bi = malloc(sizeof *bi);
+    n = 0;
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
+        if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0)
+            r->live = bi->nmembers;
+        inflight += r->state != R_WAIT;
+        v[n++] = r;
     }
+    free(bi);
+    qsort(v, n, sizeof *v, repair_cmp);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if (v[i] && (v[i]->state != R_WAIT) == (pass == 0)) {
+                juxmem_repair_t *r = v[i];
+                v[i] = NULL;
+                repair_step(j, r, now, &inflight);
+            }
+    free(v);
+}
+
+/* ---- the cluster's managers (providers and managers) ---------------------------------- */
+
+/* Every provider and manager of a cluster says hello to each manager it
+ * knows every JUXMEM_HELLO_MS (every JUXMEM_HELLO_DEAD_MS to one that has
+ * not answered lately), with a JuxMemMember resolver query
+ * "H CLUSTER MANAGER OFFERED FREE" (MANAGER 1 from a manager, OFFERED 0
+ * from a manager that provides nothing).  A manager notes the offer and
+ * the sender (a manager is then heard) and answers with the managers it
+ * knows, live ones first in peer ID order: "L CLUSTER\nPEER\n...".  So
+ * every manager holds every provider's offer (the primary's death loses
+ * nothing), and the managers learn of each other from the cluster
+ * advertisement (the cluster thread looks for it) and from these lists.
+ * The primary is the live manager (heard within JUXMEM_MGR_DEAD_MS) with
+ * the lowest peer ID; it alone publishes the cluster advertisement. */
+
+static int mgr_live(const juxmem_mgr_t *m, uint64_t now)
+{
+    return m->heard && now - m->heard < JUXMEM_MGR_DEAD_MS;
+}
+
+static void mgr_seed(juxmem_t *j, const jxta_id_t *id)
+{
+    if (!j->cl || j->o.manager)
+        return;
+    jxta_addr_t a;
+    if (jxta_addr_for_peer(&a, id, NULL, NULL) == 0)
+        jxta_rdv_add_seed(jxta_group_rdv(j->cl), &a); /* EEXIST: known already */
+}
+
+/* A manager named (heard = 0) or heard from (1). */
+static void mgr_note(juxmem_t *j, const jxta_id_t *id, uint64_t now, int heard)
+{
+    if (jxta_id_equal(id, &j->self) || jxta_id_kind(id) != JXTA_ID_PEER)
+        return;
+    juxmem_mgr_t *m = NULL;
+    for (size_t i = 0; i < j->nmgrs && !m; i++)
+        if (jxta_id_equal(&j->mgrs[i].id, id))
+            m = &j->mgrs[i];
+    if (!m) {
+        if (j->nmgrs == JUXMEM_MAX_MANAGERS) { /* replace the longest silent one, if dead */
+            size_t old = 0;
+            for (size_t i = 1; i < j->nmgrs; i++)
+                if (j->mgrs[i].heard < j->mgrs[old].heard)
+                    old = i;
+            if (mgr_live(&j->mgrs[old], now))
+                return;
+            j->mgrs[old] = j->mgrs[--j->nmgrs];
+        }
+        m = &j->mgrs[j->nmgrs++];
+        memset(m, 0, sizeof *m);
+        m->id = *id;
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_INFO, "juxmem", "cluster %s: manager %s", j->cluster,
+                 jxta_id_str(id, &t));
+        mgr_seed(j, id);
+    }
+    m->named = now;
+    if (heard)
+        m->heard = now;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    return jxta_id_cmp(a, b);
+}
+
+/* Live managers in peer ID order (ourselves when a manager), then the
+ * others; *nlive of them live. */
+static size_t managers_list(juxmem_t *j, jxta_id_t *out, size_t cap, size_t *nlive)
+{
+    uint64_t now = juxmem__now(j);
+    jxta_id_t live[JUXMEM_MAX_MANAGERS + 1], dead[JUXMEM_MAX_MANAGERS];
+    size_t nl = 0, nd = 0;
+    if (j->o.manager)
+        live[nl++] = j->self;
+    for (size_t i = 0; i < j->nmgrs; i++) {
+        if (mgr_live(&j->mgrs[i], now))
+            live[nl++] = j->mgrs[i].id;
+        else
+            dead[nd++] = j->mgrs[i].id;
+    }
+    qsort(live, nl, sizeof live[0], id_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < nl && n < cap; i++)
+        out[n++] = live[i];
+    *nlive = n;
+    for (size_t i = 0; i < nd && n < cap; i++)
+        out[n++] = dead[i];
+    return n;
+}
+
+size_t juxmem__cluster_managers(juxmem_t *j, jxta_id_t *out, size_t cap)
+{
+    size_t nlive;
+    return managers_list(j, out, cap, &nlive);
+}
+
+static void hello(juxmem_t *j)
+{
+    if (!j->cluster[0] || (!j->prov && !j->o.manager))
+        return;
+    uint64_t now = juxmem__now(j);
+    for (size_t i = 0; i < j->nmgrs;) { /* forget managers long silent and unnamed */
+        juxmem_mgr_t *m = &j->mgrs[i];
+        uint64_t last = m->heard > m->named ? m->heard : m->named;
+        if (now - last >= JUXMEM_MGR_FORGET_MS)
+            j->mgrs[i] = j->mgrs[--j->nmgrs];
+        else
+            i++;
+    }
+    char q[32 + JUXMEM_CLUSTER_NAME_MAX + 48];
+    snprintf(q, sizeof q, "H %s %d %" PRIu64 " %" PRIu64, j->cluster, j->o.manager ? 1 : 0,
+             j->prov ? juxmem_provider_offered(j->prov) : 0,
+             j->prov ? juxmem_provider_free_bytes(j->prov) : 0);
+    for (size_t i = 0; i < j->nmgrs; i++) {
+        juxmem_mgr_t *m = &j->mgrs[i];
+        uint64_t every = mgr_live(m, now) || !m->heard ? JUXMEM_HELLO_MS / 2
+                                                       : JUXMEM_HELLO_DEAD_MS;
+        if (m->sent && now - m->sent < every)
+            continue;
+        m->sent = now;
+        jxta_resolver_query(jxta_group_resolver(j->jm), JUXMEM_MEMBER_HANDLER, q, &m->id, NULL);
+    }
+}
+
+static const char *take_word(const char *p, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (*p && *p != ' ' && *p != '\n') {
+        if (n + 1 >= cap)
+            return NULL;
+        out[n++] = *p++;
+    }
+    out[n] = '\0';
+    return n ? p : NULL;
+}
+
+static const char *take_num(const char *p, uint64_t *v)
+{
+    if (*p < '0' || *p > '9')
+        return NULL;
+    uint64_t x = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (x > (UINT64_MAX - 9) / 10)
+            return NULL;
+        x = x * 10 + (uint64_t)(*p++ - '0');
+    }
+    *v = x;
+    return p;
+}
+
+int juxmem__parse_hello(const char *text, char *cluster, size_t cap, int *manager,
+                        uint64_t *offered, uint64_t *fr)
+{
+    const char *p = text;
+    uint64_t m = 0;
+    if (!p || p[0] != 'H' || p[1] != ' ' || !(p = take_word(p + 2, cluster, cap)) ||
+        *p++ != ' ' || !(p = take_num(p, &m)) || m > 1 || *p++ != ' ' ||
+        !(p = take_num(p, offered)) || *p++ != ' ' || !(p = take_num(p, fr)) || *p ||
+        *fr > *offered)
+        return jxta__reject(JXTA_EPROTO, "juxmem", "bad cluster hello");
+    *manager = (int)m;
+    return 0;
+}
+
+static void offer_note(juxmem_t *j, const jxta_id_t *peer, uint64_t offered, uint64_t fr,
+                       uint64_t now)
+{
+    juxmem_offer_t *o = NULL;
+    for (size_t i = 0; i < j->ntable && !o; i++)
+        if (jxta_id_equal(&j->table[i].info.provider, peer))
+            o = &j->table[i];
+    if (!o) {
+        for (size_t i = 0; i < j->ntable && !o; i++) /* a dead one's place */
+            if (now - j->table[i].heard >= 6 * JUXMEM_OFFER_DEAD_MS)
+                o = &j->table[i];
+        if (!o && j->ntable == JUXMEM_MAX_OFFERS) {
+            jxta_log(JXTA_LOG_WARN, "juxmem", "cluster %s: more than %d providers; offer ignored",
+                     j->cluster, JUXMEM_MAX_OFFERS);
+            return;
+        }
+        if (!o)
+            o = &j->table[j->ntable++];
+        memset(o, 0, sizeof *o);
+        o->info.provider = *peer;
+        snprintf(o->info.cluster, sizeof o->info.cluster, "%s", j->cluster);
+    }
+    if (o->info.offered != offered || o->info.free_bytes != fr)
+        o->taken = 0; /* what we counted as taken is in its numbers now */
+    o->info.offered = offered;
+    o->info.free_bytes = fr;
+    o->heard = now;
+}
+
+static int on_member_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
+{
+    juxmem_t *j = ud;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
+    int manager;
+    uint64_t offered, fr;
+    if (juxmem__parse_hello(q->query, cluster, sizeof cluster, &manager, &offered, &fr) < 0)
+        return JXTA_RESOLVER_DONE;
+    if (!j->o.manager || strcmp(cluster, j->cluster) != 0)
+        return JXTA_RESOLVER_DONE; /* not for us (a manager that went away, restarted) */
+    uint64_t now = juxmem__now(j);
+    if (manager)
+        mgr_note(j, &q->src, now, 1);
+    if (offered)
+        offer_note(j, &q->src, offered, fr, now);
+    jxta_id_t m[JUXMEM_MAX_MANAGERS];
+    size_t nlive, n = managers_list(j, m, JUXMEM_MAX_MANAGERS, &nlive);
+    char text[16 + JUXMEM_CLUSTER_NAME_MAX + JUXMEM_MAX_MANAGERS * (JXTA_ID_TEXT_MAX + 1)];
+    size_t len = (size_t)snprintf(text, sizeof text, "L %s\n", j->cluster);
+    for (size_t i = 0; i < n; i++) {
+        jxta_id_text_t t;
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s\n", jxta_id_str(&m[i], &t));
+    }
+    jxta_resolver_respond(r, q, text);
+    return JXTA_RESOLVER_DONE;
+}
+
+static void on_member_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
+                               const jxta_id_t *from)
+{
+    (void)r;
+    juxmem_t *j = ud;
+    const char *p = rsp->response;
+    char word[JXTA_ID_TEXT_MAX + 1];
+    if (!p || p[0] != 'L' || p[1] != ' ' || !(p = take_word(p + 2, word, sizeof word)) ||
+        *p++ != '\n') {
+        jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
+        return;
+    }
+    if (strcmp(word, j->cluster) != 0)
+        return;
+    jxta_id_t m[JUXMEM_MAX_MANAGERS];
+    size_t n = 0;
+    while (*p) {
+        if (n == JUXMEM_MAX_MANAGERS || !(p = take_word(p, word, sizeof word)) || *p++ != '\n' ||
+            jxta_id_from_string(&m[n], word) < 0 || jxta_id_kind(&m[n]) != JXTA_ID_PEER) {
+            jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
+            return;
+        }
+        n++;
+    }
+    int listed = 0;
+    for (size_t i = 0; i < n && !listed; i++)
+        listed = jxta_id_equal(&m[i], from);
+    if (!listed) /* a manager lists itself: anything else is not an answer to our hello */
+        return;
+    uint64_t now = juxmem__now(j);
+    for (size_t i = 0; i < n; i++)
+        mgr_note(j, &m[i], now, jxta_id_equal(&m[i], from));
 }
 
 /* ---- manager ------------------------------------------------------------------------ */
 
-/* The cluster group's leases (we are its rendezvous): a provider whose
- * lease ended (dead, or gone) is left out of the choice at once, even
- * while its last memory advertisement lives on in the cache. */
-static int live_index(const juxmem_t *j, const jxta_id_t *peer)
-{
-    for (size_t i = 0; i < j->nlive; i++)
-        if (jxta_id_equal(&j->live[i], peer))
-            return (int)i;
-    return -1;
-}
+/* Every provider heard within JUXMEM_OFFER_DEAD_MS (ourselves when we
+ * provide), each with its free memory less what we chose it for since it
+ * last reported (so a burst of allocations spreads out). */
+#define TAKEN_MS 3000
 
-static void on_client_up(void *ud, const jxta_id_t *peer)
+static int gather_offers(juxmem_t *j)
 {
-    juxmem_t *j = ud;
-    if (live_index(j, peer) < 0 && j->nlive < JUXMEM_MAX_OFFERS)
-        j->live[j->nlive++] = *peer;
+    uint64_t now = juxmem__now(j);
+    if (j->prov)
+        offer_note(j, &j->self, juxmem_provider_offered(j->prov),
+                   juxmem_provider_free_bytes(j->prov), now);
+    j->noffers = 0;
+    for (size_t i = 0; i < j->ntable; i++) {
+        juxmem_offer_t *o = &j->table[i];
+        if (now - o->heard >= JUXMEM_OFFER_DEAD_MS)
+            continue;
+        if (o->taken && now - o->taken_ms >= TAKEN_MS)
+            o->taken = 0;
+        juxmem_memory_info_t *info = &j->offers[j->noffers++];
+        *info = o->info;
+        info->free_bytes = o->taken < info->free_bytes ? info->free_bytes - o->taken : 0;
+    }
+    return 0;
 }
 
 static void on_client_down(void *ud, const jxta_id_t *peer, const char *reason)
 {
     juxmem_t *j = ud;
-    int i = live_index(j, peer);
     jxta_id_text_t t;
     jxta_log(JXTA_LOG_INFO, "juxmem", "cluster %s: %s left (%s)", j->cluster,
              jxta_id_str(peer, &t), reason);
-    if (i >= 0)
-        j->live[i] = j->live[--j->nlive];
 }
 
-static const jxta_rdv_events_t cluster_events = {NULL, NULL, on_client_up, on_client_down};
+static const jxta_rdv_events_t cluster_events = {NULL, NULL, NULL, on_client_down};
 
-static int gather_offers(juxmem_t *j)
+static uint64_t ids_sig(const jxta_id_t *v, size_t n)
 {
-    jxta_cm_result_t *r = NULL;
-    size_t n = 0;
-    int rc = jxta_cm_search_docs(jxta_group_cm(j->cl), &j->cl_gid, JXTA_ADV_DIR_ADV, "Cluster",
-                                 j->cluster, JUXMEM_MAX_OFFERS, JXTA_CM_INCLUDE_PRIVATE,
-                                 wall_ms(), &r, &n);
-    if (rc < 0)
-        return rc;
-    j->noffers = 0;
-    for (size_t i = 0; i < n && j->noffers < JUXMEM_MAX_OFFERS; i++) {
-        jxta_adv_t *adv;
-        if (jxta_adv_parse(r[i].doc, r[i].len, &adv) < 0)
-            continue;
-        juxmem_memory_info_t info;
-        if (juxmem_memory_adv_get(adv, &info) == 0 && strcmp(info.cluster, j->cluster) == 0 &&
-            (jxta_id_equal(&info.provider, &j->self) || live_index(j, &info.provider) >= 0))
-            j->offers[j->noffers++] = info;
-        jxta_adv_free(adv);
-    }
-    jxta_cm_results_free(r, n);
-    return 0;
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof v[i]; k++)
+            h = (h ^ ((const uint8_t *)&v[i])[k]) * 1099511628211u;
+    return h ^ n;
 }
 
 static void manage(juxmem_t *j)
@@ -560,23 +1027,43 @@ static void manage(juxmem_t *j)
     juxmem_cluster_info_t *ci = calloc(1, sizeof *ci);
     if (!ci)
         return;
+    uint64_t now = juxmem__now(j);
+    jxta_id_t m[JUXMEM_MAX_MANAGERS];
+    size_t nlive;
+    managers_list(j, m, JUXMEM_MAX_MANAGERS, &nlive);
+    /* just started: primary at once only when no other manager is known;
+     * otherwise after hearing the others for a while (no flapping) */
+    int primary = nlive && jxta_id_equal(&m[0], &j->self);
+    if (primary && j->primary < 0 && j->nmgrs && now - j->start_ms < JUXMEM_MGR_DEAD_MS)
+        primary = -1;
+    if (primary >= 0 && primary != j->primary) {
+        juxmem__event(j, "MANAGER role=%s cluster=%s managers=%zu",
+                      primary ? "primary" : "backup", j->cluster, nlive);
+        j->primary = primary;
+        j->cl_published = 0;
+    }
     snprintf(ci->name, sizeof ci->name, "%s", j->cluster);
     ci->group = j->cl_gid;
-    ci->nmanagers = 1;
-    ci->managers[0] = j->self;
+    ci->nmanagers = nlive;
+    memcpy(ci->managers, m, nlive * sizeof m[0]);
     for (size_t i = 0; i < j->noffers; i++) {
         ci->providers[ci->nproviders++] = j->offers[i].provider;
         ci->free_bytes += j->offers[i].free_bytes;
     }
-    uint64_t now = juxmem__now(j);
-    int changed = ci->nproviders != j->cl_prov_last || ci->free_bytes != j->cl_free_last;
-    if (changed || j->cl_pub_ms == 0)
-        juxmem__event(j, "MANAGER cluster=%s providers=%zu free=%" PRIu64, j->cluster,
-                      ci->nproviders, ci->free_bytes);
-    if (changed || !j->cl_published || now - j->cl_pub_ms >= JUXMEM_REFRESH_MS) {
+    uint64_t sig = ids_sig(m, nlive);
+    int changed = ci->nproviders != j->cl_prov_last || ci->free_bytes != j->cl_free_last ||
+                  sig != j->cl_mgr_sig;
+    if (ci->nproviders != j->cl_prov_last || ci->free_bytes != j->cl_free_last ||
+        j->cl_pub_ms == 0)
+        juxmem__event(j, "MANAGER cluster=%s providers=%zu free=%" PRIu64 " role=%s", j->cluster,
+                      ci->nproviders, ci->free_bytes, j->primary > 0 ? "primary" : "backup");
+    if (j->cl_pub_ms == 0)
+        j->cl_pub_ms = 1; /* event shown once at least */
+    if (j->primary > 0 &&
+        (changed || !j->cl_published || now - j->cl_pub_ms >= JUXMEM_CLUSTER_REFRESH_MS)) {
         jxta_adv_t *adv;
         if (juxmem_cluster_adv_new(ci, &adv) == 0) {
-            if (publish_in(j->jm, adv, JUXMEM_ADV_LIFE_MS) == 0) {
+            if (publish_in(j->jm, adv, JUXMEM_CLUSTER_ADV_LIFE_MS) == 0) {
                 j->cl_published = 1;
                 j->cl_pub_ms = now;
                 /* and the cluster group's own advertisement, so that any JXTA
@@ -590,6 +1077,7 @@ static void manage(juxmem_t *j)
     }
     j->cl_prov_last = ci->nproviders;
     j->cl_free_last = ci->free_bytes;
+    j->cl_mgr_sig = sig;
     free(ci);
 }
 
@@ -605,6 +1093,7 @@ static void on_maint(jxta_timer_t *t)
     j->cl_conn = cl_conn;
     j->jm_conn = jm_conn;
     publish_memory(j, 0);
+    hello(j);
     if (j->o.manager && j->cl)
         manage(j);
     if (j->repairs)
@@ -612,6 +1101,10 @@ static void on_maint(jxta_timer_t *t)
     jxta_timer_start(t, JUXMEM_MAINT_MS);
 }
 
+/* Allocation queries: answered by any manager asked (a client asks the
+ * primary first and a backup only when the primary did not answer; the
+ * providers account exactly, so two managers choosing at once cost at most
+ * a retry). */
 int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
 {
     juxmem_t *j = ud;
@@ -632,11 +1125,16 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
         snprintf(text, 64, "%d", rc);
     } else {
         size_t len = (size_t)sprintf(text, "0 %s\n", j->cluster);
+        uint64_t now = juxmem__now(j);
         for (unsigned i = 0; i < want; i++) {
             jxta_id_text_t t;
-            len += (size_t)sprintf(text + len, "%s\n", jxta_id_str(&j->offers[chosen[i]].provider,
-                                                                  &t));
-            j->offers[chosen[i]].free_bytes -= size; /* taken until re-advertised */
+            const jxta_id_t *p = &j->offers[chosen[i]].provider;
+            len += (size_t)sprintf(text + len, "%s\n", jxta_id_str(p, &t));
+            for (size_t k = 0; k < j->ntable; k++) /* taken until it reports a change */
+                if (jxta_id_equal(&j->table[k].info.provider, p)) {
+                    j->table[k].taken += size;
+                    j->table[k].taken_ms = now;
+                }
         }
     }
     jxta_resolver_respond(r, q, text);
@@ -656,7 +1154,8 @@ int juxmem__repair_active(juxmem_t *j, const jxta_id_t *data)
 
 struct join_call {
     juxmem_t *j;
-    jxta_id_t manager;
+    jxta_id_t managers[JUXMEM_MAX_MANAGERS];
+    size_t nmanagers;
     int rdv;
 };
 
@@ -682,10 +1181,10 @@ static int join_cluster_fn(void *ud)
         cfg.gc_ms = 1000;
         cfg.rdv_events = &cluster_events;
         cfg.ud = j;
-    }
-    if (!c->rdv) {
-        jxta_addr_for_peer(&cfg.seeds[0], &c->manager, NULL, NULL);
-        cfg.nseeds = 1;
+    } else { /* every manager: the edge fails over to the next one */
+        for (size_t i = 0; i < c->nmanagers && cfg.nseeds < JXTA_RDV_MAX_SEEDS; i++)
+            if (jxta_addr_for_peer(&cfg.seeds[cfg.nseeds], &c->managers[i], NULL, NULL) == 0)
+                cfg.nseeds++;
     }
     rc = jxta_group_join(j->jm, pga, &cfg, &j->cl);
     if (rc == 0 && c->rdv) /* the manager makes its cluster's group findable */
@@ -702,6 +1201,39 @@ static int join_cluster_fn(void *ud)
     return 0;
 }
 
+/* The managers an advertisement named: noted; an edge joins the cluster
+ * group seeded with them all (or adds them as seeds). */
+static int learn_fn(void *ud)
+{
+    struct join_call *c = ud;
+    juxmem_t *j = c->j;
+    uint64_t now = juxmem__now(j);
+    for (size_t i = 0; i < c->nmanagers; i++)
+        mgr_note(j, &c->managers[i], now, 0);
+    if (!j->cl && !j->o.manager)
+        return join_cluster_fn(c);
+    hello(j);
+    return 0;
+}
+
+/* 1 when the cluster advertisement should be looked for again: not joined
+ * yet; a provider or manager hearing no other live manager; a client of the
+ * cluster without its lease. */
+static int need_managers_fn(void *ud)
+{
+    juxmem_t *j = ud;
+    if (!j->cl)
+        return 1;
+    uint64_t now = juxmem__now(j);
+    if (j->prov || j->o.manager) {
+        for (size_t i = 0; i < j->nmgrs; i++)
+            if (mgr_live(&j->mgrs[i], now))
+                return 0;
+        return 1;
+    }
+    return !jxta_group_connected(j->cl);
+}
+
 static int closing(juxmem_t *j)
 {
     pthread_mutex_lock(&j->mu);
@@ -710,23 +1242,29 @@ static int closing(juxmem_t *j)
     return c;
 }
 
-/* The cluster's manager as its advertisement in the juxmem group names it. */
-static int find_manager(juxmem_t *j, jxta_id_t *manager)
+/* The managers the cluster's advertisements in the juxmem group name
+ * (several may be cached: a dead primary's lives on for a while). */
+static int find_managers(juxmem_t *j, jxta_id_t *out, size_t cap, size_t *nout)
 {
     jxta_adv_t **advs = NULL;
     size_t n = 0;
-    int rc = jxta_peer_discover(j->peer, j->jm, 2, "Name", j->cluster, 1, 2000, &advs, &n);
-    int found = 0;
+    *nout = 0;
+    int rc = jxta_peer_discover(j->peer, j->jm, 2, "Name", j->cluster, 8, 2000, &advs, &n);
     juxmem_cluster_info_t *ci = malloc(sizeof *ci);
-    for (size_t i = 0; ci && rc == 0 && i < n && !found; i++) {
-        if (juxmem_cluster_adv_get(advs[i], ci) == 0 && strcmp(ci->name, j->cluster) == 0) {
-            *manager = ci->managers[0];
-            found = 1;
+    for (size_t i = 0; ci && rc == 0 && i < n; i++) {
+        if (juxmem_cluster_adv_get(advs[i], ci) < 0 || strcmp(ci->name, j->cluster) != 0)
+            continue;
+        for (size_t k = 0; k < ci->nmanagers && *nout < cap; k++) {
+            int dup = 0;
+            for (size_t x = 0; x < *nout && !dup; x++)
+                dup = jxta_id_equal(&out[x], &ci->managers[k]);
+            if (!dup)
+                out[(*nout)++] = ci->managers[k];
         }
     }
     free(ci);
     jxta_peer_free_advs(advs, n);
-    return found ? 0 : JXTA_ENOTFOUND;
+    return *nout ? 0 : JXTA_ENOTFOUND;
 }
 
 static void nap(juxmem_t *j, int ms)
@@ -746,62 +1284,30 @@ static void nap(juxmem_t *j, int ms)
     pthread_mutex_unlock(&j->mu);
 }
 
-static int cluster_connected_fn(void *ud)
-{
-    juxmem_t *j = ud;
-    return j->cl && jxta_group_connected(j->cl);
-}
+#define CLUSTER_CHECK_MS 5000   /* a provider without a live manager looks this often */
+#define CLUSTER_LONE_MS 10000   /* a manager alone looks for others this often */
 
-static int add_seed_fn(void *ud)
-{
-    struct join_call *c = ud;
-    jxta_addr_t a;
-    int rc = jxta_addr_for_peer(&a, &c->manager, NULL, NULL);
-    return rc < 0 ? rc : jxta_rdv_add_seed(jxta_group_rdv(c->j->cl), &a);
-}
-
-#define CLUSTER_CHECK_MS 5000
-#define CLUSTER_ORPHAN_MS 15000
-
+/* Finds the cluster's managers from its advertisement and, unless a
+ * manager, joins the cluster group; then looks again whenever no live
+ * manager is heard (another one may have taken the cluster over, or a
+ * manager alone may have peers it does not know yet). */
 void *juxmem__cluster_thread(void *arg)
 {
     juxmem_t *j = arg;
-    jxta_id_t manager;
-    while (!closing(j)) { /* find the manager, join */
-        if (find_manager(j, &manager) == 0) {
-            struct join_call c = {.j = j, .manager = manager, .rdv = 0};
-            int rc = jxta_peer_run(j->peer, join_cluster_fn, &c, 10000);
-            if (rc == 0)
-                break;
-            jxta_log(JXTA_LOG_WARN, "juxmem", "cannot join cluster %s: %s", j->cluster,
-                     jxta_strerror(rc));
-        }
-        nap(j, 500);
-    }
-    /* then watch the lease: a cluster without its manager for a while may
-     * have a new one (another peer): add it as rendezvous seed */
-    int orphan_ms = 0;
+    int found = 0;
     while (!closing(j)) {
-        nap(j, CLUSTER_CHECK_MS);
-        if (closing(j))
-            break;
-        if (jxta_peer_run(j->peer, cluster_connected_fn, j, 10000) == 1) {
-            orphan_ms = 0;
-            continue;
-        }
-        orphan_ms += CLUSTER_CHECK_MS;
-        jxta_id_t m;
-        if (orphan_ms >= CLUSTER_ORPHAN_MS && find_manager(j, &m) == 0 &&
-            !jxta_id_equal(&m, &manager)) {
-            struct join_call c = {.j = j, .manager = m};
-            if (jxta_peer_run(j->peer, add_seed_fn, &c, 10000) == 0) {
-                jxta_id_text_t t;
-                jxta_log(JXTA_LOG_INFO, "juxmem", "cluster %s: new manager %s", j->cluster,
-                         jxta_id_str(&m, &t));
-                manager = m;
+        if (jxta_peer_run(j->peer, need_managers_fn, j, 10000) == 1) {
+            struct join_call c = {.j = j};
+            if (find_managers(j, c.managers, JUXMEM_MAX_MANAGERS, &c.nmanagers) == 0) {
+                int rc = jxta_peer_run(j->peer, learn_fn, &c, 10000);
+                if (rc < 0)
+                    jxta_log(JXTA_LOG_WARN, "juxmem", "cannot join cluster %s: %s", j->cluster,
+                             jxta_strerror(rc));
+                else
+                    found = 1;
             }
-            orphan_ms = 0;
         }
+        nap(j, !found ? 500 : j->o.manager ? CLUSTER_LONE_MS : CLUSTER_CHECK_MS);
     }
     return NULL;
 }
@@ -811,6 +1317,8 @@ void *juxmem__cluster_thread(void *arg)
 int juxmem__roles_start(juxmem_t *j)
 {
     int rc;
+    j->primary = -1;
+    j->start_ms = juxmem__now(j);
     if (j->o.provide_bytes) {
         if ((rc = juxmem_provider_new(&j->self, j->cluster, j->o.provide_bytes, &j->cfg,
                                       &j->prov)) < 0)
@@ -823,6 +1331,12 @@ int juxmem__roles_start(juxmem_t *j)
     if ((rc = jxta_resolver_register(res, JUXMEM_STAT_HANDLER, juxmem__on_stat_query,
                                      juxmem__on_response, j)) < 0) {
         jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
+        return rc;
+    }
+    if ((rc = jxta_resolver_register(res, JUXMEM_MEMBER_HANDLER, on_member_query,
+                                     on_member_response, j)) < 0) {
+        jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
+        jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
         return rc;
     }
     j->handlers_on = 1;
@@ -848,6 +1362,7 @@ void juxmem__roles_stop(juxmem_t *j)
         jxta_resolver_t *res = jxta_group_resolver(j->jm);
         jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
         jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
+        jxta_resolver_unregister(res, JUXMEM_MEMBER_HANDLER);
         j->handlers_on = 0;
     }
     while (j->repairs)

@@ -26,12 +26,21 @@
 #define JUXMEM_SERVICE "JuxMem"          /* endpoint service of the protocol messages */
 #define JUXMEM_ALLOC_HANDLER "JuxMemAlloc" /* resolver handler: a manager chooses providers */
 #define JUXMEM_STAT_HANDLER "JuxMemStat"   /* resolver handler: a copy describes its block */
+#define JUXMEM_MEMBER_HANDLER "JuxMemMember" /* resolver handler: a cluster's hellos (offers,
+                                                managers' heartbeats) and manager lists */
 #define JUXMEM_TICK_MS 20
 #define JUXMEM_MAINT_MS 1000              /* memory/cluster advertisement upkeep */
 #define JUXMEM_REFRESH_MS 10000           /* republish advertisements this often */
 #define JUXMEM_ADV_LIFE_MS 30000          /* memory and cluster advertisements */
-#define JUXMEM_CLUSTER_LEASE_MS 20000     /* leases in a cluster group: a dead provider is
-                                             out of its manager's choice within this */
+#define JUXMEM_CLUSTER_LEASE_MS 20000     /* leases in a cluster group (its managers are
+                                             its rendezvous) */
+#define JUXMEM_CLUSTER_ADV_LIFE_MS 12000  /* cluster advertisement: a dead primary's fades */
+#define JUXMEM_CLUSTER_REFRESH_MS 4000    /* the primary republishes it this often */
+#define JUXMEM_HELLO_MS 1000              /* providers and managers hello every manager */
+#define JUXMEM_HELLO_DEAD_MS 5000         /* ...to a manager silent this long: every 5 s */
+#define JUXMEM_MGR_DEAD_MS 4000           /* a manager unheard this long is dead */
+#define JUXMEM_OFFER_DEAD_MS 5000         /* a provider unheard this long is out of the choice */
+#define JUXMEM_MGR_FORGET_MS 60000        /* a manager unheard this long is forgotten */
 
 /* Lines for a daemon: "EVENT [what] key=value..." (values without spaces). */
 typedef void (*juxmem_event_fn)(void *ud, const char *line);
@@ -80,6 +89,23 @@ typedef struct juxmem_pending {
 
 /* What the manager knows of its cluster (loop thread). */
 #define JUXMEM_MAX_OFFERS JUXMEM_CLUSTER_MAX_PROVIDERS
+#define JUXMEM_MAX_MANAGERS JUXMEM_CLUSTER_MAX_MANAGERS
+
+/* A manager of our cluster, as a provider or manager knows it. */
+typedef struct juxmem_mgr {
+    jxta_id_t id;
+    uint64_t heard; /* loop time of its last hello or answer (0: never) */
+    uint64_t named; /* last time an advertisement or a manager list named it */
+    uint64_t sent;  /* our last hello to it */
+} juxmem_mgr_t;
+
+/* A provider's offer as its hellos carry it (manager). */
+typedef struct juxmem_offer {
+    juxmem_memory_info_t info;
+    uint64_t heard;      /* loop time of its last hello */
+    uint64_t taken;      /* bytes chosen for allocations since (until it reports a change) */
+    uint64_t taken_ms;
+} juxmem_offer_t;
 
 struct juxmem {
     juxmem_options_t o;
@@ -99,7 +125,7 @@ struct juxmem {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int closing;     /* (mu) */
-    pthread_t bg;    /* finds the cluster's manager and joins the cluster group */
+    pthread_t bg;    /* finds the cluster's managers (and joins the cluster group) */
     int has_bg;
 
     /* loop thread */
@@ -122,15 +148,20 @@ struct juxmem {
     int cl_conn, jm_conn; /* connected at the last upkeep: republish on a new lease */
     uint64_t mem_pub_ms;
     struct juxmem_repair *repairs; /* sequencer: copies being re-created */
+    /* the cluster's managers (providers and managers) */
+    juxmem_mgr_t mgrs[JUXMEM_MAX_MANAGERS];
+    size_t nmgrs;
     /* manager */
-    juxmem_memory_info_t offers[JUXMEM_MAX_OFFERS];
+    int primary;  /* 1 primary, 0 backup, -1 not decided yet */
+    juxmem_offer_t table[JUXMEM_MAX_OFFERS]; /* every provider heard (live or not) */
+    size_t ntable;
+    juxmem_memory_info_t offers[JUXMEM_MAX_OFFERS]; /* the live ones, free less taken */
     size_t noffers;
-    jxta_id_t live[JUXMEM_MAX_OFFERS]; /* peers leased in the cluster group (its rendezvous) */
-    size_t nlive;
     uint64_t cl_free_last;
     size_t cl_prov_last;
     int cl_published;
     uint64_t cl_pub_ms;
+    uint64_t cl_mgr_sig; /* the live managers last published */
 };
 
 /* Emit one event line (printf-style); no-op without an event function. */
@@ -164,6 +195,14 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q);
 int juxmem__on_stat_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q); /* stat.c */
 /* roles.c: a re-creation of a lost copy of `data` is running here. */
 int juxmem__repair_active(juxmem_t *j, const jxta_id_t *data);
+/* roles.c: our cluster's live managers, primary first (the lowest peer ID
+ * heard within JUXMEM_MGR_DEAD_MS; ourselves when a manager), then those
+ * known but not heard lately; returns how many (at most cap). */
+size_t juxmem__cluster_managers(juxmem_t *j, jxta_id_t *out, size_t cap);
+/* roles.c: a cluster hello "H CLUSTER MANAGER(0|1) OFFERED FREE", parsed
+ * strictly (network input; JXTA_EPROTO, logged). */
+int juxmem__parse_hello(const char *text, char *cluster, size_t cap, int *manager,
+                        uint64_t *offered, uint64_t *fr);
 
 /* ---- client.c (loop thread) ---- */
 juxmem_blk_t *juxmem__blk_find(juxmem_t *j, const jxta_id_t *id);
