@@ -22,7 +22,7 @@
 #define PEND_MAX 16   /* out-of-order updates buffered per copy */
 #define CACHE_MAX 256 /* clients remembered per sequencer */
 #define RETRIES_PER_TARGET 3
-#define APPLIED_MAX 256 /* tokens of applied updates remembered per copy */
+#define APPLIED_MAX JUXMEM_HISTORY_MAX /* tokens of applied updates remembered per copy */
 #define DEPARTED_MAX 8  /* dropped copies still told the view */
 
 void juxmem_block_cfg_default(juxmem_block_cfg_t *c)
@@ -172,6 +172,17 @@ typedef struct copy {
         jxta_id_t peer;
         uint64_t until;
     } departed[DEPARTED_MAX];
+    /* Elections (see "Consensus" in DESIGN.md): the last term this copy
+     * voted in and for whom; as a candidate, the term it stands for and
+     * the votes it has. */
+    uint32_t voted_epoch;
+    jxta_id_t voted_for;
+    int candidate;
+    uint32_t cand_epoch;
+    jxta_id_t votes[JUXMEM_MAX_COPIES];
+    size_t nvotes;
+    uint64_t cand_until, elect_at;
+    uint64_t quorum_at; /* sequencer: when it last had a quorum */
 } copy_t;
 
 typedef struct tomb {
@@ -228,6 +239,31 @@ static void add_members(juxmem_pmsg_t *m, const copy_t *c)
 {
     for (size_t i = 0; i < c->nmembers; i++)
         juxmem_pmsg_add_member(m, &c->members[i].m.peer, c->members[i].m.cluster);
+}
+
+/* ---- quorums --------------------------------------------------------------------------- */
+
+static size_t majority(size_t n)
+{
+    return n / 2 + 1;
+}
+
+/* Sequencer: has it heard a majority of the group (itself included) within
+ * fail_ms?  Without that it grants nothing, accepts no write and changes
+ * no membership: it may be the minority side of a partition. */
+static int seq_has_quorum(const juxmem_provider_t *p, const copy_t *c, uint64_t now)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < c->nmembers; i++)
+        live += jxta_id_equal(&c->members[i].m.peer, &p->self) ||
+                now < c->members[i].last_heard + p->cfg.fail_ms;
+    return live >= majority(c->nmembers);
+}
+
+/* The view as one number, for VOTE (view epoch << 32 | view number). */
+static uint64_t view_word(const copy_t *c)
+{
+    return ((uint64_t)c->view_epoch << 32) | (c->view & 0xffffffffu);
 }
 
 /* Replace the member list with a newer view (keeping what is known of the
@@ -445,6 +481,7 @@ int juxmem_provider_alloc(juxmem_provider_t *p, const jxta_id_t *data, uint64_t 
     c->seq_peer = sequencer && !jxta_id_is_null(sequencer) ? *sequencer : *lowest_member(c);
     c->seq_heard = now;
     c->am_seq = jxta_id_equal(&c->seq_peer, &p->self);
+    c->quorum_at = now;
     c->hb_at = now;
     int found;
     size_t at = copy_pos(p, data, &found);
@@ -511,7 +548,8 @@ int juxmem_provider_block_info(const juxmem_provider_t *p, const jxta_id_t *data
     info->last_token = c->last_token;
     info->epoch = c->epoch;
     info->is_sequencer = c->am_seq;
-    info->has_quorum = 1; /* every live member counts until consensus lands */
+    info->has_quorum = c->am_seq ? seq_has_quorum(p, c, now)
+                                 : now < c->seq_heard + 2 * p->cfg.fail_ms;
     info->sequencer = c->seq_peer;
     info->nmembers = c->nmembers;
     for (size_t i = 0; i < c->nmembers; i++)
@@ -614,6 +652,57 @@ static void answer_status(juxmem_provider_t *p, copy_t *c, const jxta_id_t *clie
     answer(c, client, &r, o);
 }
 
+/* ---- token history (sent with STATE) ---------------------------------------------------- */
+
+static void put_u64(uint8_t *b, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        b[i] = (uint8_t)v;
+}
+
+static uint64_t get_u64(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+/* Append our applied tokens to a STATE as its second range. */
+static void add_history(juxmem_pmsg_t *s, const copy_t *c, juxmem_out_t *o)
+{
+    uint8_t buf[APPLIED_MAX * JUXMEM_HISTORY_ENTRY];
+    size_t n = 0;
+    for (size_t i = 0; i < APPLIED_MAX; i++)
+        if (c->applied[i].token && c->applied[i].version <= c->version) {
+            put_u64(buf + n * JUXMEM_HISTORY_ENTRY, c->applied[i].token);
+            put_u64(buf + n * JUXMEM_HISTORY_ENTRY + 8, c->applied[i].version);
+            n++;
+        }
+    if (n && juxmem_pmsg_add_range(s, c->size, buf, n * JUXMEM_HISTORY_ENTRY) < 0)
+        o->err = JXTA_ENOMEM;
+}
+
+/* Take the history of a STATE that replaced our data (nothing of ours
+ * above its version survives). */
+static void take_history(copy_t *c, const juxmem_pmsg_t *m)
+{
+    memset(c->applied, 0, sizeof c->applied);
+    c->applied_next = 0;
+    if (m->nranges < 2)
+        return;
+    const juxmem_range_t *r = &m->ranges[1];
+    for (uint64_t k = 0; k + JUXMEM_HISTORY_ENTRY <= r->len; k += JUXMEM_HISTORY_ENTRY) {
+        uint64_t token = get_u64(r->data + k), version = get_u64(r->data + k + 8);
+        if (!token || version > m->version || c->applied_next == APPLIED_MAX)
+            continue;
+        c->applied[c->applied_next].token = token;
+        c->applied[c->applied_next].version = version;
+        c->applied_next++;
+    }
+    c->applied_next %= APPLIED_MAX;
+}
+
 /* ---- sequencer: locks ------------------------------------------------------------------ */
 
 static void send_update(juxmem_provider_t *p, copy_t *c, member_t *mb, uint64_t now,
@@ -630,6 +719,7 @@ static void send_update(juxmem_provider_t *p, copy_t *c, member_t *mb, uint64_t 
             add_members(s, c);
             if (juxmem_pmsg_add_range(s, 0, c->data, c->size) < 0)
                 o->err = JXTA_ENOMEM;
+            add_history(s, c, o);
         }
     } else {
         emit_copy(o, &mb->m.peer, &c->commit_upd);
@@ -666,7 +756,7 @@ static void grant(juxmem_provider_t *p, copy_t *c, const waiter_t *w, uint64_t n
 static void try_grant(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
 {
     while (c->am_seq && !c->committing && !c->syncing && c->nq &&
-           c->nholders < p->cfg.max_queue) {
+           c->nholders < p->cfg.max_queue && seq_has_quorum(p, c, now)) {
         const waiter_t *w = &c->queue[0];
         if (c->nholders &&
             (w->mode == JUXMEM_MODE_EXCL || c->holders[0].mode == JUXMEM_MODE_EXCL))
@@ -710,6 +800,11 @@ static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
 {
     if (cache_check(c, m, o))
         return 0;
+    if (!seq_has_quorum(p, c, now)) {
+        jxta_log(JXTA_LOG_INFO, MOD, "lock request refused: no majority of the copies heard");
+        answer_status(p, c, &m->from, JUXMEM_MSG_DENY, m->seq, JUXMEM_ENOQUORUM, o);
+        return JUXMEM_ENOQUORUM;
+    }
     if (m->flags & JUXMEM_F_RENEW) {
         holder_t *h = find_holder(c, &m->from, m->token, 0);
         if (!h) {
@@ -747,15 +842,19 @@ static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
     return 0;
 }
 
+/* Committed once a majority of the group (the sequencer included) holds
+ * `version`: any later majority - every election's - includes one of them,
+ * and the most up-to-date candidate wins, so it is never rolled back. */
 static int commit_done(const copy_t *c, const jxta_id_t *self, uint64_t version)
 {
+    size_t have = 0;
     for (size_t i = 0; i < c->nmembers; i++)
-        if (!jxta_id_equal(&c->members[i].m.peer, self) && c->members[i].acked < version)
-            return 0;
-    return 1;
+        have += jxta_id_equal(&c->members[i].m.peer, self) || c->members[i].acked >= version;
+    return have >= majority(c->nmembers);
 }
 
-/* Finish the commit or the takeover once every live copy holds `version`. */
+/* Finish the commit or the takeover once a majority of the copies holds
+ * `version` (the others catch up by UPDATE or STATE). */
 static void check_commit(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
 {
     if (c->syncing && commit_done(c, &p->self, c->version)) {
@@ -863,6 +962,12 @@ static int seq_release(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
         answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, JXTA_EBUSY, o);
         return JXTA_EBUSY;
     }
+    if (m->nranges && !seq_has_quorum(p, c, now)) { /* the writes are discarded */
+        jxta_log(JXTA_LOG_INFO, MOD, "release refused: no majority of the copies heard");
+        drop_holder(c, h);
+        answer_status(p, c, &m->from, JUXMEM_MSG_RELEASED, m->seq, JUXMEM_ENOQUORUM, o);
+        return JUXMEM_ENOQUORUM;
+    }
     int err = 0;
     if (h->mode == JUXMEM_MODE_SHARED && m->nranges)
         err = jxta__reject(JUXMEM_ENOTLOCKED, MOD, "writes released under a shared lock");
@@ -937,18 +1042,26 @@ static void seq_heartbeat_reply(juxmem_provider_t *p, copy_t *c, const juxmem_pm
     }
 }
 
-static void become_sequencer(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+/* Won the election for `epoch`: push our state to every copy (rolling
+ * back whatever a former sequencer had not committed) and grant nothing
+ * until a majority holds it. */
+static void become_sequencer(juxmem_provider_t *p, copy_t *c, uint32_t epoch, uint64_t now,
+                             juxmem_out_t *o)
 {
+    jxta_id_t former = c->seq_peer;
+    uint64_t former_heard = c->seq_heard;
     seq_reset(c);
     c->am_seq = 1;
     c->syncing = 1;
-    c->epoch++;
+    c->candidate = 0;
+    c->epoch = epoch;
     c->counter = 0;
     c->seq_peer = p->self;
     c->view_epoch = c->epoch;
     c->view = 1;
     c->data_epoch = c->epoch;
     c->hb_at = now;
+    c->quorum_at = now;
     jxta_log(JXTA_LOG_INFO, MOD, "now sequencer of a block (epoch %u, version %llu)",
              (unsigned)c->epoch, (unsigned long long)c->version);
     event(o, JUXMEM_EV_SEQUENCER, &c->id, &p->self);
@@ -958,7 +1071,9 @@ static void become_sequencer(juxmem_provider_t *p, copy_t *c, uint64_t now, juxm
             continue;
         mb->acked = 0;
         mb->need_state = 1;
-        mb->last_heard = now;
+        /* the former sequencer is as silent as it was: dropped (and its
+         * copy re-created) as soon as we have a quorum without it */
+        mb->last_heard = jxta_id_equal(&mb->m.peer, &former) ? former_heard : now;
         send_update(p, c, mb, now, o);
     }
     check_commit(p, c, now, o);
@@ -966,6 +1081,19 @@ static void become_sequencer(juxmem_provider_t *p, copy_t *c, uint64_t now, juxm
 
 static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
 {
+    if (seq_has_quorum(p, c, now)) {
+        c->quorum_at = now;
+    } else if (now >= c->quorum_at + 2 * p->cfg.fail_ms) {
+        /* Cut off from the majority for long: step down.  As a plain copy
+         * it stands for election; a majority that has gone on without it
+         * answers that it is out of the group, and the copy is freed. */
+        jxta_log(JXTA_LOG_WARN, MOD, "no majority of the copies heard for %llu ms: stepping down",
+                 (unsigned long long)(now - c->quorum_at));
+        seq_reset(c);
+        c->seq_heard = now;
+        c->elect_at = 0;
+        return;
+    }
     for (size_t i = 0; i < c->nholders;) {
         holder_t *h = &c->holders[i];
         if (!h->committing && h->expiry <= now) {
@@ -982,7 +1110,7 @@ static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t
             i++;
             continue;
         }
-        if (now >= mb->last_heard + p->cfg.fail_ms) {
+        if (now >= mb->last_heard + p->cfg.fail_ms && seq_has_quorum(p, c, now)) {
             jxta_id_text_t t;
             jxta_log(JXTA_LOG_WARN, MOD, "copy on %s silent for %llu ms: dropped",
                      jxta_id_str(&mb->m.peer, &t), (unsigned long long)(now - mb->last_heard));
@@ -1027,18 +1155,162 @@ static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t
     check_commit(p, c, now, o);
 }
 
+/* ---- elections ------------------------------------------------------------------------- */
+
+/* Is a candidate's state (data epoch, version) at least as recent as ours? */
+static int up_to_date(const copy_t *c, uint32_t data_epoch, uint64_t version)
+{
+    return data_epoch > c->data_epoch || (data_epoch == c->data_epoch && version >= c->version);
+}
+
+/* Our place among the copies that may stand (all but the silent
+ * sequencer), by peer ID: the lowest stands first, the next one a
+ * heartbeat period later, which avoids split votes without relying on
+ * them not happening. */
+static uint64_t stand_delay(const juxmem_provider_t *p, const copy_t *c)
+{
+    uint64_t rank = 0;
+    for (size_t i = 0; i < c->nmembers; i++) {
+        const jxta_id_t *m = &c->members[i].m.peer;
+        if (!jxta_id_equal(m, &c->seq_peer) && jxta_id_cmp(m, &p->self) < 0)
+            rank++;
+    }
+    return rank * p->cfg.hb_ms;
+}
+
+static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, uint64_t now,
+                       juxmem_out_t *o)
+{
+    for (size_t i = 0; i < c->nvotes; i++)
+        if (jxta_id_equal(&c->votes[i], voter))
+            return;
+    if (c->nvotes < JUXMEM_MAX_COPIES)
+        c->votes[c->nvotes++] = *voter;
+    if (c->nvotes < majority(c->nmembers))
+        return;
+    jxta_id_t lost = c->seq_peer;
+    jxta_log(JXTA_LOG_INFO, MOD, "elected sequencer for epoch %u by %zu of %zu copies",
+             (unsigned)c->cand_epoch, c->nvotes, c->nmembers);
+    become_sequencer(p, c, c->cand_epoch, now, o);
+    if (!jxta_id_equal(&lost, &p->self))
+        event(o, JUXMEM_EV_COPY_LOST, &c->id, &lost);
+}
+
+/* The sequencer has been silent: stand for the next term.  The candidate
+ * keeps its epoch until it wins (its term lives in voted_epoch), so a copy
+ * cut off from the others cannot inflate its epoch and then ignore the
+ * sequencer the majority elected meanwhile. */
+static void stand(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+{
+    uint32_t top = c->epoch > c->voted_epoch ? c->epoch : c->voted_epoch;
+    c->cand_epoch = top + 1;
+    c->voted_epoch = c->cand_epoch;
+    c->voted_for = p->self;
+    c->candidate = 1;
+    c->nvotes = 0;
+    c->cand_until = now + p->cfg.fail_ms;
+    jxta_log(JXTA_LOG_INFO, MOD, "sequencer silent: standing for epoch %u (version %llu)",
+             (unsigned)c->cand_epoch, (unsigned long long)c->version);
+    for (size_t i = 0; i < c->nmembers; i++) {
+        const jxta_id_t *to = &c->members[i].m.peer;
+        if (jxta_id_equal(to, &p->self))
+            continue;
+        juxmem_pmsg_t *v = emit(o, to, JUXMEM_MSG_VOTE, &c->id, &p->self);
+        if (v) {
+            v->epoch = c->cand_epoch;
+            v->version = c->version;
+            v->ref = c->data_epoch;
+            v->token = view_word(c);
+        }
+    }
+    count_vote(p, c, &p->self, now, o);
+}
+
+/* A copy answers a VOTE.  It grants at most one vote per term, only to a
+ * member at least as up to date as itself, and only when it has not heard
+ * a live sequencer for fail_ms (so a copy that was merely cut off for a
+ * while cannot unseat a working sequencer).  Granting adopts the term: the
+ * former sequencer's messages are refused from then on, so it cannot
+ * commit with our help behind the new one's back. */
+static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                         juxmem_out_t *o)
+{
+    int status = JUXMEM_ESTALE;
+    const char *why = NULL;
+    if (member_index(c, &m->from) < 0) {
+        /* not in our view: if ours is the newer one, it was dropped */
+        status = view_word(c) > m->token ? JUXMEM_ENODATA : JUXMEM_ESTALE;
+        why = "not a member";
+    } else if (m->epoch < c->voted_epoch ||
+               (m->epoch == c->voted_epoch && !jxta_id_equal(&c->voted_for, &m->from)) ||
+               m->epoch <= c->epoch) {
+        why = "term already voted in";
+    } else if (c->am_seq ? seq_has_quorum(p, c, now) : now < c->seq_heard + p->cfg.fail_ms) {
+        why = "the sequencer is alive";
+    } else if (!up_to_date(c, (uint32_t)m->ref, m->version)) {
+        why = "candidate less up to date";
+    } else {
+        status = 0;
+        c->voted_epoch = m->epoch;
+        c->voted_for = m->from;
+        c->candidate = 0;
+        if (c->am_seq) {
+            jxta_log(JXTA_LOG_WARN, MOD, "voted for a new sequencer (epoch %u): stepping down",
+                     (unsigned)m->epoch);
+            seq_reset(c);
+        }
+        c->epoch = m->epoch;
+        c->seq_peer = m->from;
+        c->seq_heard = now;
+    }
+    if (why) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_DEBUG, MOD, "vote for %s (epoch %u) refused: %s",
+                 jxta_id_str(&m->from, &t), (unsigned)m->epoch, why);
+    }
+    juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_VOTED, &c->id, &p->self);
+    if (r) {
+        r->epoch = m->epoch;
+        r->status = status;
+        r->version = c->version;
+        r->ref = c->data_epoch;
+    }
+}
+
+/* Returns 1 when this copy learnt it is no longer a member (to be dropped). */
+static int vote_reply(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                      juxmem_out_t *o)
+{
+    if (!c->candidate || m->epoch != c->cand_epoch || member_index(c, &m->from) < 0)
+        return 0;
+    if (m->status == JUXMEM_ENODATA)
+        return 1;
+    if (m->status == 0) {
+        count_vote(p, c, &m->from, now, o);
+    } else if (!up_to_date(c, (uint32_t)m->ref, m->version)) {
+        /* a copy more up to date than us exists: let it win the next
+         * term (standing again at once would split the votes forever) */
+        c->candidate = 0;
+        c->elect_at = now + p->cfg.fail_ms + stand_delay(p, c);
+    }
+    return 0;
+}
+
 /* ---- copy ----------------------------------------------------------------------------- */
 
 /* Does `m` come from the sequencer this copy should follow?  Adopts a
- * newer epoch (stepping down if this copy was sequencer); among equal
- * epochs the lower peer ID wins. */
+ * newer epoch (stepping down if this copy was sequencer, giving up a
+ * candidacy). */
 static int accept_seq(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now)
 {
+    /* A term has one sequencer at most (a majority elected it, each copy
+     * votes once per term): any sequencer message of our term or a later
+     * one is from the legitimate sequencer. */
     if (m->epoch < c->epoch)
         return 0;
-    if (m->epoch == c->epoch && !jxta_id_equal(&m->from, &c->seq_peer) &&
-        jxta_id_cmp(&m->from, &c->seq_peer) > 0)
-        return 0;
+    if (m->epoch == c->epoch && c->am_seq && !jxta_id_equal(&m->from, &p->self))
+        return 0; /* cannot happen but for a bug: never obey a rival of our own term */
+    c->candidate = 0;
     if (!jxta_id_equal(&m->from, &c->seq_peer)) {
         if (c->am_seq) {
             jxta_log(JXTA_LOG_WARN, MOD, "another sequencer (epoch %u) took over: stepping down",
@@ -1137,6 +1409,7 @@ static int copy_state(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
     }
     if (m->epoch > c->data_epoch || m->version >= c->version) {
         memcpy(c->data, m->ranges[0].data, (size_t)c->size);
+        take_history(c, m);
         remember_applied(c, m->token, m->version);
         c->version = m->version;
         c->last_token = m->token;
@@ -1246,6 +1519,18 @@ int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_
     switch (m->type) {
     case JUXMEM_MSG_ACQUIRE:
     case JUXMEM_MSG_RELEASE:
+        if (!c->am_seq && (jxta_id_equal(&c->seq_peer, &p->self) ||
+                           now >= c->seq_heard + 2 * p->cfg.fail_ms)) {
+            /* no sequencer we can name: an election is due or running (the
+             * client tries elsewhere, then again) */
+            juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_DENY, &c->id, &p->self);
+            if (r) {
+                r->seq = m->seq;
+                r->epoch = c->epoch;
+                r->status = JUXMEM_ENOQUORUM;
+            }
+            return JUXMEM_ENOQUORUM;
+        }
         if (!c->am_seq) {
             juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_DENY, &c->id, &p->self);
             if (r) {
@@ -1279,6 +1564,17 @@ int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_
         return 0;
     case JUXMEM_MSG_READ:
         return copy_read(p, c, m, o);
+    case JUXMEM_MSG_VOTE:
+        vote_request(p, c, m, now, o);
+        return 0;
+    case JUXMEM_MSG_VOTED:
+        if (vote_reply(p, c, m, now, o)) {
+            jxta_log(JXTA_LOG_WARN, MOD, "this copy was dropped from its data group: memory freed");
+            jxta_id_t data = c->id;
+            drop_copy(p, idx, JUXMEM_ENODATA, o);
+            event(o, JUXMEM_EV_EVICTED, &data, &p->self);
+        }
+        return 0;
     default:
         return jxta__reject(JXTA_EPROTO, MOD, "%s is not for a provider",
                             juxmem_msg_type_name(m->type));
@@ -1293,22 +1589,16 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
             seq_tick(p, c, now, o);
             continue;
         }
-        /* Twice the sequencer's own limit: a copy it dropped hears so first. */
-        if (now < c->seq_heard + 2 * p->cfg.fail_ms)
-            continue;
-        /* The sequencer is silent: the lowest remaining member takes over. */
-        jxta_id_t lost = c->seq_peer;
-        int k = member_index(c, &lost);
-        if (k >= 0 && !jxta_id_equal(&lost, &p->self))
-            member_remove(c, (size_t)k);
-        const jxta_id_t *next = lowest_member(c);
-        c->seq_heard = now;
-        if (next && jxta_id_equal(next, &p->self)) {
-            become_sequencer(p, c, now, o);
-            event(o, JUXMEM_EV_COPY_LOST, &c->id, &lost);
-        } else if (next) {
-            c->seq_peer = *next;
+        if (c->candidate && now >= c->cand_until) { /* lost, or votes went astray */
+            c->candidate = 0;
+            c->elect_at = now + p->cfg.fail_ms / 2 + stand_delay(p, c);
         }
+        /* Twice the sequencer's own limit (a copy it dropped hears so
+         * first), then our turn among the copies that may stand. */
+        if (c->candidate || now < c->seq_heard + 2 * p->cfg.fail_ms + stand_delay(p, c) ||
+            now < c->elect_at)
+            continue;
+        stand(p, c, now, o);
     }
 }
 
@@ -1368,7 +1658,8 @@ struct juxmem_client {
     juxmem_member_t copies[JUXMEM_MAX_COPIES];
     size_t ncopies, rot;
     jxta_id_t target;
-    int tries, heard;
+    int tries, heard, no_quorum; /* no_quorum: the last copy asked had no majority */
+    uint64_t gone; /* copies (bit = index in `copies`) that answered they hold no copy */
     uint8_t *cache;
     int cache_valid;
     uint64_t cache_version;
@@ -1451,6 +1742,8 @@ static void client_start(juxmem_client_t *c, int op, juxmem_msg_type_t type, uin
         c->op_start = now;
         c->deadline = now + timeout_ms;
         c->heard = 0;
+        c->no_quorum = 0;
+        c->gone = 0;
     }
 }
 
@@ -1612,6 +1905,17 @@ static void client_granted(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t 
     client_fetch_next(c, now, o);
 }
 
+/* A copy answered that it holds none: remember it.  Returns 1 while some
+ * copy we know of has not said so (the block may live on there). */
+static int client_copy_gone(juxmem_client_t *c, const jxta_id_t *from)
+{
+    for (size_t i = 0; i < c->ncopies && i < 64; i++)
+        if (jxta_id_equal(&c->copies[i].peer, from))
+            c->gone |= 1ull << i;
+    size_t n = c->ncopies < 64 ? c->ncopies : 64;
+    return c->gone != (n == 64 ? UINT64_MAX : (1ull << n) - 1);
+}
+
 int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t now,
                          juxmem_out_t *o)
 {
@@ -1634,10 +1938,21 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
         if (m->type == JUXMEM_MSG_GRANT && (m->flags & JUXMEM_F_HAS_DATA) && m->size != c->size)
             return jxta__reject(JXTA_ERANGE, MOD, "GRANT carries %llu bytes for a block of %llu",
                                 (unsigned long long)m->size, (unsigned long long)c->size);
-        if (m->type == JUXMEM_MSG_GRANT && m->mode == c->req.mode)
+        if (m->type == JUXMEM_MSG_GRANT && m->mode == c->req.mode) {
             client_granted(c, m, now, o);
-        else if (m->type == JUXMEM_MSG_DENY)
+        } else if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM_ENODATA &&
+                   client_copy_gone(c, &m->from)) {
+            /* that provider lost or freed its copy: the others decide */
+            c->tries = RETRIES_PER_TARGET - 1;
+        } else if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM_ENOQUORUM) {
+            /* that copy is cut off from the majority: another copy may
+             * lead us to the sequencer the majority has (until the
+             * deadline, when the answer is JUXMEM_ENOQUORUM) */
+            c->no_quorum = 1;
+            c->tries = RETRIES_PER_TARGET - 1;
+        } else if (m->type == JUXMEM_MSG_DENY) {
             client_finish(c, m->status);
+        }
         break;
     case OP_FETCH:
         if (m->type != JUXMEM_MSG_DATA)
@@ -1672,6 +1987,12 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
         }
         break;
     case OP_RELEASE:
+        if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM_ENOQUORUM) {
+            /* no sequencer there: whether the writes are in is not known
+             * yet; the one elected will tell (or the deadline passes) */
+            c->tries = RETRIES_PER_TARGET - 1;
+            break;
+        }
         if (m->type == JUXMEM_MSG_RELEASED || m->type == JUXMEM_MSG_DENY) {
             c->held = 0;
             if (m->type == JUXMEM_MSG_RELEASED && m->status == 0) {
@@ -1697,7 +2018,9 @@ void juxmem_client_tick(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
         int op = c->op;
         if (op == OP_ACQUIRE || op == OP_FETCH) {
             client_cancel(c, o);
-            client_finish(c, c->heard ? JUXMEM_ELOCKTIMEOUT : JUXMEM_EUNREACH);
+            client_finish(c, c->no_quorum ? JUXMEM_ENOQUORUM
+                             : c->heard   ? JUXMEM_ELOCKTIMEOUT
+                                          : JUXMEM_EUNREACH);
         } else if (op == OP_RENEW) { /* still held as far as we know */
             client_finish(c, c->heard ? JUXMEM_ELOCKTIMEOUT : JUXMEM_EUNREACH);
         } else {

@@ -29,6 +29,8 @@ static int for_provider(juxmem_msg_type_t t)
     case JUXMEM_MSG_FREE:
     case JUXMEM_MSG_HEARTBEAT:
     case JUXMEM_MSG_STATE:
+    case JUXMEM_MSG_VOTE:
+    case JUXMEM_MSG_VOTED:
         return 1;
     default:
         return 0;

@@ -40,6 +40,8 @@ static const struct {
     [JUXMEM_MSG_FREED] = {"FREED", 0, R_STATUS | R_SEQ},
     [JUXMEM_MSG_HEARTBEAT] = {"HEARTBEAT", JUXMEM_F_REPLY, R_MEMBERS},
     [JUXMEM_MSG_STATE] = {"STATE", 0, R_RANGES | R_MEMBERS | R_SIZE},
+    [JUXMEM_MSG_VOTE] = {"VOTE", 0, R_VERSION},
+    [JUXMEM_MSG_VOTED] = {"VOTED", 0, R_STATUS | R_VERSION},
 };
 
 static int type_known(int type)
@@ -152,6 +154,8 @@ static int check_ranges(const juxmem_pmsg_t *m, const char *tn)
             return jxta__reject(JXTA_ERANGE, MOD, "%s: range %zu overlaps or is out of order",
                                 tn, i);
         end_prev = r->offset + r->len;
+        if (m->type == JUXMEM_MSG_STATE && i == 1 && r->offset == m->size)
+            continue; /* the token history, checked with the STATE */
         if (m->size && end_prev > m->size)
             return jxta__reject(JXTA_ERANGE, MOD, "%s: range %zu ends at %llu past size %llu",
                                 tn, i, (unsigned long long)end_prev,
@@ -231,6 +235,11 @@ int juxmem_pmsg_check(const juxmem_pmsg_t *m)
         if (m->nmembers == 0)
             return jxta__reject(JXTA_EPROTO, MOD, "ALLOC without members");
         break;
+    case JUXMEM_MSG_VOTE:
+    case JUXMEM_MSG_VOTED:
+        if (m->epoch == 0)
+            return jxta__reject(JXTA_EPROTO, MOD, "%s for epoch 0", tn);
+        break;
     case JUXMEM_MSG_GRANT:
         if (m->flags & JUXMEM_F_HAS_DATA) {
             if (check_whole(m, tn) < 0)
@@ -239,12 +248,21 @@ int juxmem_pmsg_check(const juxmem_pmsg_t *m)
             return jxta__reject(JXTA_EPROTO, MOD, "GRANT: data without HAS_DATA");
         }
         break;
-    case JUXMEM_MSG_STATE:
-        if (check_whole(m, tn) < 0)
+    case JUXMEM_MSG_STATE: {
+        /* the block, then optionally the token history (offset = size) */
+        juxmem_pmsg_t whole = *m;
+        whole.nranges = m->nranges ? 1 : 0;
+        if (check_whole(&whole, tn) < 0)
             return JXTA_ERANGE;
+        if (m->nranges > 2 ||
+            (m->nranges == 2 &&
+             (m->ranges[1].offset != m->size || m->ranges[1].len % JUXMEM_HISTORY_ENTRY ||
+              m->ranges[1].len > JUXMEM_HISTORY_MAX * JUXMEM_HISTORY_ENTRY)))
+            return jxta__reject(JXTA_ERANGE, MOD, "STATE: bad token history");
         if (m->nmembers == 0)
             return jxta__reject(JXTA_EPROTO, MOD, "STATE without members");
         break;
+    }
     case JUXMEM_MSG_RELEASE:
         if (m->token == 0 && !(m->flags & JUXMEM_F_CANCEL))
             return jxta__reject(JXTA_EPROTO, MOD, "RELEASE: fencing token 0");

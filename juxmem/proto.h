@@ -36,6 +36,13 @@
 #define JUXMEM_PROTO_VERSION 1
 #define JUXMEM_PROTO_HEADER_LEN 192
 #define JUXMEM_PROTO_MAX_RANGES 1024
+/* STATE may carry, as a second range at offset = size, the sender's recent
+ * token history: up to JUXMEM_HISTORY_MAX (token, version) pairs, each two
+ * big-endian u64, so the copy brought up to date can still recognise a
+ * release it never saw as applied (a client retrying after a change of
+ * sequencer). */
+#define JUXMEM_HISTORY_ENTRY 16
+#define JUXMEM_HISTORY_MAX 256
 #define JUXMEM_CLUSTER_NAME_MAX 63 /* bytes of a cluster name (UTF-8) */
 #define JUXMEM_PROTO_MAX_READ (8u << 20) /* bytes one READ may ask for */
 /* Request numbers of one requester are increasing within an incarnation;
@@ -66,6 +73,12 @@ typedef enum {
                              copies answer with REPLY */
     JUXMEM_MSG_STATE,     /* sequencer -> copy: epoch, ref = view, version, token, size,
                              members, data */
+    JUXMEM_MSG_VOTE,      /* candidate -> copies: epoch = the term it stands for,
+                             version and ref = data epoch of its state,
+                             token = its view (view epoch << 32 | view number) */
+    JUXMEM_MSG_VOTED,     /* copy -> candidate: epoch, status (0 = vote granted,
+                             JUXMEM_ESTALE refused, JUXMEM_ENODATA: you are out of the
+                             group), version */
     JUXMEM_MSG__LAST
 } juxmem_msg_type_t;
 

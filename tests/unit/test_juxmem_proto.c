@@ -94,7 +94,18 @@ static void sample(juxmem_pmsg_t *m, juxmem_msg_type_t type)
         m->size = 3;
         m->ref = 2;
         ck_assert_int_eq(juxmem_pmsg_add_range(m, 0, "\0\1\2", 3), 0);
+        /* the token history: one (token, version) pair after the block */
+        ck_assert_int_eq(juxmem_pmsg_add_range(m, 3, "\0\0\0\3\0\0\0\7\0\0\0\0\0\0\0\x09",
+                                               JUXMEM_HISTORY_ENTRY),
+                         0);
         ck_assert_int_eq(juxmem_pmsg_add_member(m, &from, "gamma"), 0);
+        break;
+    case JUXMEM_MSG_VOTE:
+        m->ref = 2; /* the candidate's data epoch */
+        break;
+    case JUXMEM_MSG_VOTED:
+        m->status = JUXMEM_ENODATA;
+        m->ref = 2;
         break;
     default:
         break;
@@ -403,6 +414,25 @@ START_TEST(hostile_values)
     m.size = 3;
     ck_assert_int_eq(juxmem_pmsg_add_range(&m, 0, "abc", 3), 0);
     expect_refused(&m, JXTA_EPROTO); /* STATE without members */
+    sample(&m, JUXMEM_MSG_STATE);
+    m.ranges[1].len = JUXMEM_HISTORY_ENTRY - 1; /* not whole pairs */
+    expect_refused(&m, JXTA_ERANGE);
+    sample(&m, JUXMEM_MSG_STATE);
+    m.ranges[1].offset = 4; /* the history starts right after the block */
+    expect_refused(&m, JXTA_ERANGE);
+    sample(&m, JUXMEM_MSG_STATE);
+    ck_assert_int_eq(juxmem_pmsg_add_range(&m, 40, "x", 1), 0); /* a third range */
+    expect_refused(&m, JXTA_ERANGE);
+    sample(&m, JUXMEM_MSG_VOTE);
+    m.epoch = 0; /* a term is never 0 */
+    expect_refused(&m, JXTA_EPROTO);
+    sample(&m, JUXMEM_MSG_VOTED);
+    m.status = -99999; /* not a status */
+    expect_refused(&m, JXTA_EPROTO);
+    sample(&m, JUXMEM_MSG_VOTE);
+    m.nranges = 0;
+    ck_assert_int_eq(juxmem_pmsg_add_range(&m, 0, "x", 1), 0); /* no data in a vote */
+    expect_refused(&m, JXTA_EPROTO);
     sample(&m, JUXMEM_MSG_ALLOC);
     m.size = 0;
     expect_refused(&m, JXTA_ERANGE);
