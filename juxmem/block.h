@@ -185,8 +185,11 @@ void juxmem_client_free(juxmem_client_t *c);
 int juxmem_client_acquire(juxmem_client_t *c, int mode, uint64_t now, uint64_t timeout_ms,
                           juxmem_out_t *out);
 /* Start the release of the held lock, sending the buffered writes.
- * Result 0 once every live copy holds them, JUXMEM_ESTALE if the lease had
- * expired (writes discarded).  JUXMEM_ENOTLOCKED if nothing is held. */
+ * Result 0 once a majority of the copies holds them, JUXMEM_ESTALE if the
+ * lease had expired, JUXMEM_ENOQUORUM if the sequencer has no majority
+ * (writes discarded in both cases), JUXMEM_EUNREACH if no answer came in
+ * time (the writes may or may not be in).  JUXMEM_ENOTLOCKED if nothing
+ * is held. */
 int juxmem_client_release(juxmem_client_t *c, uint64_t now, uint64_t timeout_ms,
                           juxmem_out_t *out);
 /* Extend the lease of the held lock (long critical sections).  Result 0,
