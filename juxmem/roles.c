@@ -948,7 +948,7 @@ static void on_member_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rs
     const char *p = rsp->response;
     char word[JXTA_ID_TEXT_MAX + 1];
     if (!p || p[0] != 'L' || p[1] != ' ' || !(p = take_word(p + 2, word, sizeof word)) ||
-        *p++ != '\n') {
+        (*p && *p++ != '\n')) { /* the last newline may be lost on the way (XML) */
         jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
         return;
     }
@@ -957,7 +957,8 @@ static void on_member_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rs
     jxta_id_t m[JUXMEM_MAX_MANAGERS];
     size_t n = 0;
     while (*p) {
-        if (n == JUXMEM_MAX_MANAGERS || !(p = take_word(p, word, sizeof word)) || *p++ != '\n' ||
+        if (n == JUXMEM_MAX_MANAGERS || !(p = take_word(p, word, sizeof word)) ||
+            (*p && *p++ != '\n') ||
             jxta_id_from_string(&m[n], word) < 0 || jxta_id_kind(&m[n]) != JXTA_ID_PEER) {
             jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
             return;

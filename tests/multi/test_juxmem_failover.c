@@ -1,2 +1,451 @@
-/* test_juxmem_failover.c - placeholder, being written. */
-int main(void) { return 77; }
+/* test_juxmem_failover.c - JuxMem keeps its data and its service while
+ * peers die with SIGKILL, with real processes on 127.0.0.1.
+ *
+ * The overlay: two rendezvous (rdv0, rdv1: every other peer is seeded with
+ * both), one cluster "a" run by two managers (a primary and a backup) with
+ * five providers, every daemon granting 2 s lock leases.  The test process
+ * is a libjuxmem client: it allocates an 8-byte counter with three copies
+ * and runs an increment loop on a thread of its own (acquire, read, write
+ * v + 1, release), counting the acknowledged releases (0), the refused ones
+ * (JUXMEM_ESTALE: nothing written) and the indeterminate ones (any other
+ * error: the write may or may not have been applied).  At every acquire
+ * the value read must lie between the acknowledged count and that plus
+ * the indeterminate ones: no acknowledged increment is ever lost.  While
+ * the loop runs, in turn, with SIGKILL:
+ *   1. a provider holding a copy (not the sequencer): the loop goes on, and
+ *      juxmem_stat shows three live copies again (none the dead one), the
+ *      sequencer reporting REPAIRED;
+ *   2. the primary manager: the backup announces itself primary (the
+ *      take-over time is printed), allocations work again, and a cluster
+ *      advertisement names the backup first;
+ *   3. a rendezvous (rdv0, the first seed of everybody);
+ *   4. a lock holder (a `juxmem lock` process, killed while HOLDING): the
+ *      loop gets the lock back when its lease ends.
+ * After each, the loop must make progress within a bound (the stall is
+ * printed).  Every wait is bounded; every process is stopped by its PID;
+ * the work directory is removed when the test passed. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jxta.h>
+#include <jxta/peer.h>
+
+#include "../unit/testutil.h"
+#include "juxmem.h"
+#include "proc.h"
+#include "service.h"
+
+#ifndef TOOLS_DIR
+#define TOOLS_DIR "tools"
+#endif
+
+static const char *daemon_bin = TOOLS_DIR "/juxmemd";
+static const char *cli_bin = TOOLS_DIR "/juxmem";
+
+#define LEASE_MS "2000"
+#define NPROV 5
+#define COPIES 3
+
+static char workdir[256];
+static int passed;
+static char rdv_addr[2][128];
+static tproc_t *rdv[2], *mgr[2], *prov[NPROV];
+static jxta_id_t mgr_id[2], prov_id[NPROV];
+static juxmem_t *cli;
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- the increment loop ------------------------------------------------------ */
+
+static struct {
+    pthread_t th;
+    int running;
+    pthread_mutex_t mu;
+    int stop;               /* (mu) */
+    jxta_id_t id;
+    uint64_t acked, indet, stale, acq_fail; /* (mu) */
+    uint64_t last_ack_ms;   /* (mu) */
+    int bad;                /* (mu) a value outside [acked, acked + indet] */
+    uint64_t bad_v, bad_acked, bad_indet;
+} lp = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int loop_stopping(void)
+{
+    pthread_mutex_lock(&lp.mu);
+    int s = lp.stop;
+    pthread_mutex_unlock(&lp.mu);
+    return s;
+}
+
+static void *incr_loop(void *arg)
+{
+    (void)arg;
+    while (!loop_stopping()) {
+        int rc = juxmem_acquire(cli, &lp.id);
+        if (rc < 0) {
+            pthread_mutex_lock(&lp.mu);
+            lp.acq_fail++;
+            pthread_mutex_unlock(&lp.mu);
+            pause_ms(50);
+            continue;
+        }
+        uint64_t v = 0;
+        rc = juxmem_read(cli, &lp.id, 0, &v, sizeof v);
+        if (rc == 0) {
+            pthread_mutex_lock(&lp.mu);
+            if (!lp.bad && (v < lp.acked || v > lp.acked + lp.indet)) {
+                lp.bad = 1;
+                lp.bad_v = v;
+                lp.bad_acked = lp.acked;
+                lp.bad_indet = lp.indet;
+            }
+            pthread_mutex_unlock(&lp.mu);
+            v++;
+            rc = juxmem_write(cli, &lp.id, 0, &v, sizeof v);
+        }
+        int wrote = rc == 0;
+        rc = juxmem_release(cli, &lp.id);
+        pthread_mutex_lock(&lp.mu);
+        if (wrote && rc == 0) {
+            lp.acked++;
+            lp.last_ack_ms = tu_now_ms();
+        } else if (wrote && rc == JUXMEM_ESTALE) {
+            lp.stale++;
+        } else if (wrote) {
+            lp.indet++;
+        }
+        pthread_mutex_unlock(&lp.mu);
+    }
+    return NULL;
+}
+
+static uint64_t acked_now(void)
+{
+    pthread_mutex_lock(&lp.mu);
+    uint64_t a = lp.acked;
+    pthread_mutex_unlock(&lp.mu);
+    return a;
+}
+
+static void check_invariant(void)
+{
+    pthread_mutex_lock(&lp.mu);
+    int bad = lp.bad;
+    uint64_t v = lp.bad_v, a = lp.bad_acked, i = lp.bad_indet;
+    pthread_mutex_unlock(&lp.mu);
+    ck_assert_msg(!bad, "counter read %" PRIu64 " with %" PRIu64 " acknowledged and %" PRIu64
+                        " indeterminate increments", v, a, i);
+}
+
+/* The loop makes `n` more acknowledged increments within timeout_ms;
+ * returns how long it took. */
+static uint64_t wait_progress(uint64_t n, int timeout_ms, const char *after)
+{
+    uint64_t t0 = tu_now_ms(), from = acked_now();
+    while (acked_now() < from + n && tu_now_ms() - t0 < (uint64_t)timeout_ms)
+        pause_ms(20);
+    check_invariant();
+    ck_assert_msg(acked_now() >= from + n, "the loop stalled after %s (%" PRIu64 " acked)",
+                  after, acked_now());
+    return tu_now_ms() - t0;
+}
+
+static void loop_stop(void)
+{
+    if (!lp.running)
+        return;
+    pthread_mutex_lock(&lp.mu);
+    lp.stop = 1;
+    pthread_mutex_unlock(&lp.mu);
+    pthread_join(lp.th, NULL);
+    lp.running = 0;
+}
+
+/* ---- the overlay ------------------------------------------------------------ */
+
+static tproc_t *spawn_daemon(const char *name, const char *const *opts)
+{
+    const char *extra[24] = {"--listen", "tcp://127.0.0.1:0", "--lock-lease-ms", LEASE_MS};
+    size_t n = 4;
+    for (int i = 0; i < 2; i++)
+        if (rdv_addr[i][0]) {
+            extra[n++] = "--seed";
+            extra[n++] = rdv_addr[i];
+        }
+    for (size_t i = 0; opts[i]; i++)
+        extra[n++] = opts[i];
+    extra[n] = NULL;
+    return tproc_peer(daemon_bin, workdir, name, extra);
+}
+
+static void ready_id(tproc_t *p, jxta_id_t *id)
+{
+    char line[512], text[256];
+    ck_assert_msg(tproc_wait(p, "READY", 1, 15000, line, sizeof line), "%s not ready",
+                  tproc_name(p));
+    ck_assert(tproc_field(line, "peer", text, sizeof text));
+    ck_assert_int_eq(jxta_id_from_string(id, text), 0);
+}
+
+/* The manager whose last role line says primary (-1: none). */
+static int primary_index(void)
+{
+    int found = -1;
+    for (int i = 0; i < 2; i++) {
+        char line[512];
+        size_t c = mgr[i] ? tproc_count(mgr[i], "MANAGER role=") : 0;
+        if (c && tproc_wait(mgr[i], "MANAGER role=", c, 0, line, sizeof line) &&
+            strstr(line, "role=primary"))
+            found = found < 0 ? i : -2;
+    }
+    return found;
+}
+
+static void setup(void)
+{
+    passed = 0;
+    memset(rdv_addr, 0, sizeof rdv_addr);
+    tproc_workdir(workdir, sizeof workdir, "juxmem-failover");
+    char line[512];
+    const char *rdv_opts[] = {"--rdv", NULL};
+    rdv[0] = spawn_daemon("rdv0", rdv_opts);
+    ck_assert_msg(tproc_wait(rdv[0], "READY", 1, 15000, line, sizeof line), "rdv0 not ready");
+    ck_assert(tproc_field(line, "listen", rdv_addr[0], sizeof rdv_addr[0]));
+    rdv[1] = spawn_daemon("rdv1", rdv_opts);
+    ck_assert_msg(tproc_wait(rdv[1], "READY", 1, 15000, line, sizeof line), "rdv1 not ready");
+    ck_assert(tproc_field(line, "listen", rdv_addr[1], sizeof rdv_addr[1]));
+    const char *mopts[] = {"--manager", "--cluster", "a", NULL};
+    mgr[0] = spawn_daemon("mgr0", mopts);
+    mgr[1] = spawn_daemon("mgr1", mopts);
+    for (int i = 0; i < NPROV; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "prov%d", i);
+        const char *popts[] = {"--provider", "1M", "--cluster", "a", NULL};
+        prov[i] = spawn_daemon(name, popts);
+    }
+    for (int i = 0; i < 2; i++)
+        ready_id(mgr[i], &mgr_id[i]);
+    for (int i = 0; i < NPROV; i++)
+        ready_id(prov[i], &prov_id[i]);
+    /* both managers know every provider; exactly one is primary */
+    char want[64];
+    snprintf(want, sizeof want, "MANAGER cluster=a providers=%d", NPROV);
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(tproc_wait(mgr[i], want, 1, 20000, NULL, 0), "mgr%d: no '%s'", i, want);
+    uint64_t t0 = tu_now_ms();
+    while (primary_index() < 0 && tu_now_ms() - t0 < 10000)
+        tproc_pump(100);
+    ck_assert_msg(primary_index() >= 0, "not exactly one primary manager");
+
+    char home[512];
+    snprintf(home, sizeof home, "%s/client", workdir);
+    juxmem_options_t o;
+    juxmem_options_default(&o);
+    o.home = home;
+    o.listen = "tcp://127.0.0.1:0";
+    o.seeds[0] = rdv_addr[0];
+    o.seeds[1] = rdv_addr[1];
+    o.nseeds = 2;
+    o.lock_lease_ms = 2000;
+    o.timeout_ms = 15000;
+    ck_assert_int_eq(juxmem_open(&o, &cli), 0);
+}
+
+static void teardown(void)
+{
+    loop_stop();
+    juxmem_close(cli);
+    cli = NULL;
+    tproc_cleanup();
+    memset(rdv, 0, sizeof rdv);
+    memset(mgr, 0, sizeof mgr);
+    memset(prov, 0, sizeof prov);
+    if (passed)
+        tproc_workdir_remove(workdir);
+    else if (workdir[0])
+        fprintf(stderr, "test_juxmem_failover: logs kept in %s\n", workdir);
+}
+
+static void kill9(tproc_t **p)
+{
+    tproc_signal(*p, SIGKILL);
+    ck_assert_int_eq(tproc_reap(*p, 5000), 128 + SIGKILL);
+    *p = NULL;
+}
+
+/* The allocation may come before the cluster advertisement reaches the
+ * rendezvous (or, after the primary died, while its advertisement still
+ * lives there): retried for a bounded time. */
+static int alloc_retry(uint64_t size, unsigned providers, int timeout_ms, jxta_id_t *id)
+{
+    uint64_t t0 = tu_now_ms();
+    int rc;
+    while ((rc = juxmem_alloc(cli, size, 1, providers, NULL, id)) < 0 &&
+           tu_now_ms() - t0 < (uint64_t)timeout_ms)
+        pause_ms(200);
+    return rc;
+}
+
+/* A cluster advertisement for "a" whose first manager is `first`. */
+static int adv_names_first(const jxta_id_t *first)
+{
+    jxta_adv_t **advs = NULL;
+    size_t n = 0;
+    int found = 0;
+    if (jxta_peer_discover(juxmem_peer(cli), cli->jm, 2, "Name", "a", 8, 1500, &advs, &n) < 0)
+        return 0;
+    juxmem_cluster_info_t *ci = malloc(sizeof *ci);
+    for (size_t i = 0; ci && i < n && !found; i++)
+        found = juxmem_cluster_adv_get(advs[i], ci) == 0 && ci->nmanagers >= 1 &&
+                jxta_id_equal(&ci->managers[0], first);
+    free(ci);
+    jxta_peer_free_advs(advs, n);
+    return found;
+}
+
+static int stat_restored(const jxta_id_t *dead, juxmem_stat_t *st)
+{
+    if (juxmem_stat(cli, &lp.id, st) < 0 || st->ncopies != COPIES || st->requested != COPIES ||
+        st->repairing)
+        return 0;
+    for (size_t i = 0; i < st->ncopies; i++)
+        if (jxta_id_equal(&st->copies[i], dead))
+            return 0;
+    return 1;
+}
+
+START_TEST(test_failover_under_writes)
+{
+    uint64_t t_start = tu_now_ms();
+    ck_assert_int_eq(alloc_retry(8, COPIES, 20000, &lp.id), 0);
+    juxmem_stat_t *st = calloc(1, sizeof *st);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(juxmem_stat(cli, &lp.id, st), 0);
+    ck_assert_uint_eq(st->ncopies, COPIES);
+    lp.stop = 0;
+    ck_assert_int_eq(pthread_create(&lp.th, NULL, incr_loop, NULL), 0);
+    lp.running = 1;
+    wait_progress(5, 15000, "start");
+
+    /* 1. a provider holding a copy, not the sequencer (the lowest ID) */
+    size_t low = 0, high = 0;
+    for (size_t i = 1; i < st->ncopies; i++) {
+        if (jxta_id_cmp(&st->copies[i], &st->copies[low]) < 0)
+            low = i;
+        if (jxta_id_cmp(&st->copies[i], &st->copies[high]) > 0)
+            high = i;
+    }
+    int victim = -1, seq = -1;
+    for (int i = 0; i < NPROV; i++) {
+        if (jxta_id_equal(&prov_id[i], &st->copies[high]))
+            victim = i;
+        if (jxta_id_equal(&prov_id[i], &st->copies[low]))
+            seq = i;
+    }
+    ck_assert_int_ge(victim, 0);
+    ck_assert_int_ge(seq, 0);
+    jxta_id_t dead = prov_id[victim];
+    uint64_t t0 = tu_now_ms();
+    kill9(&prov[victim]);
+    uint64_t stall = wait_progress(3, 20000, "a provider's death");
+    while (!stat_restored(&dead, st) && tu_now_ms() - t0 < 30000)
+        pause_ms(250);
+    ck_assert_msg(stat_restored(&dead, st), "degree not restored: %zu copies of %u, repairing %d",
+                  st->ncopies, st->requested, st->repairing);
+    uint64_t t_degree = tu_now_ms() - t0;
+    ck_assert_msg(tproc_wait(prov[seq], "REPAIRED data=", 1, 5000, NULL, 0),
+                  "no REPAIRED line from the sequencer");
+    fprintf(stderr, "provider killed: loop went on in %" PRIu64 " ms, 3 copies again in %" PRIu64
+                    " ms\n", stall, t_degree);
+
+    /* 2. the primary manager */
+    int p = primary_index();
+    ck_assert_int_ge(p, 0);
+    int b = 1 - p;
+    size_t before = tproc_count(mgr[b], "MANAGER role=primary");
+    t0 = tu_now_ms();
+    kill9(&mgr[p]);
+    ck_assert_msg(tproc_wait(mgr[b], "MANAGER role=primary", before + 1, 15000, NULL, 0),
+                  "the backup manager did not take over");
+    uint64_t takeover = tu_now_ms() - t0;
+    jxta_id_t other;
+    ck_assert_int_eq(alloc_retry(4096, 2, 30000, &other), 0);
+    uint64_t t_alloc = tu_now_ms() - t0;
+    ck_assert_int_eq(juxmem_free(cli, &other), 0);
+    uint64_t t1 = tu_now_ms();
+    while (!adv_names_first(&mgr_id[b]) && tu_now_ms() - t1 < 15000)
+        pause_ms(250);
+    ck_assert_msg(adv_names_first(&mgr_id[b]), "no cluster advertisement names the backup first");
+    stall = wait_progress(3, 10000, "the primary manager's death");
+    fprintf(stderr, "primary manager killed: backup primary after %" PRIu64 " ms, allocation "
+                    "served after %" PRIu64 " ms\n", takeover, t_alloc);
+
+    /* 3. a rendezvous (everybody's first seed) */
+    kill9(&rdv[0]);
+    stall = wait_progress(3, 20000, "a rendezvous' death");
+    fprintf(stderr, "rendezvous killed: loop went on in %" PRIu64 " ms\n", stall);
+
+    /* 4. a lock holder */
+    char home[512], idtext[JXTA_ID_TEXT_MAX + 1];
+    jxta_id_text_t t;
+    snprintf(home, sizeof home, "%s/holder", workdir);
+    snprintf(idtext, sizeof idtext, "%s", jxta_id_str(&lp.id, &t));
+    const char *argv[] = {cli_bin, "--home", home, "--seed", rdv_addr[1], "lock", idtext,
+                          "--hold-ms", "60000", NULL};
+    tproc_t *holder = tproc_spawn("holder", workdir, argv);
+    ck_assert_msg(tproc_wait(holder, "HOLDING", 1, 30000, NULL, 0), "the holder got no lock");
+    t0 = tu_now_ms();
+    kill9(&holder);
+    stall = wait_progress(3, 15000, "a lock holder's death");
+    fprintf(stderr, "lock holder killed: loop went on in %" PRIu64 " ms\n", stall);
+
+    /* the end: every acknowledged increment is there, three copies */
+    loop_stop();
+    check_invariant();
+    ck_assert_int_eq(juxmem_acquire_read(cli, &lp.id), 0);
+    uint64_t v = 0;
+    ck_assert_int_eq(juxmem_read(cli, &lp.id, 0, &v, sizeof v), 0);
+    ck_assert_int_eq(juxmem_release(cli, &lp.id), 0);
+    fprintf(stderr, "final %" PRIu64 ": %" PRIu64 " acknowledged, %" PRIu64
+                    " indeterminate, %" PRIu64 " refused, %" PRIu64 " failed acquires; %" PRIu64
+                    " ms in all\n", v, lp.acked, lp.indet, lp.stale, lp.acq_fail,
+            tu_now_ms() - t_start);
+    ck_assert_uint_ge(v, lp.acked);
+    ck_assert_uint_le(v, lp.acked + lp.indet);
+    t0 = tu_now_ms();
+    while (!stat_restored(&dead, st) && tu_now_ms() - t0 < 15000)
+        pause_ms(250);
+    ck_assert_msg(stat_restored(&dead, st), "%zu copies at the end", st->ncopies);
+    free(st);
+    passed = 1;
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("juxmem fail-over (multi-process)");
+    TCase *tc = tcase_create("failover");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 150);
+    tcase_add_test(tc, test_failover_under_writes);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    /* No fork: a failed assertion returns to the runner, which then runs the
+     * teardown (stopping the loop and every process by its PID). */
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
