@@ -695,7 +695,12 @@ static int cmd_stat(juxmem_t *j, const args_t *a)
             json_string(stdout, st->copy_cluster[i]);
             printf("}");
         }
-        printf("],\"lock\":\"%s\"", lock);
+        printf("],\"requested\":%u,\"repairing\":%s,\"epoch\":%llu,\"available\":%s",
+               st->requested, st->repairing ? "true" : "false", (unsigned long long)st->epoch,
+               st->why ? "false" : "true");
+        if (st->why)
+            printf(",\"why\":\"quorum lost\"");
+        printf(",\"lock\":\"%s\"", lock);
         if (st->locked == 1)
             printf(",\"holder\":\"%s\"", id_text(&st->lock_holder, &t));
         if (st->locked)
@@ -707,12 +712,17 @@ static int cmd_stat(juxmem_t *j, const args_t *a)
         printf("version   %llu\n", (unsigned long long)st->version);
         printf("allocated %u cluster%s x %u provider%s\n", st->clusters,
                st->clusters == 1 ? "" : "s", st->providers, st->providers == 1 ? "" : "s");
-        printf("copies    %zu in %zu cluster%s\n", n, nclusters, nclusters == 1 ? "" : "s");
+        printf("copies    %zu of %u in %zu cluster%s%s\n", n, st->requested, nclusters,
+               nclusters == 1 ? "" : "s", st->repairing ? " (repair in progress)" : "");
         for (size_t i = 0; i < n; i++) {
             st->copy_cluster[i][sizeof st->copy_cluster[i] - 1] = '\0';
             printf("  %s cluster=%s\n", id_text(&st->copies[i], &t),
                    st->copy_cluster[i][0] ? st->copy_cluster[i] : "?");
         }
+        printf("term      %llu\n", (unsigned long long)st->epoch);
+        printf("state     %s\n", st->why ? "unavailable: quorum lost (no majority of the copies "
+                                            "reachable: no lock granted, no write accepted)"
+                                          : "available");
         printf("lock      %s", lock);
         if (st->locked == 1)
             printf(" holder=%s", id_text(&st->lock_holder, &t));

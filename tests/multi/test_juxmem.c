@@ -591,6 +591,10 @@ START_TEST(test_two_clusters)
     ck_assert_int_eq(json_num(r.out, "clusters"), 2);
     ck_assert_int_eq(json_num(r.out, "providers"), 2);
     ck_assert_int_eq(json_num(r.out, "copy_clusters"), 2);
+    ck_assert_int_eq(json_num(r.out, "requested"), 4);
+    ck_assert_int_eq(json_num(r.out, "epoch"), 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"available\":true"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\"repairing\":false"));
     ck_assert_uint_eq(count_sub(r.out, "\"cluster\":\"c0\""), 2);
     ck_assert_uint_eq(count_sub(r.out, "\"cluster\":\"c1\""), 2);
     run_free(&r);
