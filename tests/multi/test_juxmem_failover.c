@@ -20,7 +20,9 @@
  *      advertisement names the backup first;
  *   3. a rendezvous (rdv0, the first seed of everybody);
  *   4. a lock holder (a `juxmem lock` process, killed while HOLDING): the
- *      loop gets the lock back when its lease ends.
+ *      loop gets the lock back when its lease ends;
+ *   5. the sequencer (the copy with the lowest peer ID): another copy takes
+ *      over, the loop goes on and the degree is restored again.
  * After each, the loop must make progress within a bound (the stall is
  * printed).  Every wait is bounded; every process is stopped by its PID;
  * the work directory is removed when the test passed. */
@@ -277,6 +279,47 @@ static void teardown(void)
         fprintf(stderr, "test_juxmem_failover: logs kept in %s\n", workdir);
 }
 
+static int sanitizer_report(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[1024];
+    int bad = 0;
+    while (!bad && fgets(line, sizeof line, f))
+        bad = strstr(line, "AddressSanitizer") || strstr(line, "LeakSanitizer") ||
+              strstr(line, "runtime error:");
+    fclose(f);
+    return bad;
+}
+
+/* The end of a passing test: the client closes, every daemon still alive
+ * stops cleanly on SIGTERM (exit 0) and no log holds a sanitizer report
+ * (the killed ones' included). */
+static void stop_all(void)
+{
+    juxmem_close(cli);
+    cli = NULL;
+    tproc_t *all[2 + 2 + NPROV] = {rdv[0], rdv[1], mgr[0], mgr[1]};
+    for (int i = 0; i < NPROV; i++)
+        all[4 + i] = prov[i];
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i])
+            tproc_signal(all[i], SIGTERM);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i]) {
+            int st = tproc_reap(all[i], 10000);
+            ck_assert_msg(st == 0, "%s exit %d", tproc_name(all[i]), st);
+        }
+    const char *names[] = {"rdv0", "rdv1", "mgr0", "mgr1", "prov0", "prov1", "prov2", "prov3",
+                           "prov4", "holder"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.log", workdir, names[i]);
+        ck_assert_msg(!sanitizer_report(path), "sanitizer report in %s", path);
+    }
+}
+
 static void kill9(tproc_t **p)
 {
     tproc_signal(*p, SIGKILL);
@@ -410,6 +453,18 @@ START_TEST(test_failover_under_writes)
     stall = wait_progress(3, 15000, "a lock holder's death");
     fprintf(stderr, "lock holder killed: loop went on in %" PRIu64 " ms\n", stall);
 
+    /* 5. the sequencer itself (the copy with the lowest peer ID) */
+    dead = prov_id[seq];
+    t0 = tu_now_ms();
+    kill9(&prov[seq]);
+    stall = wait_progress(3, 30000, "the sequencer's death");
+    while (!stat_restored(&dead, st) && tu_now_ms() - t0 < 40000)
+        pause_ms(250);
+    ck_assert_msg(stat_restored(&dead, st), "degree not restored: %zu copies of %u, repairing %d",
+                  st->ncopies, st->requested, st->repairing);
+    fprintf(stderr, "sequencer killed: loop went on in %" PRIu64 " ms, 3 copies again in %" PRIu64
+                    " ms\n", stall, tu_now_ms() - t0);
+
     /* the end: every acknowledged increment is there, three copies */
     loop_stop();
     check_invariant();
@@ -428,6 +483,7 @@ START_TEST(test_failover_under_writes)
         pause_ms(250);
     ck_assert_msg(stat_restored(&dead, st), "%zu copies at the end", st->ncopies);
     free(st);
+    stop_all();
     passed = 1;
 }
 END_TEST
