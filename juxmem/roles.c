@@ -940,31 +940,40 @@ static int on_member_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     return JXTA_RESOLVER_DONE;
 }
 
+int juxmem__parse_manager_list(const char *text, char *cluster, size_t cap, jxta_id_t *ids,
+                               size_t max, size_t *n)
+{
+    const char *p = text;
+    char word[JXTA_ID_TEXT_MAX + 1];
+    *n = 0;
+    /* the last newline may be lost on the way (XML) */
+    if (!p || p[0] != 'L' || p[1] != ' ' || !(p = take_word(p + 2, cluster, cap)) ||
+        (*p && *p++ != '\n'))
+        return jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
+    while (*p) {
+        if (*n == max || !(p = take_word(p, word, sizeof word)) || (*p && *p++ != '\n') ||
+            jxta_id_from_string(&ids[*n], word) < 0 || jxta_id_kind(&ids[*n]) != JXTA_ID_PEER)
+            return jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
+        for (size_t i = 0; i < *n; i++)
+            if (jxta_id_equal(&ids[i], &ids[*n]))
+                return jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list (a manager twice)");
+        (*n)++;
+    }
+    return *n ? 0 : jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list (empty)");
+}
+
 static void on_member_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
                                const jxta_id_t *from)
 {
     (void)r;
     juxmem_t *j = ud;
-    const char *p = rsp->response;
-    char word[JXTA_ID_TEXT_MAX + 1];
-    if (!p || p[0] != 'L' || p[1] != ' ' || !(p = take_word(p + 2, word, sizeof word)) ||
-        (*p && *p++ != '\n')) { /* the last newline may be lost on the way (XML) */
-        jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
-        return;
-    }
-    if (strcmp(word, j->cluster) != 0)
-        return;
+    char cluster[JUXMEM_CLUSTER_NAME_MAX + 1];
     jxta_id_t m[JUXMEM_MAX_MANAGERS];
-    size_t n = 0;
-    while (*p) {
-        if (n == JUXMEM_MAX_MANAGERS || !(p = take_word(p, word, sizeof word)) ||
-            (*p && *p++ != '\n') ||
-            jxta_id_from_string(&m[n], word) < 0 || jxta_id_kind(&m[n]) != JXTA_ID_PEER) {
-            jxta__reject(JXTA_EPROTO, "juxmem", "bad manager list");
-            return;
-        }
-        n++;
-    }
+    size_t n;
+    if (juxmem__parse_manager_list(rsp->response, cluster, sizeof cluster, m, JUXMEM_MAX_MANAGERS,
+                                   &n) < 0 ||
+        strcmp(cluster, j->cluster) != 0)
+        return;
     int listed = 0;
     for (size_t i = 0; i < n && !listed; i++)
         listed = jxta_id_equal(&m[i], from);

@@ -203,6 +203,10 @@ size_t juxmem__cluster_managers(juxmem_t *j, jxta_id_t *out, size_t cap);
  * strictly (network input; JXTA_EPROTO, logged). */
 int juxmem__parse_hello(const char *text, char *cluster, size_t cap, int *manager,
                         uint64_t *offered, uint64_t *fr);
+/* roles.c: a manager's answer "L CLUSTER\nPEER\n..." (1..max distinct peer
+ * IDs, the last newline optional), parsed strictly (JXTA_EPROTO, logged). */
+int juxmem__parse_manager_list(const char *text, char *cluster, size_t cap, jxta_id_t *ids,
+                               size_t max, size_t *n);
 
 /* ---- client.c (loop thread) ---- */
 juxmem_blk_t *juxmem__blk_find(juxmem_t *j, const jxta_id_t *id);

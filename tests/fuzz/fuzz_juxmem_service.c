@@ -1,12 +1,13 @@
 /* fuzz_juxmem_service.c - libFuzzer harness for what the JuxMem service
  * layer reads from the network besides protocol messages: the jxta:JuxMemData
- * advertisement and the texts of the JuxMemAlloc / JuxMemStat resolver
- * exchanges.
+ * advertisement and the texts of the JuxMemAlloc / JuxMemStat / JuxMemMember
+ * resolver exchanges.
  *
  * The input is parsed as an advertisement (a JuxMemData that parses must
  * read back, rebuild and read back the same) and, NUL-terminated, as an
- * allocation query, an allocation answer and a stat answer, whose results
- * must respect their bounds (counts, lock state, distinct providers).
+ * allocation query, an allocation answer, a stat answer, a cluster hello and
+ * a manager list, whose results must respect their bounds (counts, lock
+ * state, distinct providers and managers, free <= offered).
  * Crashes, leaks (ASan), UB and failed invariants are findings. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +85,22 @@ static void texts(const uint8_t *data, size_t size)
     if (rc == 0 && (st->locked < 0 || st->locked > 2 || st->ncopies > JUXMEM_MAX_COPIES))
         abort();
     free(st);
+    char cl[JUXMEM_CLUSTER_NAME_MAX + 1];
+    int mgr;
+    uint64_t off, fr;
+    if (juxmem__parse_hello(text, cl, sizeof cl, &mgr, &off, &fr) == 0 &&
+        (fr > off || (mgr != 0 && mgr != 1) || strlen(cl) == 0))
+        abort();
+    jxta_id_t ids[JUXMEM_MAX_MANAGERS];
+    n = 99;
+    if (juxmem__parse_manager_list(text, cl, sizeof cl, ids, JUXMEM_MAX_MANAGERS, &n) == 0) {
+        if (n == 0 || n > JUXMEM_MAX_MANAGERS)
+            abort();
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < i; k++)
+                if (jxta_id_equal(&ids[i], &ids[k]))
+                    abort();
+    }
     free(text);
 }
 

@@ -114,7 +114,7 @@ PY
         printf '%s' '<?xml version="1.0" encoding="UTF-8"?><jxta:JuxMemMemory xmlns:jxta="http://jxta.org"><PeerID>urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303</PeerID><Cluster>alpha</Cluster><Offered>1048576</Offered><Free>4096</Free></jxta:JuxMemMemory>' > "$dir/memory-adv"
         printf '%s' '<?xml version="1.0" encoding="UTF-8"?><jxta:JuxMemCluster xmlns:jxta="http://jxta.org"><Name>alpha</Name><GID>urn:jxta:jxta-NetGroup</GID><Manager>urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303</Manager><Free>7</Free></jxta:JuxMemCluster>' > "$dir/cluster-adv" ;;
     juxmem_service)
-        # a data advertisement and the JuxMemAlloc / JuxMemStat texts
+        # a data advertisement and the JuxMemAlloc / JuxMemStat / JuxMemMember texts
         P=urn:jxta:uuid-59616261646162614E504720503250332EC7D662865D4477B78CAECC702112E303
         Q=urn:jxta:uuid-59616261646162614E50472050325033D8A85E4EAAEA4EA4A3929AD996BADE7D03
         printf '%s' "<?xml version=\"1.0\" encoding=\"UTF-8\"?><jxta:JuxMemData xmlns:jxta=\"http://jxta.org\"><Id>urn:jxta:uuid-24BE364F6F28466699CEC06030016AEAFB0C633BF385470987C8892A34DD00BF02</Id><Size>65536</Size><Clusters>1</Clusters><Providers>2</Providers><Copy><PID>$P</PID><Cluster>a</Cluster></Copy><Copy><PID>$Q</PID></Copy></jxta:JuxMemData>" > "$dir/data-adv"
@@ -122,7 +122,9 @@ PY
         printf '0 a\n%s\n%s\n' "$P" "$Q" > "$dir/alloc-answer"
         printf '%s' '-200' > "$dir/alloc-error"
         printf '0 4096 3 1 9000 2 %s 2 0 1\n%s a\n%s -\n' "$P" "$P" "$Q" > "$dir/stat-answer"
-        printf 'R %s' "$Q" > "$dir/stat-redirect" ;;
+        printf 'R %s' "$Q" > "$dir/stat-redirect"
+        printf 'H a 1 1048576 4096' > "$dir/hello"
+        printf 'L a\n%s\n%s\n' "$P" "$Q" > "$dir/manager-list" ;;
     adv)
         i=0
         find "$JXTA_VECTORS" -name '*.xml' | while read -r f; do i=$((i+1)); cp "$f" "$dir/$i-$(basename "$f")"; done ;;

@@ -275,6 +275,43 @@ START_TEST(test_service_texts)
     for (size_t i = 0; i < sizeof bad_q / sizeof bad_q[0]; i++)
         ck_assert_int_eq(juxmem__parse_alloc_query(bad_q[i], &size, &want), JXTA_EPROTO);
 
+    /* a cluster hello and a manager's answer */
+    char cl[JUXMEM_CLUSTER_NAME_MAX + 1];
+    int mgr;
+    uint64_t off, fr;
+    ck_assert_int_eq(juxmem__parse_hello("H rennes 1 1048576 4096", cl, sizeof cl, &mgr, &off, &fr),
+                     0);
+    ck_assert_str_eq(cl, "rennes");
+    ck_assert_int_eq(mgr, 1);
+    ck_assert_uint_eq(off, 1048576);
+    ck_assert_uint_eq(fr, 4096);
+    ck_assert_int_eq(juxmem__parse_hello("H a 0 0 0", cl, sizeof cl, &mgr, &off, &fr), 0);
+    const char *bad_h[] = {"", "H", "H a", "H a 1 5", "H a 2 5 5", "H a 0 5 6", "H  a 0 5 5",
+                           "H a 0 5 5 ", "X a 0 5 5", "H a 0 -5 5", "H a 0 5 5\n",
+                           "H a 0 99999999999999999999 5"};
+    for (size_t i = 0; i < sizeof bad_h / sizeof bad_h[0]; i++)
+        ck_assert_int_eq(juxmem__parse_hello(bad_h[i], cl, sizeof cl, &mgr, &off, &fr),
+                         JXTA_EPROTO);
+    ck_assert_int_eq(juxmem__parse_hello("H abcdefgh 0 5 5", cl, 4, &mgr, &off, &fr), JXTA_EPROTO);
+    jxta_id_t ids[2];
+    size_t nids;
+    snprintf(text, sizeof text, "L rennes\n%s\n%s\n", P, Q);
+    ck_assert_int_eq(juxmem__parse_manager_list(text, cl, sizeof cl, ids, 2, &nids), 0);
+    ck_assert_uint_eq(nids, 2);
+    ck_assert_str_eq(cl, "rennes");
+    snprintf(text, sizeof text, "L rennes\n%s", P); /* its last newline lost */
+    ck_assert_int_eq(juxmem__parse_manager_list(text, cl, sizeof cl, ids, 2, &nids), 0);
+    ck_assert_uint_eq(nids, 1);
+    snprintf(text, sizeof text, "L rennes\n%s\n%s\n", P, P); /* twice */
+    ck_assert_int_eq(juxmem__parse_manager_list(text, cl, sizeof cl, ids, 2, &nids), JXTA_EPROTO);
+    snprintf(text, sizeof text, "L rennes\n%s\n%s\n%s\n", P, Q, P); /* too many */
+    ck_assert_int_eq(juxmem__parse_manager_list(text, cl, sizeof cl, ids, 2, &nids), JXTA_EPROTO);
+    const char *bad_l[] = {"", "L", "L a", "L a\n", "L a\nxyz\n", "L a\n\n",
+                           "L a\nurn:jxta:jxta-NetGroup\n"};
+    for (size_t i = 0; i < sizeof bad_l / sizeof bad_l[0]; i++)
+        ck_assert_int_eq(juxmem__parse_manager_list(bad_l[i], cl, sizeof cl, ids, 2, &nids),
+                         JXTA_EPROTO);
+
     juxmem_member_t m[4];
     size_t n;
     snprintf(text, sizeof text, "0 rennes\n%s\n%s\n", P, Q);
