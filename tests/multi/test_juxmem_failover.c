@@ -3,7 +3,8 @@
  *
  * The overlay: two rendezvous (rdv0, rdv1: every other peer is seeded with
  * both), one cluster "a" run by two managers (a primary and a backup) with
- * five providers, every daemon granting 2 s lock leases.  The test process
+ * five providers (a sixth joins later), every daemon granting 2 s lock
+ * leases.  The test process
  * is a libjuxmem client: it allocates an 8-byte counter with three copies
  * and runs an increment loop on a thread of its own (acquire, read, write
  * v + 1, release), counting the acknowledged releases (0), the refused ones
@@ -16,7 +17,8 @@
  *      juxmem_stat shows three live copies again (none the dead one), the
  *      sequencer reporting REPAIRED;
  *   2. the primary manager: the backup announces itself primary (the
- *      take-over time is printed), allocations work again, and a cluster
+ *      take-over time is printed), a provider joins, an allocation on every
+ *      live provider (the new one included) is served, and a cluster
  *      advertisement names the backup first;
  *   3. a rendezvous (rdv0, the first seed of everybody);
  *   4. a lock holder (a `juxmem lock` process, killed while HOLDING): the
@@ -52,7 +54,7 @@ static const char *daemon_bin = TOOLS_DIR "/juxmemd";
 static const char *cli_bin = TOOLS_DIR "/juxmem";
 
 #define LEASE_MS "2000"
-#define NPROV 5
+#define NPROV 6 /* the last one joins after the primary manager's death */
 #define COPIES 3
 
 static char workdir[256];
@@ -230,7 +232,7 @@ static void setup(void)
     const char *mopts[] = {"--manager", "--cluster", "a", NULL};
     mgr[0] = spawn_daemon("mgr0", mopts);
     mgr[1] = spawn_daemon("mgr1", mopts);
-    for (int i = 0; i < NPROV; i++) {
+    for (int i = 0; i < NPROV - 1; i++) {
         char name[16];
         snprintf(name, sizeof name, "prov%d", i);
         const char *popts[] = {"--provider", "1M", "--cluster", "a", NULL};
@@ -238,11 +240,11 @@ static void setup(void)
     }
     for (int i = 0; i < 2; i++)
         ready_id(mgr[i], &mgr_id[i]);
-    for (int i = 0; i < NPROV; i++)
+    for (int i = 0; i < NPROV - 1; i++)
         ready_id(prov[i], &prov_id[i]);
     /* both managers know every provider; exactly one is primary */
     char want[64];
-    snprintf(want, sizeof want, "MANAGER cluster=a providers=%d", NPROV);
+    snprintf(want, sizeof want, "MANAGER cluster=a providers=%d", NPROV - 1);
     for (int i = 0; i < 2; i++)
         ck_assert_msg(tproc_wait(mgr[i], want, 1, 20000, NULL, 0), "mgr%d: no '%s'", i, want);
     uint64_t t0 = tu_now_ms();
@@ -312,7 +314,7 @@ static void stop_all(void)
             ck_assert_msg(st == 0, "%s exit %d", tproc_name(all[i]), st);
         }
     const char *names[] = {"rdv0", "rdv1", "mgr0", "mgr1", "prov0", "prov1", "prov2", "prov3",
-                           "prov4", "holder"};
+                           "prov4", "prov5", "holder"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s.log", workdir, names[i]);
@@ -422,9 +424,22 @@ START_TEST(test_failover_under_writes)
     ck_assert_msg(tproc_wait(mgr[b], "MANAGER role=primary", before + 1, 15000, NULL, 0),
                   "the backup manager did not take over");
     uint64_t takeover = tu_now_ms() - t0;
+    /* a provider joins now: the backup counts it, and an allocation on
+     * every live provider (the four left and the new one) is served */
+    const char *popts[] = {"--provider", "1M", "--cluster", "a", NULL};
+    prov[NPROV - 1] = spawn_daemon("prov5", popts);
+    ready_id(prov[NPROV - 1], &prov_id[NPROV - 1]);
     jxta_id_t other;
-    ck_assert_int_eq(alloc_retry(4096, 2, 30000, &other), 0);
+    ck_assert_int_eq(alloc_retry(4096, NPROV - 1, 30000, &other), 0);
     uint64_t t_alloc = tu_now_ms() - t0;
+    juxmem_stat_t *st2 = calloc(1, sizeof *st2);
+    ck_assert_ptr_nonnull(st2);
+    ck_assert_int_eq(juxmem_stat(cli, &other, st2), 0);
+    int joined = 0;
+    for (size_t i = 0; i < st2->ncopies; i++)
+        joined |= jxta_id_equal(&st2->copies[i], &prov_id[NPROV - 1]);
+    ck_assert_msg(st2->ncopies == NPROV - 1 && joined, "the joining provider holds no copy");
+    free(st2);
     ck_assert_int_eq(juxmem_free(cli, &other), 0);
     uint64_t t1 = tu_now_ms();
     while (!adv_names_first(&mgr_id[b]) && tu_now_ms() - t1 < 15000)
