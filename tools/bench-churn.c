@@ -76,6 +76,9 @@ static void usage(FILE *out)
         "  --size BYTES         block size and bytes written each time, 16..1048576\n"
         "                       (default 4096)\n"
         "  --lease-ms N         lock lease of the daemons (default 10000)\n"
+        "  --wait-repair        a kill falls due only once the previous kills are\n"
+        "                       repaired (the period then counts from that moment);\n"
+        "                       default: kill on schedule, repaired or not\n"
         "  --restore-timeout S  a kill not repaired after S seconds counts as a failure\n"
         "                       to restore (default 60)\n"
         "  --out PREFIX         output files PREFIX-ops.csv, PREFIX-history.csv,\n"
@@ -104,7 +107,7 @@ typedef struct opts {
     uint64_t providers, clusters, copies, duration_s, size, lease_ms, restore_s, timeout_s;
     uint64_t seed;
     double period_s;
-    int keep, seeded;
+    int keep, seeded, wait_repair;
     const char *out, *juxmemd, *log_level;
 } opts_t;
 
@@ -128,8 +131,11 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                   .lease_ms = 10000, .restore_s = 60, .period_s = 5, .out = "bench-churn"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--keep") == 0) {
-            o->keep = 1;
+        if (strcmp(a, "--keep") == 0 || strcmp(a, "--wait-repair") == 0) {
+            if (a[2] == 'k')
+                o->keep = 1;
+            else
+                o->wait_repair = 1;
             continue;
         }
         static const char *const takes[] = {"--providers", "--clusters", "--copies",
@@ -373,9 +379,18 @@ static void field(const char *line, const char *key, char *out, size_t cap)
     out[n] = '\0';
 }
 
+typedef struct kill_rec kill_rec_t;
+static kill_rec_t *kills;
+static size_t nkills;
+static uint64_t t_start_us;
+static FILE *events; /* WORKDIR/events.log: every daemon line, timed */
+static void note_copy_lost(const char *peer);
+
 /* One event line of procs[i] (mu held). */
 static void on_line(dproc_t *p, const char *line)
 {
+    if (events)
+        fprintf(events, "%.3f %s %s\n", (double)(now_us() - t_start_us) / 1e6, p->name, line);
     if (strncmp(line, "READY ", 6) == 0) {
         field(line, "peer", p->peer, sizeof p->peer);
         field(line, "listen", p->listen, sizeof p->listen);
@@ -383,6 +398,9 @@ static void on_line(dproc_t *p, const char *line)
     } else if (strncmp(line, "COPY added", 10) == 0) {
         ev_copy_added++;
     } else if (strncmp(line, "COPY-LOST", 9) == 0) {
+        char peer[JXTA_ID_TEXT_MAX];
+        field(line, "peer", peer, sizeof peer);
+        note_copy_lost(peer);
         ev_copy_lost++;
     } else if (strncmp(line, "MANAGER ", 8) == 0) {
         char name[64], k[32];
@@ -500,17 +518,24 @@ static void wait_managers(unsigned clusters, const unsigned *want, uint64_t ms)
 
 /* ---- the churn thread ---------------------------------------------------------- */
 
-typedef struct kill_rec {
+struct kill_rec {
     uint64_t t_us;       /* since the start of the run */
     uint64_t restored_us; /* 0 while the degree is not restored */
+    uint64_t lost_us;     /* first COPY-LOST line naming the peer, 0 before */
     char victim[32];
     char peer[JXTA_ID_TEXT_MAX];
-} kill_rec_t;
+};
 
-static kill_rec_t *kills;
-static size_t nkills, kills_cap, nrepairs;
+static size_t kills_cap, nrepairs;
 static unsigned next_provider;
-static uint64_t t_start_us;
+
+/* mu held */
+static void note_copy_lost(const char *peer)
+{
+    for (size_t i = 0; i < nkills; i++)
+        if (!kills[i].lost_us && strcmp(kills[i].peer, peer) == 0)
+            kills[i].lost_us = now_us() - t_start_us;
+}
 static juxmem_t *client;
 static jxta_id_t block_id;
 static opts_t opt;
@@ -651,16 +676,18 @@ static void *churn_main(void *arg)
     (void)arg;
     uint64_t period = (uint64_t)(opt.period_s * 1e6);
     uint64_t next = now_us() + period;
+    int pending = 0;
     while (!churn_stop) {
         uint64_t wake = now_us() + 100000;
         sleep_until_us(next < wake ? next : wake);
         if (churn_stop)
             break;
-        if (now_us() >= next) {
+        if (now_us() >= next && !(opt.wait_repair && pending)) {
+            int late = now_us() > next + 200000;
             churn_kill();
-            next += period;
+            next = late ? now_us() + period : next + period;
         }
-        churn_poll_repairs();
+        pending = churn_poll_repairs();
     }
     return NULL;
 }
@@ -947,6 +974,36 @@ static void write_svg(const char *path, uint64_t phase2_us, uint64_t end_us)
         cli_fail(1, prog, "cannot write %s", path);
 }
 
+/* The block's last stat, its copies named by process (dead ones marked). */
+static void print_final_stat(void)
+{
+    juxmem_stat_t st;
+    int rc = juxmem_stat(client, &block_id, &st);
+    if (rc < 0) {
+        printf("final stat: %s\n", juxmem_strerror(rc));
+        return;
+    }
+    printf("final stat: %zu copies of %u requested, repairing %d, epoch %llu, version %llu, "
+           "why %s; copies:",
+           st.ncopies, st.requested, st.repairing, (unsigned long long)st.epoch,
+           (unsigned long long)st.version, st.why ? juxmem_strerror(st.why) : "-");
+    pthread_mutex_lock(&mu);
+    for (size_t c = 0; c < st.ncopies && c < JUXMEM_MAX_COPIES; c++) {
+        char text[JXTA_ID_TEXT_MAX];
+        jxta_id_format(&st.copies[c], text, sizeof text);
+        const char *name = "?";
+        int killed = 0;
+        for (size_t i = 0; i < nprocs; i++)
+            if (strcmp(procs[i].peer, text) == 0) {
+                name = procs[i].name;
+                killed = procs[i].killed;
+            }
+        printf(" %s%s", name, killed ? "(killed)" : "");
+    }
+    pthread_mutex_unlock(&mu);
+    printf("\n");
+}
+
 /* ---- main ------------------------------------------------------------------------ */
 
 static void default_juxmemd(const char *argv0, char *out, size_t cap)
@@ -1075,6 +1132,11 @@ int main(int argc, char **argv)
     t_start_us = now_us();
 
     pthread_t mon;
+    char evpath[256];
+    snprintf(evpath, sizeof evpath, "%s/events.log", workdir);
+    events = fopen(evpath, "w");
+    if (events)
+        setvbuf(events, NULL, _IOLBF, 0);
     if (pthread_create(&mon, NULL, monitor_main, NULL) != 0)
         cli_fail(1, prog, "cannot start the monitor thread");
     start_overlay();
@@ -1141,16 +1203,21 @@ int main(int argc, char **argv)
     phase_stats(1, &s1);
     phase_stats(2, &s2);
     double overhead = s1.ops_s > 0 ? (1.0 - s2.ops_s / s1.ops_s) * 100.0 : 0;
-    size_t restored = 0;
-    double sum_restore = 0, max_restore = 0;
+    size_t restored = 0, detected = 0;
+    double sum_restore = 0, max_restore = 0, sum_detect = 0;
     pthread_mutex_lock(&mu);
-    for (size_t k = 0; k < nkills; k++)
+    for (size_t k = 0; k < nkills; k++) {
+        if (kills[k].lost_us) {
+            detected++;
+            sum_detect += (double)(kills[k].lost_us - kills[k].t_us) / 1e6;
+        }
         if (kills[k].restored_us) {
             double d = (double)(kills[k].restored_us - kills[k].t_us) / 1e6;
             restored++;
             sum_restore += d;
             max_restore = d > max_restore ? d : max_restore;
         }
+    }
     size_t nk = nkills;
     unsigned lost = ev_copy_lost, added = ev_copy_added;
     pthread_mutex_unlock(&mu);
@@ -1175,7 +1242,13 @@ int main(int argc, char **argv)
     if (restored)
         printf(", in %.2f s on average (max %.2f s)", sum_restore / (double)restored,
                max_restore);
-    printf("\n");
+    if (detected)
+        printf("; the loss of the killed copy reported (COPY-LOST) after %.2f s on average "
+               "(%zu kills)",
+               sum_detect / (double)detected, detected);
+    printf("%s\n", opt.wait_repair ? " (--wait-repair: each kill waited for the previous repair)"
+                                   : "");
+    print_final_stat();
 
     char path[600];
     snprintf(path, sizeof path, "%s-ops.csv", opt.out);
@@ -1210,6 +1283,9 @@ int main(int argc, char **argv)
     client = NULL;
     monitor_stop = 1;
     pthread_join(mon, NULL);
+    if (events)
+        fclose(events);
+    events = NULL;
     free(buf);
     jm_hist_free(hist);
     free(recs);
