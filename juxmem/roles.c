@@ -3,26 +3,40 @@
  * Provider: runs the provider state machine (block.h) on the loop, fed by
  * net.c.  It publishes its memory advertisement in its cluster group when
  * the group is joined, whenever its free memory changes and every
- * JUXMEM_REFRESH_MS (short lifetimes: a dead provider's offer fades out of
- * the manager's cache within a minute).  Each copy it gains is announced
- * with a jxta:JuxMemData advertisement in the juxmem group (so peers that
- * only hold the data ID find the copies) and the data group's PGA.
+ * JUXMEM_REFRESH_MS (for any JXTA peer to see), and says hello to every
+ * manager of its cluster it knows every JUXMEM_HELLO_MS with its offer
+ * (a JuxMemMember resolver query); the managers choose from these hellos.
+ * Each copy it gains is announced with a jxta:JuxMemData advertisement in
+ * the juxmem group (so peers that only hold the data ID find the copies)
+ * and the data group's PGA.  As a block's sequencer it re-creates lost
+ * copies (see "re-creating a lost copy").
  *
- * Manager: runs its cluster group as rendezvous, so the providers' memory
- * advertisements (remote-published to it) land in its own cache; every
- * JUXMEM_MAINT_MS it reads them back, and it publishes the cluster
- * advertisement in the juxmem group when the cluster changes and every
- * JUXMEM_REFRESH_MS.  It answers "JuxMemAlloc" resolver queries ("SIZE
- * COUNT") with COUNT providers of its cluster chosen by
- * juxmem_choose_providers, and counts the chosen memory as taken until
- * the providers' next advertisements, so that allocations in a burst are
- * spread out.  The client reserves on the providers itself (exact
- * accounting there); a race is caught as JUXMEM_ENOSPACE and retried.
+ * Managers: a cluster may have several (up to 8).  Each runs the cluster
+ * group as rendezvous, hellos the others, keeps every provider's offer
+ * from their hellos (a provider silent for JUXMEM_OFFER_DEAD_MS is out of
+ * the choice) and answers each hello with the managers it knows.  The
+ * primary - the live manager with the lowest peer ID - publishes the
+ * cluster advertisement in the juxmem group (every live manager, primary
+ * first) when the cluster changes and every JUXMEM_CLUSTER_REFRESH_MS,
+ * with a short lifetime so that a dead primary's fades.  Any manager
+ * answers "JuxMemAlloc" resolver queries ("SIZE COUNT") with COUNT
+ * providers chosen by juxmem_choose_providers, and counts the chosen
+ * memory as taken until the providers report a change, so that
+ * allocations in a burst are spread out.  The client reserves on the
+ * providers itself (exact accounting there); a race is caught as
+ * JUXMEM_ENOSPACE and retried.  A backup hears the primary's hellos; when
+ * they stop for JUXMEM_MGR_DEAD_MS it is primary at its next upkeep (at
+ * most JUXMEM_MAINT_MS later) and publishes the advertisement naming
+ * itself first: a take-over takes 4 to 5 s, and loses nothing (it held
+ * every offer already).
  *
- * A provider of a cluster it does not manage joins the cluster group from
- * a thread of its own (juxmem__cluster_thread): it looks for the cluster
- * advertisement in the juxmem group until found, then joins as an edge
- * seeded with jxta://<manager>, reached through the Net group's router.
+ * Every provider, manager and client of a cluster runs a thread
+ * (juxmem__cluster_thread) that looks for the cluster advertisement in the
+ * juxmem group: a provider or client until found, then joins the cluster
+ * group as an edge seeded with jxta://<manager> for every manager named
+ * (reached through the Net group's router; the edge fails over from one to
+ * the next), and again whenever no manager answers its hellos; a manager
+ * to find the others (every 10 s while it hears none).
  *
  * The "JuxMemStat" queries are answered in stat.c. */
 #include <inttypes.h>
