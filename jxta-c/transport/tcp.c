@@ -129,6 +129,7 @@ void jxta_tcp_config_default(jxta_tcp_config_t *cfg)
     cfg->first_frame_delay_ms = 150;
     cfg->idle_ms = 15 * 60 * 1000;
     cfg->connect_timeout_ms = 10000;
+    cfg->dead_peer_ms = 15000;
     cfg->max_queue_bytes = 8u << 20;
     jxta_frame_limits_default(&cfg->frame_limits);
     jxta_msg_limits_default(&cfg->msg_limits);
@@ -136,11 +137,22 @@ void jxta_tcp_config_default(jxta_tcp_config_t *cfg)
 
 /* ---- small helpers --------------------------------------------------- */
 
-static void tune_socket(int fd)
+static void tune_socket(int fd, uint64_t dead_peer_ms)
 {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    if (!dead_peer_ms)
+        return;
+    /* idle connections: probe after a third of the time, every sixth, and
+     * give up after the time (three probes); busy ones: TCP_USER_TIMEOUT */
+    int idle = (int)(dead_peer_ms / 3000) ? (int)(dead_peer_ms / 3000) : 1;
+    int intvl = (int)(dead_peer_ms / 6000) ? (int)(dead_peer_ms / 6000) : 1, cnt = 3;
+    unsigned user = dead_peer_ms > UINT32_MAX ? UINT32_MAX : (unsigned)dead_peer_ms;
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user, sizeof user);
 }
 
 static const char *conn_name(const jxta_tcp_conn_t *c)
@@ -721,7 +733,7 @@ static void listener_io(jxta_io_t *io, unsigned events)
                 jxta_log(JXTA_LOG_WARN, "tcp", "accept: %s", strerror(errno));
             return;
         }
-        tune_socket(fd);
+        tune_socket(fd, t->cfg.dead_peer_ms);
         jxta_tcp_conn_t *c = conn_new(t, fd, 1);
         if (!c) {
             jxta_log(JXTA_LOG_ERROR, "tcp", "out of memory accepting a connection");
@@ -852,7 +864,7 @@ int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **o
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return JXTA_EIO;
-    tune_socket(fd);
+    tune_socket(fd, t->cfg.dead_peer_ms);
     jxta_tcp_conn_t *c = conn_new(t, fd, 0);
     if (!c) {
         close(fd);

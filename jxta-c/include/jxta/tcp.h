@@ -47,6 +47,12 @@ typedef struct jxta_tcp_config {
     uint64_t first_frame_delay_ms; /* default 150 */
     uint64_t idle_ms;              /* default 15 min (JXSE) */
     uint64_t connect_timeout_ms;   /* default 10000 */
+    /* A connection whose sent data stays unacknowledged this long, or whose
+     * peer stops answering keep-alive probes for about as long, is closed
+     * (TCP_USER_TIMEOUT + keep-alive), so a peer behind a network cut is
+     * noticed and reconnected in seconds, not after TCP's own back-off of
+     * minutes.  Default 15000; 0 = the kernel's defaults. */
+    uint64_t dead_peer_ms;
     size_t max_queue_bytes;        /* per connection, default 8 MiB */
     jxta_frame_limits_t frame_limits;
     jxta_msg_limits_t msg_limits;
