@@ -795,6 +795,39 @@ static void drop_holder(copy_t *c, holder_t *h)
     c->nholders--;
 }
 
+/* A client runs one operation per block, and acquires only what it does
+ * not hold: a new ACQUIRE means that its older requests still queued here,
+ * or granted without its knowing (a GRANT lost, then a time-out whose
+ * CANCEL went astray), were given up.  Left in place, each would hold the
+ * lock for a whole lease while nobody uses it. */
+static int older_request(uint64_t old, uint64_t seq)
+{
+    return old < seq || old > seq + JUXMEM_SEQ_WINDOW; /* or a former incarnation's */
+}
+
+static void forget_abandoned(copy_t *c, const jxta_id_t *client, uint64_t seq)
+{
+    for (size_t i = 0; i < c->nq;) {
+        if (jxta_id_equal(&c->queue[i].client, client) && older_request(c->queue[i].seq, seq)) {
+            memmove(&c->queue[i], &c->queue[i + 1], (c->nq - i - 1) * sizeof c->queue[0]);
+            c->nq--;
+        } else {
+            i++;
+        }
+    }
+    for (size_t i = 0; i < c->nholders;) {
+        holder_t *h = &c->holders[i];
+        if (jxta_id_equal(&h->client, client) && older_request(h->acq_seq, seq) &&
+            !h->committing) {
+            jxta_log(JXTA_LOG_INFO, MOD, "lock of token %016llx given up by its holder",
+                     (unsigned long long)h->token);
+            drop_holder(c, h);
+        } else {
+            i++;
+        }
+    }
+}
+
 static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
                        juxmem_out_t *o)
 {
@@ -824,6 +857,7 @@ static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
         answer(c, &m->from, &r, o);
         return 0;
     }
+    forget_abandoned(c, &m->from, m->seq);
     if (c->nq >= p->cfg.max_queue) {
         answer_status(p, c, &m->from, JUXMEM_MSG_DENY, m->seq, JXTA_EBUSY, o);
         return JXTA_EBUSY;

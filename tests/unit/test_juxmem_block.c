@@ -1184,7 +1184,7 @@ END_TEST
 
 START_TEST(sequencer_requests)
 {
-    jxta_id_t self = peer_id(1), c1 = peer_id(2), c2 = peer_id(3), data;
+    jxta_id_t self = peer_id(1), c1 = peer_id(2), c2 = peer_id(3), c3 = peer_id(4), data;
     ck_assert_int_eq(juxmem_data_id_new(&data), 0);
     juxmem_block_cfg_t cfg;
     juxmem_block_cfg_default(&cfg);
@@ -1217,8 +1217,10 @@ START_TEST(sequencer_requests)
     ck_assert_uint_eq(o.n, 3);
     ck_assert_uint_eq(o.v[2].m.token, t1);
     /* a writer waits for both readers */
-    a1.seq = 2;
-    a1.mode = JUXMEM_MODE_EXCL;
+    juxmem_pmsg_t a3;
+    juxmem_pmsg_init(&a3, JUXMEM_MSG_ACQUIRE, &data, &c3);
+    a3.seq = 1;
+    a3.mode = JUXMEM_MODE_EXCL;
     juxmem_pmsg_t r2;
     juxmem_pmsg_init(&r2, JUXMEM_MSG_RELEASE, &data, &c2);
     r2.seq = 2;
@@ -1227,9 +1229,9 @@ START_TEST(sequencer_requests)
     ck_assert_int_eq(juxmem_provider_handle(p, &r2, 2, &o), 0);
     ck_assert_int_eq(o.v[0].m.type, JUXMEM_MSG_RELEASED);
     ck_assert_int_eq(o.v[0].m.status, 0);
-    /* c1's first (shared) grant is still held: its exclusive request
-     * waits until that lease runs out */
-    ck_assert_int_eq(juxmem_provider_handle(p, &a1, 3, &o), 0);
+    /* c1's shared grant is still held: the exclusive request waits until
+     * that lease runs out */
+    ck_assert_int_eq(juxmem_provider_handle(p, &a3, 3, &o), 0);
     ck_assert_uint_eq(o.n, 1);
     juxmem_block_info_t info;
     ck_assert_int_eq(juxmem_provider_block_info(p, &data, 3, &info), 0);
@@ -1244,10 +1246,10 @@ START_TEST(sequencer_requests)
     ck_assert_uint_gt(t3, t2);
     ck_assert_int_eq(juxmem_provider_block_info(p, &data, 101, &info), 0);
     ck_assert_int_eq(info.locked, 1);
-    ck_assert(jxta_id_equal(&info.holder, &c1));
+    ck_assert(jxta_id_equal(&info.holder, &c3));
     /* renew extends the lease; a stale renew is refused */
     juxmem_pmsg_t rn;
-    juxmem_pmsg_init(&rn, JUXMEM_MSG_ACQUIRE, &data, &c1);
+    juxmem_pmsg_init(&rn, JUXMEM_MSG_ACQUIRE, &data, &c3);
     rn.seq = 3;
     rn.mode = JUXMEM_MODE_EXCL;
     rn.flags = JUXMEM_F_RENEW;
@@ -1262,7 +1264,7 @@ START_TEST(sequencer_requests)
     ck_assert_int_eq(juxmem_provider_handle(p, &rn, 221, &o), JUXMEM_ESTALE);
     /* release with writes: single copy, answered at once with version 1 */
     juxmem_pmsg_t r1;
-    juxmem_pmsg_init(&r1, JUXMEM_MSG_RELEASE, &data, &c1);
+    juxmem_pmsg_init(&r1, JUXMEM_MSG_RELEASE, &data, &c3);
     r1.seq = 5;
     r1.token = t3;
     ck_assert_int_eq(juxmem_pmsg_add_range(&r1, 4, "abcd", 4), 0);
@@ -1282,9 +1284,8 @@ START_TEST(sequencer_requests)
     r1.token = t1;
     ck_assert_int_eq(juxmem_provider_handle(p, &r1, 224, &o), JUXMEM_ESTALE);
     /* an older request of the client is ignored */
-    a1.seq = 1;
     before = o.n;
-    ck_assert_int_eq(juxmem_provider_handle(p, &a1, 225, &o), 0);
+    ck_assert_int_eq(juxmem_provider_handle(p, &a3, 225, &o), 0);
     ck_assert_uint_eq(o.n, before);
     char got[4];
     ck_assert_int_eq(juxmem_provider_peek(p, &data, 4, got, 4), 0);
@@ -1301,6 +1302,17 @@ START_TEST(sequencer_requests)
     a2.seq = 2; /* and its own late duplicates are still ignored */
     ck_assert_int_eq(juxmem_provider_handle(p, &a2, 228, &o), 0);
     ck_assert_uint_eq(o.n, before + 2);
+    /* a client asking again gave up what it held (a lost GRANT, a CANCEL
+     * gone astray): c2's shared grant does not block its exclusive request */
+    a2.seq = 4;
+    a2.mode = JUXMEM_MODE_EXCL;
+    ck_assert_int_eq(juxmem_provider_handle(p, &a2, 229, &o), 0);
+    ck_assert_uint_eq(o.n, before + 3);
+    ck_assert_int_eq(o.v[before + 2].m.type, JUXMEM_MSG_GRANT);
+    ck_assert_int_eq(o.v[before + 2].m.mode, JUXMEM_MODE_EXCL);
+    ck_assert_int_eq(juxmem_provider_block_info(p, &data, 229, &info), 0);
+    ck_assert_int_eq(info.locked, 1);
+    ck_assert(jxta_id_equal(&info.holder, &c2));
     juxmem_pmsg_clear(&r1);
     juxmem_out_clear(&o);
     juxmem_provider_free(p);
