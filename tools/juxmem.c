@@ -22,6 +22,7 @@
  * it holds the lock, so a script or test can wait for that line; SIGTERM
  * or SIGINT end the hold early and release cleanly. */
 #include <errno.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,9 +62,13 @@ static void usage(FILE *out)
         "  get ID [-o FILE] [--offset N] [--length N]\n"
         "        acquire_read, read (default: from offset to the end of the block),\n"
         "        release; the bytes go to stdout (or FILE)\n"
-        "  incr ID COUNT\n"
+        "  incr ID COUNT [--keep-going] [--history FILE [--client N]]\n"
         "        COUNT times: acquire, add 1 to the 64-bit little-endian counter at\n"
-        "        offset 0, release; prints the last value\n"
+        "        offset 0, release; prints the last value.  --keep-going: a failed\n"
+        "        increment is reported (a JSON line with --json) and the next one\n"
+        "        tried.  --history: append every operation to FILE as it ends, in\n"
+        "        the CSV of tools/history.h (client N, default 0), for the checker;\n"
+        "        each increment then also sets a stamp of its own (u64 LE at 8)\n"
         "  lock ID [--read] [--hold-ms N] [--write-pattern BYTE]\n"
         "        acquire (shared with --read), optionally fill the block with BYTE\n"
         "        (not released data until the release), print \"HOLDING ...\", hold N ms\n"
@@ -112,6 +117,10 @@ typedef struct args {
     int has_hold;
     int pattern;
     int has_pattern;
+    int keep_going;          /* incr: go on after a failed increment */
+    const char *history;     /* incr: record every operation (tools/history.h CSV) */
+    uint64_t client;         /* incr: client number in that history */
+    int has_client;
     /* positionals, validated before the peer starts */
     jxta_id_t id;        /* every command but alloc and ls */
     uint64_t number;     /* alloc SIZE, incr COUNT */
@@ -161,7 +170,7 @@ static int parse_number(const char *what, const char *v, int suffixes, uint64_t 
 static const char *const value_opts[] = {"--home", "--seed", "--listen", "--cluster", "--timeout",
                                          "--log-level", "--clusters", "--providers", "-o",
                                          "--output", "--offset", "--length", "--hold-ms",
-                                         "--write-pattern", NULL};
+                                         "--write-pattern", "--history", "--client", NULL};
 
 static int takes_value(const char *a)
 {
@@ -216,6 +225,12 @@ static int parse_option(args_t *a, const char *opt, const char *v)
         if (parse_number(opt, v, 0, UINT64_MAX / 2, &a->hold_ms) < 0)
             return -1;
         a->has_hold = 1;
+    } else if (strcmp(opt, "--history") == 0) {
+        a->history = v;
+    } else if (strcmp(opt, "--client") == 0) {
+        if (parse_number(opt, v, 0, UINT32_MAX, &a->client) < 0)
+            return -1;
+        a->has_client = 1;
     } else if (strcmp(opt, "--write-pattern") == 0) {
         if (parse_number(opt, v, 0, 255, &n) < 0)
             return -1;
@@ -237,6 +252,10 @@ static int check_command_options(const args_t *a)
         return usage_error("--offset belongs to 'put' and 'get'");
     if ((a->outfile || a->has_length) && !is_get)
         return usage_error("-o/--length belong to 'get'");
+    if ((a->keep_going || a->history || a->has_client) && strcmp(c, "incr") != 0)
+        return usage_error("--keep-going/--history/--client belong to 'incr'");
+    if (a->has_client && !a->history)
+        return usage_error("--client names this client in a --history");
     if ((a->read_lock || a->has_hold || a->has_pattern) && !is_lock)
         return usage_error("--read/--hold-ms/--write-pattern belong to 'lock'");
     if (a->read_lock && a->has_pattern)
@@ -290,6 +309,8 @@ static int parse_args(int argc, char **argv, args_t *a)
             a->json = 1;
         } else if (strcmp(s, "--read") == 0) {
             a->read_lock = 1;
+        } else if (strcmp(s, "--keep-going") == 0) {
+            a->keep_going = 1;
         } else if (takes_value(s)) {
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", s);
@@ -561,6 +582,31 @@ static void put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* One line of the history CSV (tools/history.h) for an increment that
+ * ended now; flushed at once, so a killed client leaves what it did. */
+static void history_line(FILE *h, const args_t *a, uint64_t start_us, const char *outcome,
+                         uint64_t read, uint64_t written)
+{
+    if (!h)
+        return;
+    uint64_t end_us = mono_us();
+    fprintf(h, "%llu,rmw,%llu.%03llu,%llu.%03llu,%s,", (unsigned long long)a->client,
+            (unsigned long long)(start_us / 1000), (unsigned long long)(start_us % 1000),
+            (unsigned long long)(end_us / 1000), (unsigned long long)(end_us % 1000), outcome);
+    if (strcmp(outcome, "fail") == 0)
+        fprintf(h, "-,-\n");
+    else
+        fprintf(h, "%llu,%llu\n", (unsigned long long)read, (unsigned long long)written);
+    fflush(h);
+}
+
 static int cmd_incr(juxmem_t *j, const args_t *a)
 {
     jxta_id_t id = a->id;
@@ -568,30 +614,73 @@ static int cmd_incr(juxmem_t *j, const args_t *a)
     int rc = juxmem_attach(j, &id);
     if (rc < 0)
         return fail(a, "attach", a->pos[0], rc);
-    uint64_t value = 0;
-    for (uint64_t i = 0; i < count && !stopping; i++) {
-        uint8_t b[8];
-        if ((rc = juxmem_acquire(j, &id)) < 0)
-            return fail(a, "acquire", a->pos[0], rc);
-        if ((rc = juxmem_read(j, &id, 0, b, sizeof b)) < 0)
-            return fail_release(j, &id, a, "read", a->pos[0], rc);
-        value = get_le64(b) + 1;
-        put_le64(b, value);
-        if ((rc = juxmem_write(j, &id, 0, b, sizeof b)) < 0)
-            return fail_release(j, &id, a, "write", a->pos[0], rc);
-        if ((rc = juxmem_release(j, &id)) < 0)
-            return fail(a, "release", a->pos[0], rc);
+    FILE *h = NULL;
+    if (a->history) {
+        int fresh = access(a->history, F_OK) != 0;
+        if (!(h = fopen(a->history, "a"))) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, a->history, strerror(errno));
+            return 1;
+        }
+        if (fresh)
+            fprintf(h, "client,kind,start_ms,end_ms,outcome,read,written\n");
     }
+    /* With a history, the counter at 0 is followed by a stamp at 8 that
+     * every increment sets to a value of its own (client + 1) << 40 | n:
+     * the checker needs each write to be unique. */
+    uint64_t value = 0, failures = 0, stamp_read = 0;
+    size_t len = h ? 16 : 8;
+    int status = 0;
+    for (uint64_t i = 0; i < count && !stopping; i++) {
+        uint8_t b[16];
+        uint64_t start = mono_us(), before = 0, stamp = ((a->client + 1) << 40) | (i + 1);
+        const char *step = "acquire";
+        if ((rc = juxmem_acquire(j, &id)) == 0) {
+            step = "read";
+            if ((rc = juxmem_read(j, &id, 0, b, len)) == 0) {
+                before = get_le64(b);
+                stamp_read = get_le64(b + 8);
+                put_le64(b, before + 1);
+                put_le64(b + 8, stamp);
+                step = "write";
+                rc = juxmem_write(j, &id, 0, b, len);
+            }
+            if (rc < 0) {
+                juxmem_release(j, &id); /* nothing written: the lock goes back */
+            } else {
+                step = "release";
+                rc = juxmem_release(j, &id);
+            }
+        }
+        if (rc == 0) {
+            value = before + 1;
+            history_line(h, a, start, "ok", stamp_read, stamp);
+            continue;
+        }
+        /* a failed release leaves the increment undecided: the writes may
+         * be in (no answer) or not (refused); the checker decides */
+        history_line(h, a, start, strcmp(step, "release") == 0 ? "indet" : "fail", stamp_read,
+                     stamp);
+        status = fail(a, step, a->pos[0], rc);
+        failures++;
+        if (!a->keep_going)
+            break;
+    }
+    if (h)
+        fclose(h);
+    if (status && !a->keep_going)
+        return status;
     if (stopping) {
         fprintf(stderr, "%s: incr interrupted\n", prog);
         return 1;
     }
     if (a->json)
-        printf("{\"op\":\"incr\",\"ok\":true,\"id\":\"%s\",\"count\":%llu,\"value\":%llu}\n",
-               a->pos[0], (unsigned long long)count, (unsigned long long)value);
+        printf("{\"op\":\"incr\",\"ok\":%s,\"id\":\"%s\",\"count\":%llu,\"failed\":%llu,"
+               "\"value\":%llu}\n",
+               failures ? "false" : "true", a->pos[0], (unsigned long long)count,
+               (unsigned long long)failures, (unsigned long long)value);
     else
         printf("%llu\n", (unsigned long long)value);
-    return 0;
+    return failures ? 1 : 0;
 }
 
 static void sleep_ms(unsigned ms)
