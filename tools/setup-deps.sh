@@ -3,7 +3,7 @@
 # build and test, if any are missing.  Needs root (or sudo) only when
 # something is missing.  --fuzz adds clang for the libFuzzer harnesses.
 set -eu
-pkgs="build-essential autoconf automake libtool pkg-config libxml2-dev libapr1-dev uuid-dev zlib1g-dev check valgrind"
+pkgs="build-essential autoconf automake libtool pkg-config libxml2-dev libapr1-dev uuid-dev zlib1g-dev check valgrind iproute2"
 [ "${1:-}" = "--fuzz" ] && pkgs="$pkgs clang libclang-rt-dev"
 missing=""
 for p in $pkgs; do
