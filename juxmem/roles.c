@@ -740,8 +740,8 @@ static void repairs_tick(juxmem_t *j)
  * not answered lately), with a JuxMemMember resolver query
  * "H CLUSTER MANAGER OFFERED FREE" (MANAGER 1 from a manager, OFFERED 0
  * from a manager that provides nothing).  A manager notes the offer and
- * the sender (a manager is then heard) and answers with the managers it
- * knows, live ones first in peer ID order: "L CLUSTER\nPEER\n...".  So
+ * the sender (a manager is then heard) and answers with the live managers
+ * it knows (itself included) in peer ID order: "L CLUSTER\nPEER\n...".  So
  * every manager holds every provider's offer (the primary's death loses
  * nothing), and the managers learn of each other from the cluster
  * advertisement (the cluster thread looks for it) and from these lists.
@@ -849,8 +849,9 @@ static void hello(juxmem_t *j)
              j->prov ? juxmem_provider_free_bytes(j->prov) : 0);
     for (size_t i = 0; i < j->nmgrs; i++) {
         juxmem_mgr_t *m = &j->mgrs[i];
-        uint64_t every = mgr_live(m, now) || !m->heard ? JUXMEM_HELLO_MS / 2
-                                                       : JUXMEM_HELLO_DEAD_MS;
+        /* live or just named: every upkeep; silent: every JUXMEM_HELLO_DEAD_MS */
+        int quick = mgr_live(m, now) || (!m->heard && now - m->named < JUXMEM_MGR_DEAD_MS);
+        uint64_t every = quick ? JUXMEM_HELLO_MS / 2 : JUXMEM_HELLO_DEAD_MS;
         if (m->sent && now - m->sent < every)
             continue;
         m->sent = now;
@@ -943,7 +944,9 @@ static int on_member_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     if (offered)
         offer_note(j, &q->src, offered, fr, now);
     jxta_id_t m[JUXMEM_MAX_MANAGERS];
-    size_t nlive, n = managers_list(j, m, JUXMEM_MAX_MANAGERS, &nlive);
+    size_t nlive, n;
+    managers_list(j, m, JUXMEM_MAX_MANAGERS, &nlive);
+    n = nlive; /* the live ones only: a dead manager is not kept alive by our answers */
     char text[16 + JUXMEM_CLUSTER_NAME_MAX + JUXMEM_MAX_MANAGERS * (JXTA_ID_TEXT_MAX + 1)];
     size_t len = (size_t)snprintf(text, sizeof text, "L %s\n", j->cluster);
     for (size_t i = 0; i < n; i++) {
