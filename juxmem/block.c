@@ -731,6 +731,8 @@ static void grant(juxmem_provider_t *p, copy_t *c, const waiter_t *w, uint64_t n
                   juxmem_out_t *o)
 {
     if (c->counter == UINT32_MAX) { /* tokens stay increasing: next epoch */
+        if (c->epoch == UINT32_MAX)
+            return; /* no token left (a hostile epoch): nothing more is granted */
         c->epoch++;
         c->counter = 0;
     }
@@ -1237,6 +1239,11 @@ static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, 
 static void stand(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
 {
     uint32_t top = c->epoch > c->voted_epoch ? c->epoch : c->voted_epoch;
+    if (top == UINT32_MAX) { /* only a hostile peer gets the terms there */
+        jxta_log(JXTA_LOG_ERROR, MOD, "no term left to stand for (epoch %u)", (unsigned)top);
+        c->elect_at = now + 60 * p->cfg.fail_ms;
+        return;
+    }
     c->cand_epoch = top + 1;
     c->voted_epoch = c->cand_epoch;
     c->voted_for = p->self;

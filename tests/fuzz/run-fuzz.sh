@@ -107,6 +107,10 @@ seeds = {
   "freed": msg(elem("Header", hdr(13, seq=9, status=-206))),
   "heartbeat": msg(elem("Header", hdr(14, ref=1, version=3)), mem(b"from", b"a")),
   "state": msg(elem("Header", hdr(15, ref=2, version=5, token=T, size=4)), rng(0, b"wxyz"), mem(b"from", b"")),
+  "state_history": msg(elem("Header", hdr(15, ref=2, version=5, token=T, size=4)), rng(0, b"wxyz"),
+                       rng(4, struct.pack(">QQ", T, 5)), mem(b"from", b"")),
+  "vote": msg(elem("Header", hdr(16, epoch=2, ref=1, version=5, token=(1 << 32) | 1))),
+  "voted": msg(elem("Header", hdr(17, epoch=2, status=-201, ref=1, version=4))),
 }
 for k, v in seeds.items():
     open(os.path.join(out, k), "wb").write(v)

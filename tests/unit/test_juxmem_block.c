@@ -1180,6 +1180,37 @@ START_TEST(copy_orders_and_fences)
 }
 END_TEST
 
+/* Found by fuzz_juxmem: an UPDATE claiming the last possible epoch made the
+ * copy stand, later, for epoch 0 (overflow) and send an invalid VOTE.  It
+ * now stays put, and everything it sends is valid. */
+START_TEST(hostile_last_epoch)
+{
+    jxta_id_t self = peer_id(1), seq = peer_id(2), data;
+    ck_assert_int_eq(juxmem_data_id_new(&data), 0);
+    juxmem_provider_t *p;
+    ck_assert_int_eq(juxmem_provider_new(&self, NULL, 4096, NULL, &p), 0);
+    juxmem_member_t mem[2];
+    memset(mem, 0, sizeof mem);
+    mem[0].peer = self;
+    mem[1].peer = seq;
+    ck_assert_int_eq(juxmem_provider_alloc(p, &data, 64, mem, 2, &seq, 1, 0), 0);
+    tu_log_capture();
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    juxmem_pmsg_t u = update_msg(&data, &seq, UINT32_MAX, 1, ((uint64_t)UINT32_MAX << 32) | 1, 7);
+    ck_assert_int_eq(juxmem_provider_handle(p, &u, 1, &o), 0);
+    for (uint64_t t = 1000; t <= 400000; t += 1000)
+        juxmem_provider_tick(p, t, &o);
+    for (size_t i = 0; i < o.n; i++)
+        ck_assert_int_eq(juxmem_pmsg_check(&o.v[i].m), 0);
+    ck_assert_uint_ge(tu_log_count(), 1); /* "no term left" */
+    tu_log_release();
+    juxmem_pmsg_clear(&u);
+    juxmem_out_clear(&o);
+    juxmem_provider_free(p);
+}
+END_TEST
+
 /* ---- the sequencer alone: reply cache, FIFO, shared locks, leases ------------------------- */
 
 START_TEST(sequencer_requests)
@@ -1327,6 +1358,7 @@ int main(void)
     tcase_add_test(tc, many_blocks);
     tcase_add_test(tc, copy_orders_and_fences);
     tcase_add_test(tc, sequencer_requests);
+    tcase_add_test(tc, hostile_last_epoch);
     suite_add_tcase(s, tc);
     TCase *net = tcase_create("simulated network");
     tcase_set_timeout(net, 120);
