@@ -253,9 +253,9 @@ static void publish_memory(juxmem_t *j, int force)
  * advertisements name) are asked in turn, like a client does, for one more
  * provider than the copies the cluster still has (two more on every other
  * try, in case the dead provider is still offered).  A cluster whose
- * manager answers twice that it has no room (or offers only members)
- * gives way to another cluster with room (its advertisement counts more
- * providers than the block has copies there).  A chosen provider that is
+ * manager answers that it has no room (or twice offers only members)
+ * gives way at once to another cluster with room (its advertisement counts
+ * more providers than the block has copies there).  A chosen provider that is
  * not a member gets an ALLOC naming us as sequencer (retransmitted every
  * upkeep); once it accepts, juxmem_provider_add_copy brings it up to date
  * and the transfer is in flight until the new copy acknowledges it.
@@ -546,14 +546,18 @@ static int repair_answer(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_inf
     (void)j;
     if (found)
         return 0;
-    /* no room there (or only members offered): another cluster after a while */
-    if (rc == 0 || rc == JUXMEM_ENOSPACE || rc == JUXMEM_ENOCLUSTER)
+    /* no room there: another cluster at once; only members (or the dead
+     * copy, still offered) offered: after one more try */
+    if (rc == JUXMEM_ENOSPACE || rc == JUXMEM_ENOCLUSTER)
+        r->full += REPAIR_FULL_TRIES;
+    else if (rc == 0)
         r->full++;
     return JXTA_ENOTFOUND;
 }
 
 static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *inflight)
 {
+    int again = 0;
     juxmem_block_info_t *bi = malloc(sizeof *bi);
     if (!bi)
         return;
@@ -611,9 +615,10 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
                 for (size_t i = 0; i < 7; i++)
                     r->seq = r->seq << 8 | u[i];
                 repair_send_alloc(j, r, bi);
-            } else {
+            } else { /* ask again (another manager or cluster) in this upkeep */
                 r->state = R_WAIT;
                 (*inflight)--;
+                again = 1;
             }
         } else if (now - r->asked_at >= REPAIR_ASK_MS) { /* that manager is silent: next */
             repair_unpend(j, r);
@@ -631,6 +636,8 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
         repair_drop(j, r);
     }
     free(bi);
+    if (again)
+        repair_step(j, r, now, inflight);
 }
 
 int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
