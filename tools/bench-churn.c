@@ -266,6 +266,9 @@ static void kill_all_now(void)
 static void on_signal(int sig)
 {
     kill_all_now();
+    for (size_t i = 0; i < MAX_PROCS; i++) /* reap them: nobody else would */
+        if (sig_pids[i] > 0)
+            waitpid(sig_pids[i], NULL, 0);
     const char *p = (const char *)phase;
     char msg[256];
     int n = snprintf(msg, sizeof msg,
