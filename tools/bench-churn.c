@@ -80,7 +80,9 @@ static void usage(FILE *out)
         "                       repaired (the period then counts from that moment);\n"
         "                       default: kill on schedule, repaired or not\n"
         "  --victim WHICH       the copy holder killed: any (default), sequencer (the\n"
-        "                       copy that printed the last SEQUENCER line) or other\n"
+        "                       copy that printed the last SEQUENCER line) or other;\n"
+        "                       or a cycle, e.g. other,sequencer (kill 1 other, kill 2\n"
+        "                       the sequencer, kill 3 other...)\n"
         "  --restore-timeout S  a kill not repaired after S seconds counts as a failure\n"
         "                       to restore (default 60)\n"
         "  --out PREFIX         output files PREFIX-ops.csv, PREFIX-history.csv,\n"
@@ -127,6 +129,30 @@ static int parse_period(const char *v, double *out)
     }
     *out = d;
     return 0;
+}
+
+/* The kind of the k-th kill (0-based) in a --victim cycle such as
+ * "other,sequencer": 'a' (any), 's' (sequencer), 'o' (other); -1 if the
+ * text is not such a cycle. */
+static int victim_kind(const char *cycle, size_t k)
+{
+    static const char *const names[] = {"any", "sequencer", "other"};
+    size_t n = 0;
+    int kinds[64];
+    for (const char *p = cycle;;) {
+        size_t len = strcspn(p, ",");
+        int kind = -1;
+        for (size_t i = 0; i < 3; i++)
+            if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
+                kind = names[i][0];
+        if (kind < 0 || n == 64)
+            return -1;
+        kinds[n++] = kind;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return kinds[k % n];
 }
 
 static int parse_opts(int argc, char **argv, opts_t *o)
@@ -190,9 +216,11 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         else if (strcmp(a, "--daemon-log-level") == 0)
             o->daemon_log_level = v;
         else if (strcmp(a, "--victim") == 0) {
-            if (strcmp(v, "any") && strcmp(v, "sequencer") && strcmp(v, "other")) {
-                fprintf(stderr, "%s: --victim wants any, sequencer or other, not '%s'\n", prog,
-                        v);
+            if (victim_kind(v, 0) < 0) {
+                fprintf(stderr,
+                        "%s: --victim wants any, sequencer or other, or a comma-separated "
+                        "cycle of them (e.g. other,sequencer), not '%s'\n",
+                        prog, v);
                 return -1;
             }
             o->victim = v;
@@ -606,13 +634,14 @@ static void churn_kill(void)
     }
     size_t cand[JUXMEM_MAX_COPIES], nc = 0;
     pthread_mutex_lock(&mu);
+    int kind = victim_kind(opt.victim, nkills);
     for (size_t c = 0; c < st.ncopies && c < JUXMEM_MAX_COPIES; c++) {
         char text[JXTA_ID_TEXT_MAX];
         jxta_id_format(&st.copies[c], text, sizeof text);
         for (size_t i = 0; i < nprocs; i++)
             if (procs[i].provider && !procs[i].killed && procs[i].pid > 0 &&
                 strcmp(procs[i].peer, text) == 0 &&
-                (opt.victim[0] == 'a' || (opt.victim[0] == 's') == procs[i].sequencer))
+                (kind == 'a' || (kind == 's') == procs[i].sequencer))
                 cand[nc++] = i;
     }
     if (nc == 0) {

@@ -8,7 +8,10 @@
  * shared read), every operation recorded in a history (tools/history.h).
  * Every 2 s for 60 s a provider holding a copy (juxmem_stat's copies,
  * matched to a process by its READY peer=<id> line) is killed with SIGKILL
- * and a fresh provider joins, so the pool keeps 16 providers.  After each
+ * and a fresh provider joins, so the pool keeps 16 providers.  Kills 2, 6,
+ * 10, ... take the sequencer's provider (the one that printed SEQUENCER),
+ * the others a copy chosen at random among the rest, so every run covers
+ * both a copy's loss and the sequencer's.  After each
  * kill the test asserts, each within a bound:
  *   - the degree is restored: stat shows `requested` copies again, none of
  *     them the killed peer;
@@ -314,9 +317,18 @@ static int holds_copy(const juxmem_stat_t *st, const char *peer)
     return 0;
 }
 
-/* A live provider process holding a copy, chosen at random; waits (bounded)
- * for a stat that names one. */
-static size_t pick_victim(unsigned *rng)
+/* Is provs[i] the block's sequencer?  The only live provider that ever
+ * printed SEQUENCER (every former one was killed by this test). */
+static int is_sequencer(size_t i)
+{
+    tproc_pump(0);
+    return tproc_count(provs[i], "SEQUENCER") > 0;
+}
+
+/* A live provider process holding a copy, chosen at random among the
+ * sequencer (want_seq) or the others; waits (bounded) for a stat that
+ * names one. */
+static size_t pick_victim(unsigned *rng, int want_seq)
 {
     uint64_t end = tu_now_ms() + 5000;
     degree_t d;
@@ -324,14 +336,16 @@ static size_t pick_victim(unsigned *rng)
         stat_block(&d);
         size_t cand[JUXMEM_MAX_COPIES], nc = 0;
         for (size_t i = 0; d.rc == 0 && i < nprovs; i++)
-            if (!dead[i] && peers[i][0] && holds_copy(&d.st, peers[i]) && nc < JUXMEM_MAX_COPIES)
+            if (!dead[i] && peers[i][0] && holds_copy(&d.st, peers[i]) &&
+                is_sequencer(i) == want_seq && nc < JUXMEM_MAX_COPIES)
                 cand[nc++] = i;
         if (nc > 0) {
             *rng = *rng * 1103515245u + 12345u;
             return cand[(*rng >> 16) % nc];
         }
         ck_assert_msg(tu_now_ms() < end,
-                      "no live provider process holds a copy: stat %s, %zu copies",
+                      "no live provider process holds a copy%s: stat %s, %zu copies",
+                      want_seq ? " as sequencer" : " but the sequencer",
                       juxmem_strerror(d.rc), d.rc == 0 ? d.st.ncopies : 0);
         pause_ms(50);
     }
@@ -420,7 +434,7 @@ START_TEST(test_churn_keeps_data)
             pause_ms((long)(due - tu_now_ms()));
         due += KILL_EVERY_MS;
         nkills = k;
-        size_t v = pick_victim(&rng);
+        size_t v = pick_victim(&rng, k % 4 == 2);
         char killed[JXTA_ID_TEXT_MAX];
         snprintf(killed, sizeof killed, "%s", peers[v]);
         unsigned long before = atomic_load(&acked);
@@ -430,8 +444,9 @@ START_TEST(test_churn_keeps_data)
         dead[v] = 1;
         size_t fresh = spawn_provider();
         wait_provider_ready(fresh);
-        fprintf(stderr, "test_juxmem_churn: %5.1f s kill %u: %s\n",
-                (double)(t_kill - start) / 1000.0, k, tproc_name(provs[v]));
+        fprintf(stderr, "test_juxmem_churn: %5.1f s kill %u: %s%s\n",
+                (double)(t_kill - start) / 1000.0, k, tproc_name(provs[v]),
+                k % 4 == 2 ? " (the sequencer)" : "");
         uint64_t took = wait_restored(killed, t_kill, k);
         fprintf(stderr, "test_juxmem_churn: %5.1f s   degree restored after %llu ms\n",
                 (double)(tu_now_ms() - start) / 1000.0, (unsigned long long)took);
