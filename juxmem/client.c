@@ -1214,7 +1214,7 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
     jxta_id_t ask_to[JUXMEM_MAX_COPIES + 3];
     size_t n = st->ncopies;
     memcpy(ask_to, st->copies, n * sizeof ask_to[0]);
-    int why = JUXMEM_EUNREACH, redirects = 0;
+    int why = JUXMEM_EUNREACH, redirects = 0, answered = 0;
     int per = j->o.timeout_ms / (int)(n ? n : 1);
     if (per > 3000)
         per = 3000;
@@ -1250,9 +1250,15 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
             why = rc;
         }
         free(got);
-        if (rc == 0)
+        /* a copy without quorum may be the cut-off one: another may know
+         * the majority's sequencer (its answer then replaces this one) */
+        if (rc == 0 && st->why != JUXMEM_ENOQUORUM)
             return 0;
+        if (rc == 0)
+            answered = 1;
     }
-    st->why = why == JUXMEM_ENOQUORUM ? why : JUXMEM_EUNREACH;
-    return why == JUXMEM_ENOQUORUM ? JUXMEM_EUNREACH : why;
+    if (answered)
+        return 0; /* copies answer, none with a majority: st->why says so */
+    st->why = JUXMEM_EUNREACH;
+    return why;
 }

@@ -1,9 +1,11 @@
 /* juxmem/stat.c - a copy's answer to "JuxMemStat" resolver queries.
  *
  * Any provider answers queries naming a block it holds (the data ID): a
- * copy that is not the sequencer redirects to it ("R <peer ID>"); the
- * sequencer describes the block, its lock, its term and redundancy, and
- * its copies, in the text juxmem__parse_stat_answer (client.c) reads:
+ * copy that follows a live sequencer redirects to it ("R <peer ID>"); the
+ * sequencer - or a copy that has lost its sequencer (cut off, or an
+ * election under way), which then says it has no quorum - describes the
+ * block, its lock, its term and redundancy, and its copies, in the text
+ * juxmem__parse_stat_answer (client.c) reads:
  *
  *   0 SIZE VERSION LOCKED LEASE_MS NCOPIES HOLDER|- EPOCH REPAIRING QUORUM
  *   <peer ID> <cluster>|-          (NCOPIES lines)
@@ -33,7 +35,7 @@ int juxmem__on_stat_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     int rc = juxmem_provider_block_info(j->prov, &id, juxmem__now(j), bi);
     if (rc < 0) {
         sprintf(text, "%d", rc);
-    } else if (!bi->is_sequencer && !jxta_id_is_null(&bi->sequencer)) {
+    } else if (!bi->is_sequencer && bi->has_quorum && !jxta_id_is_null(&bi->sequencer)) {
         sprintf(text, "R %s", jxta_id_str(&bi->sequencer, &t));
     } else {
         size_t len = (size_t)sprintf(

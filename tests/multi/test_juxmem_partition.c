@@ -445,6 +445,12 @@ START_TEST(test_partition)
     ck_assert_msg(strstr(mout, "\"code\":-209") != NULL,
                   "no JUXMEM_ENOQUORUM on the minority side: %s", mout);
     free(mout);
+    /* stat on the minority side says why nothing can be locked there */
+    out = site_run(seq_site, "stat-minority", stat, &st);
+    ck_assert_msg(st == 0 && strstr(out, "\"available\":false") &&
+                      strstr(out, "\"why\":\"quorum lost\""),
+                  "stat on the minority side: %d %s", st, out);
+    free(out);
     uint64_t elected = now_us();
     ck_assert_msg(wait_history(hist_maj, "ok", elected, 5, 90000),
                   "the majority did not go on during the partition");
