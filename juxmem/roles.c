@@ -286,7 +286,15 @@ typedef struct juxmem_repair {
     size_t live; /* live copies at the last upkeep: fewest first */
     juxmem_pending_t *p;
     uint64_t deadline, asked_at, seq, xfer_at, xfer_version;
+    /* transfer: done once the new copy acknowledged its state (acked) and
+     * every other member answered a heartbeat sent after the change (so it
+     * knows the new member list before anything else can happen to it) */
+    int acked;
+    size_t nwait;
+    jxta_id_t wait[JUXMEM_MAX_COPIES];
 } juxmem_repair_t;
+
+static void repair_finish(juxmem_t *j, juxmem_repair_t *r);
 
 static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
 {
@@ -628,12 +636,16 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
         }
     } else if (r->state == R_ALLOC) {
         repair_send_alloc(j, r, bi);
-    } else if (r->state == R_XFER && now - r->xfer_at >= REPAIR_XFER_MS) {
-        jxta_id_text_t t;
-        jxta_log(JXTA_LOG_INFO, "juxmem", "state transfer of %s not acknowledged yet",
-                 jxta_id_str(&r->data, &t));
-        (*inflight)--;
-        repair_drop(j, r);
+    } else if (r->state == R_XFER) {
+        for (size_t i = 0; i < r->nwait;) /* members gone meanwhile are not waited for */
+            if (!is_member(bi, &r->wait[i]))
+                r->wait[i] = r->wait[--r->nwait];
+            else
+                i++;
+        if ((r->acked && r->nwait == 0) || now - r->xfer_at >= REPAIR_XFER_MS) {
+            (*inflight)--;
+            repair_finish(j, r);
+        }
     }
     free(bi);
     if (again)
@@ -660,9 +672,14 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
             juxmem__event(j, "COPY recreated data=%s peer=%s cluster=%s",
                           jxta_id_str(&r->data, &t), jxta_id_str(&r->target, &u), r->cluster);
             juxmem_block_info_t *bi = malloc(sizeof *bi);
+            r->nwait = 0;
             if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0) {
                 publish_copy(j, &r->data, bi);
                 r->xfer_version = bi->version;
+                for (size_t i = 0; i < bi->nmembers; i++)
+                    if (!jxta_id_equal(&bi->members[i].peer, &j->self) &&
+                        !jxta_id_equal(&bi->members[i].peer, &r->target))
+                        r->wait[r->nwait++] = bi->members[i].peer;
             }
             free(bi);
             r->state = R_XFER; /* until the new copy acknowledges its state */
@@ -677,27 +694,49 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
     return 0;
 }
 
-/* A message for our provider: the acknowledgement of a re-created copy's
- * state ends its transfer. */
+/* The end of a transfer: REPAIRED (also when some member never confirmed
+ * the change within REPAIR_XFER_MS: the copy is there). */
+static void repair_finish(juxmem_t *j, juxmem_repair_t *r)
+{
+    juxmem_block_info_t *bi = malloc(sizeof *bi);
+    size_t copies = 0;
+    if (bi && juxmem_provider_block_info(j->prov, &r->data, juxmem__now(j), bi) == 0)
+        copies = bi->nmembers;
+    free(bi);
+    jxta_id_text_t t, u;
+    if (!r->acked || r->nwait)
+        jxta_log(JXTA_LOG_INFO, "juxmem", "re-created copy of %s: %s", jxta_id_str(&r->data, &t),
+                 r->acked ? "not every member confirmed the change" : "state not acknowledged");
+    juxmem__event(j, "REPAIRED data=%s peer=%s cluster=%s copies=%zu", jxta_id_str(&r->data, &t),
+                  jxta_id_str(&r->target, &u), r->cluster, copies);
+    repair_drop(j, r);
+}
+
+/* A message for our provider: the new copy's acknowledgement of its state,
+ * and the other members' heartbeat answers, end a transfer. */
 static void repair_seen(juxmem_t *j, const juxmem_pmsg_t *m)
 {
-    if (m->type != JUXMEM_MSG_ACK || m->status < 0)
+    int ack = m->type == JUXMEM_MSG_ACK && m->status >= 0;
+    int hb = m->type == JUXMEM_MSG_HEARTBEAT && (m->flags & JUXMEM_F_REPLY);
+    if (!ack && !hb)
         return;
+    uint64_t now = juxmem__now(j);
     for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
-        if (r->state != R_XFER || !jxta_id_equal(&r->data, &m->data) ||
-            !jxta_id_equal(&r->target, &m->from) || m->version < r->xfer_version)
+        if (r->state != R_XFER || !jxta_id_equal(&r->data, &m->data))
             continue;
-        juxmem_block_info_t *bi = malloc(sizeof *bi);
-        size_t copies = 0;
-        if (bi && juxmem_provider_block_info(j->prov, &r->data, juxmem__now(j), bi) == 0)
-            copies = bi->nmembers;
-        free(bi);
-        jxta_id_text_t t, u;
-        juxmem__event(j, "REPAIRED data=%s peer=%s cluster=%s copies=%zu",
-                      jxta_id_str(&r->data, &t), jxta_id_str(&r->target, &u), r->cluster,
-                      copies);
-        repair_drop(j, r);
-        return;
+        if (ack && jxta_id_equal(&r->target, &m->from) && m->version >= r->xfer_version)
+            r->acked = 1;
+        /* an answer to a heartbeat sent after the change (they go every hb_ms) */
+        if (hb && now >= r->xfer_at + j->cfg.hb_ms)
+            for (size_t i = 0; i < r->nwait; i++)
+                if (jxta_id_equal(&r->wait[i], &m->from)) {
+                    r->wait[i] = r->wait[--r->nwait];
+                    break;
+                }
+        if (r->acked && r->nwait == 0) {
+            repair_finish(j, r);
+            return;
+        }
     }
 }
 
