@@ -1214,6 +1214,21 @@ static uint64_t stand_delay(const juxmem_provider_t *p, const copy_t *c)
     return rank * p->cfg.hb_ms;
 }
 
+/* After a candidacy without a majority: wait before standing again, with
+ * a spread of up to fail_ms that differs from copy to copy and from term
+ * to term (derived from our peer ID and the term, so the simulated network
+ * stays reproducible), so two equally up-to-date candidates that split the
+ * votes once - views that differ right after a membership change rank
+ * them alike - do not keep doing so. */
+static uint64_t retry_delay(const juxmem_provider_t *p, const copy_t *c)
+{
+    uint64_t h = 1469598103934665603ull ^ c->cand_epoch;
+    for (size_t i = 0; i < JXTA_ID_BYTES; i++)
+        h = (h ^ p->self.b[i]) * 1099511628211ull;
+    uint64_t spread = p->cfg.fail_ms ? h % p->cfg.fail_ms : 0;
+    return p->cfg.fail_ms / 2 + spread + stand_delay(p, c);
+}
+
 static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, uint64_t now,
                        juxmem_out_t *o)
 {
@@ -1262,6 +1277,7 @@ static void stand(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o
             v->version = c->version;
             v->ref = c->data_epoch;
             v->token = view_word(c);
+            add_members(v, c);
         }
     }
     count_vote(p, c, &p->self, now, o);
@@ -1278,6 +1294,24 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
 {
     int status = JUXMEM_ESTALE;
     const char *why = NULL;
+    if (!c->am_seq && m->nmembers && m->token > view_word(c) && listed(m, &p->self) &&
+        listed(m, &m->from)) {
+        /* The candidate knows a newer view (a copy added or dropped just
+         * before the sequencer died): count majorities in the same one. */
+        juxmem_pmsg_t v = *m;
+        v.epoch = (uint32_t)(m->token >> 32);
+        v.ref = m->token & 0xffffffffu;
+        set_view(c, &v, now);
+    }
+    if (!c->am_seq && member_index(c, &m->from) >= 0 &&
+        ((uint32_t)m->ref > c->data_epoch ||
+         ((uint32_t)m->ref == c->data_epoch && m->version > c->version))) {
+        /* A more up-to-date copy stands: it must win, so stay out of its way
+         * (even if we cannot vote for it in this term, having stood
+         * ourselves: it gets our vote in the next one). */
+        c->candidate = 0;
+        c->elect_at = now + p->cfg.fail_ms + retry_delay(p, c);
+    }
     if (member_index(c, &m->from) < 0) {
         /* not in our view: if ours is the newer one, it was dropped */
         status = view_word(c) > m->token ? JUXMEM_ENODATA : JUXMEM_ESTALE;
@@ -1332,7 +1366,7 @@ static int vote_reply(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
         /* a copy more up to date than us exists: let it win the next
          * term (standing again at once would split the votes forever) */
         c->candidate = 0;
-        c->elect_at = now + p->cfg.fail_ms + stand_delay(p, c);
+        c->elect_at = now + p->cfg.fail_ms + retry_delay(p, c);
     }
     return 0;
 }
@@ -1632,7 +1666,7 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
         }
         if (c->candidate && now >= c->cand_until) { /* lost, or votes went astray */
             c->candidate = 0;
-            c->elect_at = now + p->cfg.fail_ms / 2 + stand_delay(p, c);
+            c->elect_at = now + retry_delay(p, c);
         }
         /* Twice the sequencer's own limit (a copy it dropped hears so
          * first), then our turn among the copies that may stand. */

@@ -75,7 +75,8 @@ typedef enum {
                              members, data */
     JUXMEM_MSG_VOTE,      /* candidate -> copies: epoch = the term it stands for,
                              version and ref = data epoch of its state,
-                             token = its view (view epoch << 32 | view number) */
+                             token = its view (view epoch << 32 | view number),
+                             members = that view */
     JUXMEM_MSG_VOTED,     /* copy -> candidate: epoch, status (0 = vote granted,
                              JUXMEM_ESTALE refused, JUXMEM_ENODATA: you are out of the
                              group), version */

@@ -740,6 +740,61 @@ START_TEST(sequencer_failover)
 }
 END_TEST
 
+/* The sequencer dies right after adding a copy: the survivors hold
+ * different views (the new copy and whoever heard of it, and the others).
+ * An election must still happen (candidates carry their view; voters with
+ * an older one adopt it), and nothing acknowledged is lost. */
+static void run_view_change_failover(uint64_t seed, unsigned drop_pm)
+{
+    juxmem_block_cfg_t cfg;
+    juxmem_block_cfg_default(&cfg);
+    cfg.hb_ms = 200;
+    cfg.fail_ms = 1000;
+    sim_t s;
+    sim_init(&s, seed, 3, 2, 64, &cfg);
+    s.drop_pm = drop_pm;
+    prog_t pr[2] = {{0, 0}};
+    while (!all_done(pr, 2, 5) && s.now < 600000)
+        drive_counters(&s, pr, 2, 5), sim_step(&s);
+    ck_assert(all_done(pr, 2, 5));
+    juxmem_block_info_t info;
+    ck_assert_int_eq(juxmem_provider_block_info(s.nodes[0].prov, &s.data, s.now, &info), 0);
+    ck_assert_int_eq(info.is_sequencer, 1);
+    node_t *n = &s.nodes[s.nn++];
+    n->id = peer_id(60);
+    ck_assert_int_eq(juxmem_provider_new(&n->id, "c9", 4096, &cfg, &n->prov), 0);
+    juxmem_member_t mem[4];
+    memcpy(mem, info.members, 3 * sizeof mem[0]);
+    memset(&mem[3], 0, sizeof mem[3]);
+    mem[3].peer = n->id;
+    strcpy(mem[3].cluster, "c9");
+    ck_assert_int_eq(juxmem_provider_alloc(n->prov, &s.data, 64, mem, 4, &info.sequencer,
+                                           info.epoch, s.now),
+                     0);
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    ck_assert_int_eq(juxmem_provider_add_copy(s.nodes[0].prov, &s.data, &n->id, "c9", s.now, &o),
+                     0);
+    sim_send(&s, &o); /* the new copy's STATE is on its way; nobody else knows */
+    s.nodes[0].dead = 1;
+    pr[0].done = pr[1].done = 0;
+    while (!all_done(pr, 2, 5) && s.now < 600000)
+        drive_counters(&s, pr, 2, 5), sim_step(&s);
+    ck_assert_msg(all_done(pr, 2, 5), "no sequencer elected after the view change");
+    s.drop_pm = 0;
+    ck_assert_uint_eq(read_counter(&s), 20);
+    check_copies_agree(&s);
+    juxmem_out_clear(&o);
+    sim_free(&s);
+}
+
+START_TEST(view_change_then_failover)
+{
+    run_view_change_failover(31, 0);
+    run_view_change_failover(32, 30);
+}
+END_TEST
+
 /* ---- a partition: the minority refuses, the majority goes on ---------------------------- */
 
 static void run_partition(uint64_t seed, unsigned drop_pm)
@@ -824,6 +879,8 @@ START_TEST(seed_sweep)
             run_torn(seed, 50);
         if (seed % 5 == 0)
             run_partition(seed, seed % 2 ? 30 : 0);
+        if (seed % 5 == 2)
+            run_view_change_failover(seed, seed % 2 ? 30 : 0);
     }
 }
 END_TEST
@@ -1371,6 +1428,7 @@ int main(void)
     tcase_add_test(net, renew_keeps_lock);
     tcase_add_test(net, sequencer_failover);
     tcase_add_test(net, partition_minority_refuses);
+    tcase_add_test(net, view_change_then_failover);
     tcase_add_test(net, alloc_and_free_fanout);
     tcase_add_test(net, seed_sweep);
     suite_add_tcase(s, net);
