@@ -613,6 +613,24 @@ static void sequencer_first(juxmem_member_t *copies, size_t n)
 #define MAX_CLUSTERS 64
 
 /* Cluster advertisements: our own cluster first, then any others. */
+/* Add to `into` the managers `from` names that it lacks (two
+ * advertisements of one cluster around a change of primary). */
+static void merge_managers(juxmem_cluster_info_t *into, const juxmem_cluster_info_t *from)
+{
+    for (size_t i = 0; i < from->nmanagers; i++) {
+        size_t k = 0;
+        while (k < into->nmanagers && !jxta_id_equal(&into->managers[k], &from->managers[i]))
+            k++;
+        if (k == into->nmanagers && into->nmanagers < JUXMEM_CLUSTER_MAX_MANAGERS)
+            into->managers[into->nmanagers++] = from->managers[i];
+    }
+    if (from->nproviders > into->nproviders) {
+        into->nproviders = from->nproviders;
+        memcpy(into->providers, from->providers, from->nproviders * sizeof from->providers[0]);
+        into->free_bytes = from->free_bytes;
+    }
+}
+
 static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, size_t *n)
 {
     *n = 0;
@@ -623,18 +641,22 @@ static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, 
                 continue;
             jxta_adv_t **advs = NULL;
             size_t na = 0;
-            size_t asked = k == 0 ? 1 : want;
+            /* every cluster's advertisement (a stale one of a cluster whose
+             * primary manager changed may come too): small ones are skipped */
+            size_t asked = k == 0 ? 2 : 16;
             if (jxta_peer_discover(j->peer, j->jm, 2, "Name", names[k], asked,
                                    k == 0 ? 1500 : 2000, &advs, &na) < 0)
                 continue;
             for (size_t i = 0; i < na && *n < MAX_CLUSTERS; i++) {
                 if (juxmem_cluster_adv_get(advs[i], &cl[*n]) < 0)
                     continue;
-                int dup = 0;
-                for (size_t m = 0; m < *n && !dup; m++)
-                    dup = strcmp(cl[m].name, cl[*n].name) == 0;
-                if (!dup)
+                size_t m = 0;
+                while (m < *n && strcmp(cl[m].name, cl[*n].name) != 0)
+                    m++;
+                if (m == *n)
                     (*n)++;
+                else /* the same cluster again: keep every manager named */
+                    merge_managers(&cl[m], &cl[*n]);
             }
             jxta_peer_free_advs(advs, na);
         }
@@ -664,13 +686,17 @@ static int choose(juxmem_t *j, uint64_t size, unsigned clusters, unsigned provid
     for (size_t i = 0; i < ncl && got < clusters; i++) {
         if (cl[i].nproviders < providers)
             continue;
+        /* the primary first (named first), then the backups */
         char *answer = NULL;
-        int rc = ask(j, JUXMEM_ALLOC_HANDLER, q, &cl[i].managers[0], 4000, &answer);
-        if (rc < 0) {
-            jxta_log(JXTA_LOG_INFO, "juxmem", "manager of cluster %s did not answer: %s",
-                     cl[i].name, jxta_strerror(rc));
-            continue;
+        int rc = JXTA_ETIMEDOUT;
+        for (size_t k = 0; k < cl[i].nmanagers && rc < 0; k++) {
+            rc = ask(j, JUXMEM_ALLOC_HANDLER, q, &cl[i].managers[k], k ? 2000 : 4000, &answer);
+            if (rc < 0)
+                jxta_log(JXTA_LOG_INFO, "juxmem", "manager %zu of cluster %s did not answer: %s",
+                         k + 1, cl[i].name, jxta_strerror(rc));
         }
+        if (rc < 0)
+            continue;
         size_t first = *nmembers, got_n = 0;
         int status = juxmem__parse_alloc_answer(answer, members + first,
                                                 JUXMEM_MAX_COPIES - first, &got_n);
