@@ -15,10 +15,12 @@
  * attach it and read or write it, wherever it lives.  Accesses are made
  * between an acquire (exclusive) or acquire_read (shared) and a release:
  * acquire brings the local view of the block up to date, writes are
- * buffered, and release returns once every live copy holds them.  Under
- * these locks the consistency is sequential.  Locks are leased: a holder
- * that dies loses its lock when the lease ends and its unreleased writes
- * are discarded.
+ * buffered, and release returns once a majority of the copies holds them
+ * (the copies agree by majority on lock grants and on who is in the data
+ * group; the side of a partition without a majority answers
+ * JUXMEM_ENOQUORUM).  Under these locks the consistency is sequential.
+ * Locks are leased: a holder that dies loses its lock when the lease ends
+ * and its unreleased writes are discarded.
  *
  * Every call is blocking and made from application threads; each returns
  * 0 or a negative error (JUXMEM_E* below, or a JXTA_E* from libjxta). */
@@ -121,9 +123,11 @@ typedef struct juxmem_stat {
     unsigned requested;
     int repairing;                          /* a lost copy is being re-created */
     uint64_t epoch;                         /* the sequencer's term */
-    /* When juxmem_stat returns JUXMEM_EUNREACH: why.  JUXMEM_ENOQUORUM if
-     * copies answered but no majority of the data group is reachable,
-     * JUXMEM_EUNREACH if no copy answered at all (all copies gone). */
+    /* Why the data cannot be locked or written now, 0 if it can:
+     * JUXMEM_ENOQUORUM when copies answer but no majority of the data group
+     * is reachable (juxmem_stat returns 0 with what they know), and
+     * JUXMEM_EUNREACH when no copy answers at all (juxmem_stat returns
+     * JUXMEM_EUNREACH). */
     int why;
 } juxmem_stat_t;
 int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st);
