@@ -1239,12 +1239,11 @@ static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, 
         c->votes[c->nvotes++] = *voter;
     if (c->nvotes < majority(c->nmembers))
         return;
-    jxta_id_t lost = c->seq_peer;
     jxta_log(JXTA_LOG_INFO, MOD, "elected sequencer for epoch %u by %zu of %zu copies",
              (unsigned)c->cand_epoch, c->nvotes, c->nmembers);
+    /* the former sequencer, silent, is dropped (and reported lost, once)
+     * by the first tick that finds a quorum without it */
     become_sequencer(p, c, c->cand_epoch, now, o);
-    if (!jxta_id_equal(&lost, &p->self))
-        event(o, JUXMEM_EV_COPY_LOST, &c->id, &lost);
 }
 
 /* The sequencer has been silent: stand for the next term.  The candidate
