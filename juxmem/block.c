@@ -107,6 +107,7 @@ typedef struct member {
     uint64_t acked;    /* sequencer: highest version this copy acknowledged */
     uint64_t sent_at;  /* sequencer: last UPDATE or STATE sent to it */
     int need_state;    /* sequencer: send it the whole state */
+    uint32_t refused;  /* candidate: the term this member refused us */
 } member_t;
 
 typedef struct holder {
@@ -181,8 +182,9 @@ typedef struct copy {
     uint32_t cand_epoch;
     jxta_id_t votes[JUXMEM_MAX_COPIES];
     size_t nvotes;
-    uint64_t cand_until, elect_at;
+    uint64_t cand_until, elect_at, vote_tx;
     uint64_t quorum_at; /* sequencer: when it last had a quorum */
+    int greeted;        /* the members of our first view were greeted */
 } copy_t;
 
 typedef struct tomb {
@@ -216,6 +218,14 @@ static int listed(const juxmem_pmsg_t *m, const jxta_id_t *peer)
 {
     for (size_t i = 0; i < m->nmembers; i++)
         if (jxta_id_equal(&m->members[i].peer, peer))
+            return 1;
+    return 0;
+}
+
+static int listed_in(const jxta_id_t *ids, size_t n, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < n; i++)
+        if (jxta_id_equal(&ids[i], peer))
             return 1;
     return 0;
 }
@@ -1225,8 +1235,8 @@ static uint64_t retry_delay(const juxmem_provider_t *p, const copy_t *c)
     uint64_t h = 1469598103934665603ull ^ c->cand_epoch;
     for (size_t i = 0; i < JXTA_ID_BYTES; i++)
         h = (h ^ p->self.b[i]) * 1099511628211ull;
-    uint64_t spread = p->cfg.fail_ms ? h % p->cfg.fail_ms : 0;
-    return p->cfg.fail_ms / 2 + spread + stand_delay(p, c);
+    uint64_t spread = p->cfg.fail_ms / 2 ? h % (p->cfg.fail_ms / 2) : 0;
+    return p->cfg.fail_ms / 4 + spread + stand_delay(p, c);
 }
 
 static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, uint64_t now,
@@ -1244,6 +1254,30 @@ static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, 
     /* the former sequencer, silent, is dropped (and reported lost, once)
      * by the first tick that finds a quorum without it */
     become_sequencer(p, c, c->cand_epoch, now, o);
+}
+
+/* Ask every member that has not voted for us yet (again every quarter of
+ * a heartbeat period while we stand: a VOTE can be lost, or wait for a
+ * route). */
+static void send_votes(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
+{
+    c->vote_tx = now + (p->cfg.hb_ms / 4 ? p->cfg.hb_ms / 4 : 1);
+    for (size_t i = 0; i < c->nmembers; i++) {
+        const jxta_id_t *to = &c->members[i].m.peer;
+        int voted = jxta_id_equal(to, &p->self);
+        for (size_t k = 0; k < c->nvotes && !voted; k++)
+            voted = jxta_id_equal(&c->votes[k], to);
+        if (voted)
+            continue;
+        juxmem_pmsg_t *v = emit(o, to, JUXMEM_MSG_VOTE, &c->id, &p->self);
+        if (v) {
+            v->epoch = c->cand_epoch;
+            v->version = c->version;
+            v->ref = c->data_epoch;
+            v->token = view_word(c);
+            add_members(v, c);
+        }
+    }
 }
 
 /* The sequencer has been silent: stand for the next term.  The candidate
@@ -1266,19 +1300,7 @@ static void stand(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o
     c->cand_until = now + p->cfg.fail_ms;
     jxta_log(JXTA_LOG_INFO, MOD, "sequencer silent: standing for epoch %u (version %llu)",
              (unsigned)c->cand_epoch, (unsigned long long)c->version);
-    for (size_t i = 0; i < c->nmembers; i++) {
-        const jxta_id_t *to = &c->members[i].m.peer;
-        if (jxta_id_equal(to, &p->self))
-            continue;
-        juxmem_pmsg_t *v = emit(o, to, JUXMEM_MSG_VOTE, &c->id, &p->self);
-        if (v) {
-            v->epoch = c->cand_epoch;
-            v->version = c->version;
-            v->ref = c->data_epoch;
-            v->token = view_word(c);
-            add_members(v, c);
-        }
-    }
+    send_votes(p, c, now, o);
     count_vote(p, c, &p->self, now, o);
 }
 
@@ -1315,9 +1337,9 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
         /* not in our view: if ours is the newer one, it was dropped */
         status = view_word(c) > m->token ? JUXMEM_ENODATA : JUXMEM_ESTALE;
         why = "not a member";
-    } else if (m->epoch < c->voted_epoch ||
-               (m->epoch == c->voted_epoch && !jxta_id_equal(&c->voted_for, &m->from)) ||
-               m->epoch <= c->epoch) {
+    } else if (m->epoch == c->voted_epoch && jxta_id_equal(&c->voted_for, &m->from)) {
+        status = 0; /* a repeated request (our answer may have been lost): same vote */
+    } else if (m->epoch <= c->voted_epoch || m->epoch <= c->epoch) {
         why = "term already voted in";
     } else if (c->am_seq ? seq_has_quorum(p, c, now) : now < c->seq_heard + p->cfg.fail_ms) {
         why = "the sequencer is alive";
@@ -1337,11 +1359,13 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
         c->seq_peer = m->from;
         c->seq_heard = now;
     }
-    if (why) {
-        jxta_id_text_t t;
-        jxta_log(JXTA_LOG_DEBUG, MOD, "vote for %s (epoch %u) refused: %s",
+    jxta_id_text_t t;
+    if (why)
+        jxta_log(JXTA_LOG_INFO, MOD, "vote for %s (epoch %u) refused: %s",
                  jxta_id_str(&m->from, &t), (unsigned)m->epoch, why);
-    }
+    else
+        jxta_log(JXTA_LOG_INFO, MOD, "voted for %s (epoch %u)", jxta_id_str(&m->from, &t),
+                 (unsigned)m->epoch);
     juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_VOTED, &c->id, &p->self);
     if (r) {
         r->epoch = m->epoch;
@@ -1361,6 +1385,20 @@ static int vote_reply(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
         return 1;
     if (m->status == 0) {
         count_vote(p, c, &m->from, now, o);
+    } else if (m->status == JUXMEM_ESTALE && up_to_date(c, (uint32_t)m->ref, m->version)) {
+        /* refused though we are as up to date (it voted for another, or
+         * stands itself): once a majority is out of reach, stop standing
+         * and retry after a spread rather than at the end of the term */
+        int k = member_index(c, &m->from);
+        if (k >= 0)
+            c->members[k].refused = c->cand_epoch;
+        size_t out = 0;
+        for (size_t i = 0; i < c->nmembers; i++)
+            out += c->members[i].refused == c->cand_epoch;
+        if (c->nmembers - out < majority(c->nmembers)) {
+            c->candidate = 0;
+            c->elect_at = now + retry_delay(p, c);
+        }
     } else if (!up_to_date(c, (uint32_t)m->ref, m->version)) {
         /* a copy more up to date than us exists: let it win the next
          * term (standing again at once would split the votes forever) */
@@ -1469,6 +1507,36 @@ static int copy_update(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
     return 0;
 }
 
+/* Take a newer view and greet the members it brings (a heartbeat reply,
+ * which copies ignore): the first message between two peers carries the
+ * sender's route (endpoint), so copies that never spoke - a re-created one
+ * and the others - can reach each other at once when they must elect a
+ * sequencer, instead of losing the first votes to a route search.  A copy
+ * greets every member with its first view, the new members afterwards. */
+static void view_then_greet(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
+                            juxmem_out_t *o)
+{
+    jxta_id_t known[JUXMEM_MAX_COPIES];
+    size_t nknown = c->greeted ? c->nmembers : 0;
+    for (size_t i = 0; i < nknown; i++)
+        known[i] = c->members[i].m.peer;
+    set_view(c, m, now);
+    c->greeted = 1;
+    for (size_t i = 0; i < c->nmembers; i++) {
+        const jxta_id_t *to = &c->members[i].m.peer;
+        if (jxta_id_equal(to, &p->self) || jxta_id_equal(to, &m->from) ||
+            listed_in(known, nknown, to))
+            continue;
+        juxmem_pmsg_t *h = emit(o, to, JUXMEM_MSG_HEARTBEAT, &c->id, &p->self);
+        if (h) {
+            h->flags = JUXMEM_F_REPLY;
+            h->epoch = c->epoch;
+            h->version = c->version;
+            h->token = c->last_token;
+        }
+    }
+}
+
 static int copy_state(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
                       juxmem_out_t *o)
 {
@@ -1489,7 +1557,7 @@ static int copy_state(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
         c->last_token = m->token;
         c->data_epoch = m->epoch;
     }
-    set_view(c, m, now);
+    view_then_greet(p, c, m, now, o);
     drain(c);
     send_ack(p, c, &m->from, 0, o);
     return 0;
@@ -1508,7 +1576,7 @@ static int copy_heartbeat(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *
     if (m->epoch > c->view_epoch || (m->epoch == c->view_epoch && m->ref > c->view)) {
         if (!listed(m, &p->self))
             return 1;
-        set_view(c, m, now);
+        view_then_greet(p, c, m, now, o);
     }
     juxmem_pmsg_t *r = emit(o, &m->from, JUXMEM_MSG_HEARTBEAT, &c->id, &p->self);
     if (r) {
@@ -1667,6 +1735,8 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
             c->candidate = 0;
             c->elect_at = now + retry_delay(p, c);
         }
+        if (c->candidate && now >= c->vote_tx)
+            send_votes(p, c, now, o);
         /* Twice the sequencer's own limit (a copy it dropped hears so
          * first), then our turn among the copies that may stand. */
         if (c->candidate || now < c->seq_heard + 2 * p->cfg.fail_ms + stand_delay(p, c) ||
@@ -1785,6 +1855,22 @@ void juxmem_client_free(juxmem_client_t *c)
     free(c->cache);
     free(c->dirty);
     free(c);
+}
+
+int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, size_t n)
+{
+    if (n == 0 || n > JUXMEM_MAX_COPIES)
+        return JXTA_EINVAL;
+    int keep = 0;
+    for (size_t i = 0; i < n && !keep; i++)
+        keep = jxta_id_equal(&copies[i].peer, &c->target);
+    memcpy(c->copies, copies, n * sizeof *copies);
+    c->ncopies = n;
+    c->rot = 0;
+    c->gone = 0;
+    if (!keep)
+        c->target = copies[0].peer;
+    return 0;
 }
 
 int juxmem_client_busy(const juxmem_client_t *c) { return c->op != OP_NONE; }
@@ -2042,10 +2128,11 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
             } else {
                 client_fetch_next(c, now, o);
             }
-        } else if (m->status == JUXMEM_ENODATA || m->status == JUXMEM_ESTALE) {
+        } else if (m->status == JUXMEM_ESTALE ||
+                   (m->status == JUXMEM_ENODATA && !client_copy_gone(c, &m->from))) {
             client_cancel(c, o);
             client_finish(c, m->status);
-        } else { /* a lagging copy: ask another one */
+        } else { /* a lagging copy, or one that lost its copy: ask another one */
             c->tries = RETRIES_PER_TARGET - 1;
         }
         break;
@@ -2061,6 +2148,11 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
         }
         break;
     case OP_RELEASE:
+        if ((m->type == JUXMEM_MSG_DENY || m->type == JUXMEM_MSG_RELEASED) &&
+            m->status == JUXMEM_ENODATA && client_copy_gone(c, &m->from)) {
+            c->tries = RETRIES_PER_TARGET - 1; /* a provider that lost its copy */
+            break;
+        }
         if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM_ENOQUORUM) {
             /* no sequencer there: whether the writes are in is not known
              * yet; the one elected will tell (or the deadline passes) */

@@ -177,6 +177,9 @@ int juxmem_client_new(const jxta_id_t *self, const jxta_id_t *data, uint64_t siz
                       const juxmem_member_t *copies, size_t ncopies,
                       const juxmem_block_cfg_t *cfg, juxmem_client_t **out);
 void juxmem_client_free(juxmem_client_t *c);
+/* Replace the copies the client asks (the block's copies changed: lost
+ * ones re-created elsewhere).  JXTA_EINVAL for an empty or oversized list. */
+int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, size_t n);
 
 /* Start an acquire (mode JUXMEM_MODE_EXCL / _SHARED) that gives up after
  * timeout_ms: JUXMEM_ELOCKTIMEOUT when copies answered but the lock never
