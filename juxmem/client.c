@@ -29,6 +29,7 @@
 #include "service.h"
 
 #define MARGIN_MS 3000
+#define SPIN_NS 200000L /* see spin_for_answer */
 #define ASK_EVERY_MS 1500
 #define ALLOC_WAIT_MS 5000
 
@@ -104,8 +105,8 @@ static void complete(juxmem_t *j, juxmem_blk_t *b, int result)
     pthread_mutex_lock(&j->mu);
     int wake = b->waiting && !b->done;
     if (wake) {
-        b->done = 1;
         b->result = result;
+        __atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&j->mu);
     if (wake)
@@ -267,11 +268,48 @@ static void deadline_after(struct timespec *ts, int ms)
     }
 }
 
+/* Most answers come back within a few network hops, and a futex wake-up
+ * costs about as much as a hop: spin up to SPIN_NS before sleeping - while
+ * answers keep coming that fast (after a slow one, a few waits sleep at
+ * once, so a busy or overloaded peer does not burn a core for nothing). */
+static int spin_skip; /* waits left to make without spinning (any thread) */
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static void spin_for_answer(juxmem_blk_t *b)
+{
+    if (__atomic_load_n(&spin_skip, __ATOMIC_RELAXED) > 0) {
+        __atomic_fetch_sub(&spin_skip, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned i = 1;; i++) {
+        if (__atomic_load_n(&b->done, __ATOMIC_ACQUIRE))
+            return;
+        if (i % 64 == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) > SPIN_NS)
+                break;
+        }
+        cpu_relax();
+    }
+    __atomic_store_n(&spin_skip, 16, __ATOMIC_RELAXED);
+}
+
 /* Wait for the block's operation (started with waiting = 1). */
 static int wait_blk(juxmem_t *j, juxmem_blk_t *b, int timeout_ms)
 {
     struct timespec end;
     deadline_after(&end, timeout_ms);
+    spin_for_answer(b);
     pthread_mutex_lock(&j->mu);
     int timed_out = 0;
     while (!b->done && !timed_out && !j->closing)
@@ -960,6 +998,74 @@ static int get_blk(juxmem_t *j, const jxta_id_t *id, struct blk_call *c)
     return rc == 1 && c->b->client ? 0 : JUXMEM_ENODATA;
 }
 
+/* ---- the copies, refreshed ---------------------------------------------------------------- */
+
+struct copies_call {
+    juxmem_blk_t *b;
+    juxmem_member_t copies[JUXMEM_MAX_COPIES];
+    size_t n;
+};
+
+/* Loop: add the copies found to the block's (and its client's) list. */
+static int merge_copies_fn(void *ud)
+{
+    struct copies_call *c = ud;
+    juxmem_blk_t *b = c->b;
+    int changed = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t k = 0;
+        while (k < b->ncopies && !jxta_id_equal(&b->copies[k].peer, &c->copies[i].peer))
+            k++;
+        if (k == b->ncopies && b->ncopies < JUXMEM_MAX_COPIES) {
+            b->copies[b->ncopies++] = c->copies[i];
+            changed = 1;
+        }
+    }
+    pthread_mutex_lock(&b->smu);
+    if (changed && b->client)
+        juxmem_client_set_copies(b->client, b->copies, b->ncopies);
+    pthread_mutex_unlock(&b->smu);
+    return changed;
+}
+
+/* Application thread: the copies of a block change as lost ones are
+ * re-created, and a client that knew only dead ones would never find the
+ * block again.  Read the block's data advertisements again (every copy
+ * republishes it) and add the copies they name.  1 if any was new. */
+static int refresh_copies(juxmem_t *j, juxmem_blk_t *b)
+{
+    jxta_id_text_t t;
+    jxta_adv_t **advs = NULL;
+    size_t n = 0;
+    if (jxta_peer_discover(j->peer, j->jm, 2, "Id", jxta_id_str(&b->id, &t), 8, 3000, &advs,
+                           &n) < 0)
+        return 0;
+    struct copies_call *c = calloc(1, sizeof *c);
+    juxmem_block_adv_info_t *info = malloc(sizeof *info);
+    int changed = 0;
+    if (c && info) {
+        c->b = b;
+        for (size_t i = 0; i < n; i++) {
+            if (juxmem_block_adv_get(advs[i], info) < 0 || !jxta_id_equal(&info->data, &b->id))
+                continue;
+            for (size_t k = 0; k < info->ncopies && c->n < JUXMEM_MAX_COPIES; k++) {
+                size_t m = 0;
+                while (m < c->n && !jxta_id_equal(&c->copies[m].peer, &info->copies[k].peer))
+                    m++;
+                if (m == c->n)
+                    c->copies[c->n++] = info->copies[k];
+            }
+        }
+        changed = c->n && jxta_peer_run(j->peer, merge_copies_fn, c, 10000) == 1;
+    }
+    if (changed)
+        jxta_log(JXTA_LOG_INFO, "juxmem", "new copies of %s found", jxta_id_str(&b->id, &t));
+    free(info);
+    free(c);
+    jxta_peer_free_advs(advs, n);
+    return changed;
+}
+
 /* ---- locks ---------------------------------------------------------------------------- */
 
 /* Loop, posted by lock_op: start the acquire or release the application
@@ -1001,8 +1107,21 @@ static void lock_start(jxta_loop_t *loop, void *arg)
     flush_wake(j);
 }
 
-/* Application thread: one post to the loop, one wait for the outcome. */
+static int lock_op_once(juxmem_t *j, const jxta_id_t *id, int mode, juxmem_blk_t **blk);
+
+/* Application thread: an acquire that reached no copy (or no majority)
+ * tries once more if the block's copies changed meanwhile. */
 static int lock_op(juxmem_t *j, const jxta_id_t *id, int mode)
+{
+    juxmem_blk_t *b = NULL;
+    int rc = lock_op_once(j, id, mode, &b);
+    if (mode && b && (rc == JUXMEM_EUNREACH || rc == JUXMEM_ENOQUORUM) && refresh_copies(j, b))
+        rc = lock_op_once(j, id, mode, &b);
+    return rc;
+}
+
+/* Application thread: one post to the loop, one wait for the outcome. */
+static int lock_op_once(juxmem_t *j, const jxta_id_t *id, int mode, juxmem_blk_t **blk)
 {
     if (!j || !id)
         return JXTA_EINVAL;
@@ -1011,6 +1130,7 @@ static int lock_op(juxmem_t *j, const jxta_id_t *id, int mode)
     int rc = get_blk(j, id, &c);
     if (rc < 0)
         return rc;
+    *blk = c.b;
     if ((rc = claim(j, c.b, mode != 0, j->o.timeout_ms)) < 0)
         return rc;
     pthread_mutex_lock(&j->mu);
@@ -1222,7 +1342,32 @@ static int copy_info_fn(void *ud)
     return 0;
 }
 
+static int stat_once(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st, juxmem_blk_t **blk);
+
 int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
+{
+    juxmem_blk_t *b = NULL;
+    int rc = stat_once(j, id, st, &b);
+    if (b && (rc == JUXMEM_EUNREACH || (rc == 0 && st->why)) && refresh_copies(j, b))
+        rc = stat_once(j, id, st, &b); /* copies we did not know of may answer */
+    if (b && rc == 0 && !st->why && st->ncopies) { /* the sequencer's list: learn new copies */
+        struct copies_call *c = calloc(1, sizeof *c);
+        if (c) {
+            c->b = b;
+            for (size_t i = 0; i < st->ncopies && i < JUXMEM_MAX_COPIES; i++) {
+                c->copies[c->n].peer = st->copies[i];
+                snprintf(c->copies[c->n].cluster, sizeof c->copies[0].cluster, "%s",
+                         st->copy_cluster[i]);
+                c->n++;
+            }
+            jxta_peer_run(j->peer, merge_copies_fn, c, 10000);
+            free(c);
+        }
+    }
+    return rc;
+}
+
+static int stat_once(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st, juxmem_blk_t **blk)
 {
     if (!j || !id || !st)
         return JXTA_EINVAL;
@@ -1232,6 +1377,7 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
     int rc = get_blk(j, id, &c);
     if (rc < 0)
         return rc;
+    *blk = c.b;
     c.rbuf = st;
     jxta_peer_run(j->peer, copy_info_fn, &c, 10000);
     jxta_id_text_t t;

@@ -57,6 +57,7 @@ void juxmem_options_default(juxmem_options_t *o)
 {
     memset(o, 0, sizeof *o);
     o->lock_lease_ms = 10000;
+    o->fail_ms = 5000;
     o->timeout_ms = 30000;
 }
 
@@ -101,8 +102,9 @@ static int check_options(const juxmem_options_t *o)
         jxta_log(JXTA_LOG_ERROR, "juxmem", "bad cluster name");
         return JXTA_EINVAL;
     }
-    if (o->timeout_ms <= 0 || o->lock_lease_ms == 0) {
-        jxta_log(JXTA_LOG_ERROR, "juxmem", "time-out and lock lease must be positive");
+    if (o->timeout_ms <= 0 || o->lock_lease_ms == 0 || o->fail_ms < 100) {
+        jxta_log(JXTA_LOG_ERROR, "juxmem",
+                 "time-out and lock lease must be positive, fail_ms at least 100");
         return JXTA_EINVAL;
     }
     return 0;
@@ -182,6 +184,8 @@ int juxmem_open_ex(const juxmem_options_t *o, juxmem_event_fn ev, void *ud, juxm
     pthread_condattr_destroy(&ca);
     juxmem_block_cfg_default(&j->cfg);
     j->cfg.lease_ms = o->lock_lease_ms;
+    j->cfg.fail_ms = o->fail_ms;
+    j->cfg.hb_ms = o->fail_ms / 5;
     juxmem_group_id(&j->jm_gid);
     if (o->cluster)
         juxmem_cluster_group_id(o->cluster, &j->cl_gid);

@@ -71,6 +71,9 @@ typedef struct juxmem_options {
     uint64_t provide_bytes;      /* > 0: be a provider offering this much memory */
     int manager;                 /* be a manager of `cluster` */
     uint64_t lock_lease_ms;      /* lease of granted locks (default 10000) */
+    uint64_t fail_ms;            /* a copy or sequencer silent this long is taken for dead
+                                    (default 5000; heartbeats every fail_ms / 5; a dead
+                                    sequencer is replaced after about 2 x fail_ms) */
     int timeout_ms;              /* default time-out of calls (default 30000) */
 } juxmem_options_t;
 

@@ -46,6 +46,8 @@ static void usage(FILE *out)
         "  --provider SIZE       offer SIZE bytes (suffix k, M or G) in --cluster\n"
         "  --cluster NAME        this peer's cluster (required with --manager/--provider)\n"
         "  --lock-lease-ms N     lease of the locks this peer grants (default 10000)\n"
+        "  --fail-ms N           a copy silent this long is dead (default 5000; a dead\n"
+        "                        sequencer is replaced after about twice that)\n"
         "  --lifetime S          stop after S seconds\n"
         "  --log-level L         error, warn, info, debug or trace\n"
         "  --json                events as JSON objects, one per line\n"
@@ -229,6 +231,13 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                 return -1;
             if (o->jo.lock_lease_ms == 0) {
                 fprintf(stderr, "%s: --lock-lease-ms must be positive\n", prog);
+                return -1;
+            }
+        } else if (TAKE("--fail-ms")) {
+            if (parse_u64(a, v, &o->jo.fail_ms) < 0)
+                return -1;
+            if (o->jo.fail_ms < 100) {
+                fprintf(stderr, "%s: --fail-ms must be at least 100\n", prog);
                 return -1;
             }
         } else if (TAKE("--lifetime")) {
