@@ -52,8 +52,9 @@ static const char *daemon_bin = TOOLS_DIR "/juxmemd";
 #define COPIES 3
 #define KILL_EVERY_MS 2000
 #define RUN_MS 60000
-#define RESTORE_MS 15000 /* a kill's repair: degree back to COPIES (the sequencer's
-                            replacement is elected after 2 x fail_ms = 10 s today) */
+#define FAIL_MS "2000"  /* juxmemd --fail-ms: a dead copy is dropped after 2 s, a dead
+                           sequencer replaced after about 4 s */
+#define RESTORE_MS 15000 /* a kill's repair: degree back to COPIES */
 #define PROGRESS_MS 10000 /* an acknowledged write after each repair */
 #define BLOCK_SIZE 4096
 #define MAX_PROVS 56 /* tests/multi/proc.c tracks 64 processes */
@@ -178,8 +179,8 @@ static void worker_join(void)
 
 static tproc_t *spawn_daemon(const char *name, const char *const *opts)
 {
-    const char *extra[24] = {"--listen", "tcp://127.0.0.1:0"};
-    size_t n = 2;
+    const char *extra[24] = {"--listen", "tcp://127.0.0.1:0", "--fail-ms", FAIL_MS};
+    size_t n = 4;
     if (rdv_addr[0]) {
         extra[n++] = "--seed";
         extra[n++] = rdv_addr;
@@ -253,6 +254,7 @@ static void setup(void)
     jo.seeds[0] = rdv_addr;
     jo.nseeds = 1;
     jo.timeout_ms = 5000;
+    jo.fail_ms = strtoull(FAIL_MS, NULL, 10);
     ck_assert_int_eq(juxmem_open(&jo, &client), 0);
     juxmem_attr_t attr;
     juxmem_attr_default(&attr);
@@ -384,7 +386,7 @@ static uint64_t wait_restored(const char *killed, uint64_t t_kill, unsigned k)
     for (;;) {
         stat_block(&d);
         if (d.rc == 0 && d.st.requested == COPIES && d.st.ncopies == d.st.requested &&
-            !holds_copy(&d.st, killed))
+            !holds_copy(&d.st, killed) && !d.st.repairing && !d.st.why)
             return tu_now_ms() - t_kill;
         if (tu_now_ms() - t_kill > RESTORE_MS)
             break;
