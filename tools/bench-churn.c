@@ -95,6 +95,9 @@ static void usage(FILE *out)
         "                       (default 2 x DURATION + 240)\n"
         "  --log-level L        library log of the client on stderr (default warn)\n"
         "  --daemon-log-level L the daemons' log level, in WORKDIR/NAME.log (default warn)\n"
+        "  --fail-ms N          failure detection of every peer (juxmemd --fail-ms):\n"
+        "                       a silent copy is dropped after N ms, a silent\n"
+        "                       sequencer replaced after about 2N (default 2000)\n"
         "\n"
         "Targets printed alongside: overhead (1 - ops/s with churn / ops/s without)\n"
         "< 1%% at PERIOD >= 5 s, < 5%% at PERIOD >= 1 s.\n"
@@ -111,6 +114,7 @@ static void usage(FILE *out)
 
 typedef struct opts {
     uint64_t providers, clusters, copies, duration_s, size, lease_ms, restore_s, timeout_s;
+    uint64_t fail_ms;
     uint64_t seed;
     double period_s;
     int keep, seeded, wait_repair;
@@ -158,6 +162,7 @@ static int victim_kind(const char *cycle, size_t k)
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
     *o = (opts_t){.providers = 16, .clusters = 1, .copies = 3, .duration_s = 30, .size = 4096,
+                  .fail_ms = 2000,
                   .lease_ms = 10000, .restore_s = 60, .period_s = 5, .out = "bench-churn",
                   .victim = "any"};
     for (int i = 1; i < argc; i++) {
@@ -173,7 +178,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                                             "--duration", "--period", "--size", "--lease-ms",
                                             "--restore-timeout", "--out", "--juxmemd", "--seed",
                                             "--timeout", "--log-level", "--daemon-log-level",
-                                            "--victim", NULL};
+                                            "--victim", "--fail-ms", NULL};
         int known = 0;
         for (size_t k = 0; takes[k]; k++)
             known |= strcmp(a, takes[k]) == 0;
@@ -215,6 +220,8 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             o->juxmemd = v;
         else if (strcmp(a, "--daemon-log-level") == 0)
             o->daemon_log_level = v;
+        else if (strcmp(a, "--fail-ms") == 0)
+            rc = bench_parse_u64(prog, a, v, 100, 600000, &o->fail_ms);
         else if (strcmp(a, "--victim") == 0) {
             if (victim_kind(v, 0) < 0) {
                 fprintf(stderr,
@@ -277,6 +284,7 @@ static int keep_workdir;
 static volatile const char *phase = "start-up";
 static const char *juxmemd_bin;
 static const char *daemon_log_level = "warn";
+static char fail_ms_text[24] = "2000";
 
 static uint64_t now_us(void)
 {
@@ -364,8 +372,8 @@ static size_t spawn_daemon(const char *name, const char *seed, const char *const
     snprintf(home, sizeof home, "%s/%s", workdir, name);
     snprintf(log, sizeof log, "%s/%s.log", workdir, name);
     const char *argv[32] = {juxmemd_bin, "--home", home, "--listen", "tcp://127.0.0.1:0",
-                            "--log-level", daemon_log_level};
-    size_t n = 7;
+                            "--log-level", daemon_log_level, "--fail-ms", fail_ms_text};
+    size_t n = 9;
     if (seed) {
         argv[n++] = "--seed";
         argv[n++] = seed;
@@ -1109,6 +1117,7 @@ static void open_client(void)
     jo.seeds[0] = rdv_addr;
     jo.nseeds = 1;
     jo.timeout_ms = 10000;
+    jo.fail_ms = strtoull(fail_ms_text, NULL, 10);
     int rc = juxmem_open(&jo, &client);
     if (rc < 0)
         cli_fail(1, prog, "cannot open the client: %s", juxmem_strerror(rc));
@@ -1176,6 +1185,7 @@ int main(int argc, char **argv)
         }
         daemon_log_level = opt.daemon_log_level;
     }
+    snprintf(fail_ms_text, sizeof fail_ms_text, "%llu", (unsigned long long)opt.fail_ms);
     keep_workdir = opt.keep;
     stderr_tty = isatty(2);
     rng_state = opt.seeded ? opt.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
