@@ -318,14 +318,6 @@ static void on_signal(int sig)
     _exit(sig == SIGALRM ? 1 : 130);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 /* atexit: SIGTERM to every daemon still running, SIGKILL after 3 s, reap
  * them all by PID; then the work directory goes unless kept. */
 static void stop_all(void)
@@ -357,7 +349,7 @@ static void stop_all(void)
     }
     pthread_mutex_unlock(&mu);
     if (workdir[0] && !keep_workdir &&
-        nftw(workdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+        bench_remove_tree(workdir) < 0)
         fprintf(stderr, "%s: could not remove %s\n", prog, workdir);
     else if (workdir[0] && keep_workdir)
         fprintf(stderr, "%s: work directory (homes, daemon logs) kept in %s\n", prog, workdir);

@@ -81,17 +81,9 @@ static void usage(FILE *out)
 static volatile const char *phase = "start-up";
 static char tmpdir[64];
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 static void remove_tmpdir(void)
 {
-    if (tmpdir[0] && nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+    if (tmpdir[0] && bench_remove_tree(tmpdir) < 0)
         fprintf(stderr, "%s: could not remove %s\n", prog, tmpdir);
     tmpdir[0] = '\0';
 }

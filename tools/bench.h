@@ -102,4 +102,8 @@ void bench_step_wait(bench_step_t *s, const char *prog, const struct timespec *d
 void bench_timeout_start(const char *prog, volatile const char *const *phase, unsigned timeout_s,
                          struct timespec *deadline);
 
+/* Remove the directory tree `dir` (depth first, links not followed): the
+ * benchmarks' work directories.  0, or -1 if something stayed. */
+int bench_remove_tree(const char *dir);
+
 #endif
