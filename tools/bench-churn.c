@@ -27,7 +27,6 @@
  * its PID at exit, on error, and on SIGINT/SIGTERM/time-out. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>

@@ -22,7 +22,6 @@
  *
  * Every wait is bounded by --timeout (an alarm backs it up). */
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
