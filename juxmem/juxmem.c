@@ -113,6 +113,9 @@ static int check_options(const juxmem_options_t *o)
 static int start_fn(void *ud)
 {
     juxmem_t *j = ud;
+    /* JuxMem orders its own messages: let peers first reached through a
+     * relay talk directly (client <-> sequencer <-> copies) */
+    jxta_endpoint_set_route_to_destinations(j->ep, 1);
     jxta_adv_t *pga;
     int rc = jxta_group_create_pga(j->net, &j->jm_gid, "JuxMem", "JuxMem data sharing", NULL,
                                    &pga);

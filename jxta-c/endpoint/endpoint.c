@@ -68,6 +68,7 @@ struct jxta_endpoint {
     jxta_id_t gateway;
     int has_gateway;
     int forwarding;
+    int route_to_dests; /* our RA to each new destination too */
     jxta_ep_route_miss_fn miss_fn;
     void *miss_ud;
     jxta_ep_forward_fail_fn ffail_fn;
@@ -717,13 +718,13 @@ int jxta_endpoint_send(jxta_endpoint_t *ep, const jxta_id_t *group, jxta_msg_t *
             ep->miss_fn(ep->miss_ud, &peer);
         return rc;
     }
-    /* Our route goes with the first message to each new gateway *and* each
-     * new destination (PROTOCOLS.md 5.4): a destination reached through a
-     * relay learns our addresses from it and answers directly, so the
-     * relay carries only the first exchange. */
+    /* Our route goes with the first message to each new gateway, and, when
+     * asked, each new destination (PROTOCOLS.md 5.4): a destination reached
+     * through a relay learns our addresses from it and answers directly,
+     * so the relay carries only the first exchange. */
     jxta_adv_t *ra = NULL;
     int new_hop = !ra_sent_to(ep, &hop_peer);
-    int new_dest = !jxta_id_equal(&hop_peer, &peer) && !ra_sent_to(ep, &peer);
+    int new_dest = ep->route_to_dests && !jxta_id_equal(&hop_peer, &peer) && !ra_sent_to(ep, &peer);
     if (new_hop || new_dest)
         jxta_endpoint_local_route(ep, &ra);
     jxta_addr_for_peer(&self, &ep->self, NULL, NULL);
@@ -892,6 +893,11 @@ int jxta_endpoint_gateway(const jxta_endpoint_t *ep, jxta_id_t *peer)
 void jxta_endpoint_set_forwarding(jxta_endpoint_t *ep, int on)
 {
     ep->forwarding = on;
+}
+
+void jxta_endpoint_set_route_to_destinations(jxta_endpoint_t *ep, int on)
+{
+    ep->route_to_dests = on;
 }
 
 int jxta_endpoint_connected(jxta_endpoint_t *ep, const jxta_id_t *peer)

@@ -222,6 +222,8 @@ START_TEST(test_relayed_peers_go_direct)
     ck_assert_int_eq(jxta_loop_new(&l), 0);
     jxta_endpoint_t *a = mk(l, 1), *b = mk(l, 1), *c = mk(l, 1);
     jxta_endpoint_set_forwarding(a, 1);
+    jxta_endpoint_set_route_to_destinations(b, 1);
+    jxta_endpoint_set_route_to_destinations(c, 1);
     jxta_id_t ida = *jxta_endpoint_peer_id(a), idb = *jxta_endpoint_peer_id(b),
               idc = *jxta_endpoint_peer_id(c);
     rx_t rb = {0}, rc = {0};

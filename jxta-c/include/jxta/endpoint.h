@@ -142,6 +142,13 @@ void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer);
 /* The gateway, or JXTA_ENOTFOUND. */
 int jxta_endpoint_gateway(const jxta_endpoint_t *ep, jxta_id_t *peer);
 void jxta_endpoint_set_forwarding(jxta_endpoint_t *ep, int on);
+/* Put our route on the first message to each new destination, not only to
+ * each new gateway (off by default).  A destination first reached through
+ * a relay then learns our addresses and may answer, and later take,
+ * the direct path: fewer hops, but a stream switching paths in mid-flight
+ * can arrive out of order, so it is for protocols that order their own
+ * messages (JuxMem), not for pipes. */
+void jxta_endpoint_set_route_to_destinations(jxta_endpoint_t *ep, int on);
 /* 1 if a connection to `peer` is up. */
 int jxta_endpoint_connected(jxta_endpoint_t *ep, const jxta_id_t *peer);
 
