@@ -199,29 +199,6 @@ static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_
     jxta_addr_with_service(&r->eas[r->n - 1], ea, NULL, NULL);
 }
 
-/* A dial to `ea` failed: no route keeps that address, and a route through
- * a relay left with no connection and no address is dropped, so the next
- * message takes the gateway instead of dying in another failed dial. */
-static void route_drop_ea(jxta_endpoint_t *ep, const jxta_addr_t *ea)
-{
-    for (size_t i = 0; i < ep->nroutes; i++) {
-        struct route *r = &ep->routes[i];
-        for (size_t k = 0; k < r->n;)
-            if (jxta_addr_same_endpoint(&r->eas[k], ea))
-                r->eas[k] = r->eas[--r->n];
-            else
-                k++;
-    }
-    for (size_t i = 0; i < ep->nroutes; i++) {
-        struct route *r = &ep->routes[i];
-        if (!r->has_via || jxta_tcp_conn_for_peer(ep->tcp, &r->via))
-            continue;
-        struct route *vr = route_find(ep, &r->via);
-        if (!vr || vr->n == 0)
-            r->has_via = 0;
-    }
-}
-
 int jxta_endpoint_learn_route(jxta_endpoint_t *ep, const jxta_adv_t *ra)
 {
     jxta_id_t dst;
@@ -461,12 +438,8 @@ static void on_conn_down(void *ud, jxta_tcp_conn_t *c, int err)
 {
     jxta_endpoint_t *ep = ud;
     const jxta_id_t *peer = jxta_tcp_conn_peer(c);
-    if (jxta_id_is_null(peer)) { /* never came up: a dial that failed */
-        const jxta_addr_t *d = jxta_tcp_conn_dialled(c);
-        if (d && err < 0)
-            route_drop_ea(ep, d);
-        return;
-    }
+    if (jxta_id_is_null(peer))
+        return; /* never came up: nobody knew this peer through it */
     ra_forget(ep, peer);
     if (!jxta_tcp_conn_for_peer(ep->tcp, peer))
         notify(ep, peer, 0, err);
