@@ -415,9 +415,9 @@ START_TEST(test_partition)
     char hist_min[512], hist_maj[512];
     snprintf(hist_min, sizeof hist_min, "%s/minority.csv", workdir);
     snprintf(hist_maj, sizeof hist_maj, "%s/majority.csv", workdir);
-    const char *inc_min[] = {"incr", id, "100000", "--keep-going", "--history", hist_min,
+    const char *inc_min[] = {"incr", id, "100000000", "--keep-going", "--history", hist_min,
                              "--client", "1", NULL};
-    const char *inc_maj[] = {"incr", id, "100000", "--keep-going", "--history", hist_maj,
+    const char *inc_maj[] = {"incr", id, "100000000", "--keep-going", "--history", hist_maj,
                              "--client", "2", NULL};
     pid_t cmin = site_cli(seq_site, "client-minority", 4000, inc_min);
     cli_pids[ncli++] = cmin;
