@@ -1280,6 +1280,27 @@ static void send_votes(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out
     }
 }
 
+/* May a candidate's newer view replace ours?  From a member of our view,
+ * yes: it heard the sequencer after we did.  From a peer our view does not
+ * list, only in the one legitimate case - a copy re-created just before the
+ * sequencer died, whose view is a later one of the same term that differs
+ * from ours by the sender joining and at most one member leaving.  Anything
+ * else from outside the group (a stale or confused peer pushing its own
+ * member list) is ignored; the vote is then refused as "not a member". */
+static int view_plausible(const copy_t *c, const juxmem_pmsg_t *m)
+{
+    if (member_index(c, &m->from) >= 0)
+        return 1;
+    if ((uint32_t)(m->token >> 32) != c->view_epoch || (m->token & 0xffffffffu) > c->view + 2)
+        return 0;
+    size_t missing = 0, added = 0;
+    for (size_t i = 0; i < c->nmembers; i++)
+        missing += !listed(m, &c->members[i].m.peer);
+    for (size_t i = 0; i < m->nmembers; i++)
+        added += member_index(c, &m->members[i].peer) < 0;
+    return missing <= 1 && added == 1; /* the one added is the sender (listed) */
+}
+
 /* The sequencer has been silent: stand for the next term.  The candidate
  * keeps its epoch until it wins (its term lives in voted_epoch), so a copy
  * cut off from the others cannot inflate its epoch and then ignore the
@@ -1316,7 +1337,7 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
     int status = JUXMEM_ESTALE;
     const char *why = NULL;
     if (!c->am_seq && m->nmembers && m->token > view_word(c) && listed(m, &p->self) &&
-        listed(m, &m->from)) {
+        listed(m, &m->from) && view_plausible(c, m)) {
         /* The candidate knows a newer view (a copy added or dropped just
          * before the sequencer died): count majorities in the same one. */
         juxmem_pmsg_t v = *m;

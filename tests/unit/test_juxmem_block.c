@@ -1270,6 +1270,93 @@ START_TEST(hostile_last_epoch)
 }
 END_TEST
 
+/* A VOTE carries the candidate's view, which voters with an older one
+ * adopt.  From a peer outside our view that is only believed for a copy
+ * re-created just before the sequencer died (the sender joins, at most one
+ * member leaves, same term); any other view a non-member pushes leaves the
+ * member list as it was, and its vote is refused. */
+static juxmem_pmsg_t vote_msg(const jxta_id_t *data, const jxta_id_t *from, uint64_t view,
+                              const jxta_id_t *members, size_t n)
+{
+    juxmem_pmsg_t v;
+    juxmem_pmsg_init(&v, JUXMEM_MSG_VOTE, data, from);
+    v.epoch = 2;
+    v.version = 100;
+    v.ref = 1;
+    v.token = view;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(juxmem_pmsg_add_member(&v, &members[i], "c"), 0);
+    return v;
+}
+
+static int vote_status(const juxmem_out_t *o, const jxta_id_t *to)
+{
+    for (size_t i = o->n; i-- > 0;)
+        if (o->v[i].m.type == JUXMEM_MSG_VOTED && jxta_id_equal(&o->v[i].to, to))
+            return o->v[i].m.status;
+    return 1;
+}
+
+static int is_member(const juxmem_block_info_t *info, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < info->nmembers; i++)
+        if (jxta_id_equal(&info->members[i].peer, peer))
+            return 1;
+    return 0;
+}
+
+START_TEST(vote_view_from_outsider)
+{
+    jxta_id_t self = peer_id(1), seq = peer_id(2), other = peer_id(3), out = peer_id(9),
+              out2 = peer_id(10), data;
+    ck_assert_int_eq(juxmem_data_id_new(&data), 0);
+    juxmem_provider_t *p;
+    ck_assert_int_eq(juxmem_provider_new(&self, NULL, 4096, NULL, &p), 0);
+    juxmem_member_t mem[3];
+    memset(mem, 0, sizeof mem);
+    mem[0].peer = self;
+    mem[1].peer = seq;
+    mem[2].peer = other;
+    ck_assert_int_eq(juxmem_provider_alloc(p, &data, 64, mem, 3, &seq, 1, 0), 0);
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    uint64_t now = 60000; /* the sequencer has long been silent */
+    juxmem_block_info_t info;
+    struct {
+        uint64_t view;
+        jxta_id_t m[5];
+        size_t n;
+    } bad[] = {
+        {(1ull << 32) | 1, {self, out, out2}, 3},       /* two members replaced */
+        {(1ull << 32) | 1, {self, seq, other, out, out2}, 5}, /* two added */
+        {(2ull << 32) | 1, {self, seq, out}, 3},        /* a later term's view */
+        {(1ull << 32) | 7, {self, seq, other, out}, 4}, /* far ahead in the term */
+    };
+    tu_log_capture();
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        juxmem_pmsg_t v = vote_msg(&data, &out, bad[k].view, bad[k].m, bad[k].n);
+        juxmem_provider_handle(p, &v, now, &o);
+        juxmem_pmsg_clear(&v);
+        ck_assert_int_ne(vote_status(&o, &out), 0);
+        ck_assert_int_eq(juxmem_provider_block_info(p, &data, now, &info), 0);
+        ck_assert_uint_eq(info.nmembers, 3);
+        ck_assert(is_member(&info, &seq) && is_member(&info, &other) && !is_member(&info, &out));
+    }
+    tu_log_release();
+    /* the re-created copy's view (it joined, `other` left, same term) is taken */
+    jxta_id_t good[3] = {self, seq, out};
+    juxmem_pmsg_t v = vote_msg(&data, &out, (1ull << 32) | 2, good, 3);
+    ck_assert_int_eq(juxmem_provider_handle(p, &v, now, &o), 0);
+    juxmem_pmsg_clear(&v);
+    ck_assert_int_eq(juxmem_provider_block_info(p, &data, now, &info), 0);
+    ck_assert_uint_eq(info.nmembers, 3);
+    ck_assert(is_member(&info, &out) && !is_member(&info, &other));
+    ck_assert_int_eq(vote_status(&o, &out), 0);
+    juxmem_out_clear(&o);
+    juxmem_provider_free(p);
+}
+END_TEST
+
 /* ---- the sequencer alone: reply cache, FIFO, shared locks, leases ------------------------- */
 
 START_TEST(sequencer_requests)
@@ -1418,6 +1505,7 @@ int main(void)
     tcase_add_test(tc, copy_orders_and_fences);
     tcase_add_test(tc, sequencer_requests);
     tcase_add_test(tc, hostile_last_epoch);
+    tcase_add_test(tc, vote_view_from_outsider);
     suite_add_tcase(s, tc);
     TCase *net = tcase_create("simulated network");
     tcase_set_timeout(net, 120);
