@@ -78,6 +78,11 @@ struct jxta_endpoint {
         void *ud;
     } *unreach;
     size_t nunreach, capunreach;
+    struct gone_w {
+        jxta_ep_gone_fn fn;
+        void *ud;
+    } *gone;
+    size_t ngone, capgone;
     struct guard *guards; /* per-group guards (membership) */
     size_t nguards, capguards;
 };
@@ -177,6 +182,87 @@ void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer)
     for (size_t i = 0; i < n; i++)
         copy[i].fn(copy[i].ud, peer);
     free(copy);
+}
+
+/* ---- gone peers ----------------------------------------------------------
+ *
+ * When the last connection to a peer closes and someone watches for gone
+ * peers, its addresses are dialled again at once (a probe, which stays as
+ * an ordinary connection if the peer answers).  Every address refusing
+ * the dial is the verdict "gone": nothing listens where the peer did, so
+ * its process ended.  Any other outcome (up, time-out, unreachable, an
+ * address in back-off) says nothing and is left to the caller's own
+ * failure detection. */
+
+struct probe {
+    jxta_id_t peer;
+    size_t next; /* the next of the route's addresses to dial */
+};
+
+int jxta_endpoint_watch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud)
+{
+    if (grow((void **)&ep->gone, &ep->capgone, ep->ngone, sizeof *ep->gone) < 0)
+        return JXTA_ENOMEM;
+    ep->gone[ep->ngone].fn = fn;
+    ep->gone[ep->ngone].ud = ud;
+    ep->ngone++;
+    return 0;
+}
+
+void jxta_endpoint_unwatch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud)
+{
+    for (size_t i = 0; i < ep->ngone; i++)
+        if (ep->gone[i].fn == fn && ep->gone[i].ud == ud) {
+            ep->gone[i] = ep->gone[--ep->ngone];
+            return;
+        }
+}
+
+static void notify_gone(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    jxta_id_text_t t;
+    jxta_log(JXTA_LOG_INFO, "endpoint", "peer %s is gone: connection closed, redial refused",
+             jxta_id_str(peer, &t));
+    size_t n = ep->ngone;
+    struct gone_w *copy = n ? malloc(n * sizeof *copy) : NULL;
+    if (!copy)
+        return;
+    memcpy(copy, ep->gone, n * sizeof *copy); /* a watcher may unwatch meanwhile */
+    for (size_t i = 0; i < n; i++)
+        copy[i].fn(copy[i].ud, peer);
+    free(copy);
+}
+
+/* Dial the probe's next address; frees it when there is none to dial.
+ * Returns 1 when every address has now refused. */
+static int probe_next(jxta_endpoint_t *ep, struct probe *pr)
+{
+    struct route *r = route_find(ep, &pr->peer);
+    if (r && pr->next < r->n) {
+        const jxta_addr_t *a = &r->eas[pr->next++];
+        jxta_tcp_conn_t *c;
+        if (!jxta_tcp_conn_for_addr(ep->tcp, a) && jxta_tcp_connect(ep->tcp, a, &c) == 0) {
+            jxta_tcp_conn_set_data(c, pr);
+            return 0;
+        }
+        free(pr); /* already dialled, or in back-off: no verdict */
+        return 0;
+    }
+    int all_refused = r && pr->next > 0 && pr->next >= r->n;
+    free(pr);
+    return all_refused;
+}
+
+static void probe_start(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    struct route *r = route_find(ep, peer);
+    if (!r || r->n == 0)
+        return;
+    struct probe *pr = calloc(1, sizeof *pr);
+    if (!pr)
+        return;
+    pr->peer = *peer;
+    probe_next(ep, pr);
 }
 
 static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_addr_t *ea)
@@ -430,6 +516,8 @@ static void on_conn_up(void *ud, jxta_tcp_conn_t *c)
 {
     jxta_endpoint_t *ep = ud;
     const jxta_id_t *peer = jxta_tcp_conn_peer(c);
+    free(jxta_tcp_conn_data(c)); /* a probe: the peer is there */
+    jxta_tcp_conn_set_data(c, NULL);
     route_add_ea(ep, peer, jxta_tcp_conn_remote_public(c));
     notify(ep, peer, 1, 0);
 }
@@ -438,11 +526,23 @@ static void on_conn_down(void *ud, jxta_tcp_conn_t *c, int err)
 {
     jxta_endpoint_t *ep = ud;
     const jxta_id_t *peer = jxta_tcp_conn_peer(c);
+    struct probe *pr = jxta_tcp_conn_data(c);
+    if (pr) {
+        jxta_tcp_conn_set_data(c, NULL);
+        jxta_id_t who = pr->peer;
+        if (err != JXTA_EREFUSED || !ep->ngone)
+            free(pr);
+        else if (probe_next(ep, pr))
+            notify_gone(ep, &who);
+    }
     if (jxta_id_is_null(peer))
         return; /* never came up: nobody knew this peer through it */
     ra_forget(ep, peer);
-    if (!jxta_tcp_conn_for_peer(ep->tcp, peer))
+    if (!jxta_tcp_conn_for_peer(ep->tcp, peer)) {
+        if (ep->ngone)
+            probe_start(ep, peer);
         notify(ep, peer, 0, err);
+    }
 }
 
 /* The address to put in EndpointDestinationAddress towards a connection. */
@@ -822,8 +922,10 @@ void jxta_endpoint_free(jxta_endpoint_t *ep)
 {
     if (!ep)
         return;
-    ep->nws = 0; /* no notifications while tearing down */
+    ep->nws = 0; /* no notifications (nor probes) while tearing down */
+    ep->ngone = 0;
     jxta_tcp_free(ep->tcp);
+    free(ep->gone);
     free(ep->ls);
     free(ep->ws);
     free(ep->unreach);

@@ -97,7 +97,7 @@ struct jxta_tcp_conn {
     uint64_t last_activity;
     int busy;
     int down_reported;
-    int connect_failed; /* connect() failed at once; reported from a timer */
+    int connect_failed; /* connect() failed at once (the code); reported from a timer */
     void *data;
     /* relay back-pressure (see the top of the file) */
     jxta_tcp_conn_t *held_by;   /* reads stopped until this one drains */
@@ -620,7 +620,7 @@ static void connect_done(jxta_tcp_conn_t *c)
         jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", conn_name(c),
                  strerror(err ? err : errno));
         backoff_failed(c->t, c->dialled.host);
-        conn_shutdown(c, JXTA_EUNREACH);
+        conn_shutdown(c, err == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
         return;
     }
     enter_welcome(c);
@@ -648,7 +648,7 @@ static void timeout_fired(jxta_timer_t *tm)
     jxta_tcp_t *t = c->t;
     if (c->state == ST_CONNECTING) {
         if (c->connect_failed) {
-            conn_shutdown(c, JXTA_EUNREACH);
+            conn_shutdown(c, c->connect_failed);
             return;
         }
         backoff_failed(t, c->dialled.host);
@@ -876,12 +876,13 @@ int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **o
     jxta_log(JXTA_LOG_DEBUG, "tcp", "connecting to %s", addr->host);
     int rc = connect(fd, (struct sockaddr *)&ss, sl);
     if (rc < 0 && errno != EINPROGRESS) {
-        jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", addr->host, strerror(errno));
+        int why = errno;
+        jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", addr->host, strerror(why));
         backoff_failed(t, addr->host);
         /* report asynchronously like any other failure: keep c alive until
          * the caller has seen it, by failing it from a zero timer */
         c->state = ST_CONNECTING;
-        c->connect_failed = 1;
+        c->connect_failed = why == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH;
         jxta_timer_start(&c->timeout, 0);
         *out = c;
         return 0;

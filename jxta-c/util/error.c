@@ -34,6 +34,7 @@ static const struct {
     {JXTA_EUNREACH, "JXTA_EUNREACH", "destination unreachable"},
     {JXTA_EACCES, "JXTA_EACCES", "not a member: bad or missing credential"},
     {JXTA_EUNSUPPORTED, "JXTA_EUNSUPPORTED", "not supported by this implementation"},
+    {JXTA_EREFUSED, "JXTA_EREFUSED", "connection refused (nothing listens there)"},
 };
 
 static jxta_strerror_ext_fn extension;

@@ -290,6 +290,56 @@ static void stop_loop(jxta_loop_t *l, void *arg)
     jxta_loop_stop(l);
 }
 
+/* A peer whose connection closes is dialled again at once: alive, the
+ * probe is an ordinary connection; its process gone (nothing listens
+ * there any more), the watchers hear "gone". */
+typedef struct {
+    int n;
+    jxta_id_t last;
+} gone_t;
+
+static void gone_fn(void *ud, const jxta_id_t *peer)
+{
+    gone_t *g = ud;
+    g->n++;
+    g->last = *peer;
+}
+
+START_TEST(test_gone_peer)
+{
+    jxta_loop_t *l;
+    ck_assert_int_eq(jxta_loop_new(&l), 0);
+    jxta_endpoint_t *a = mk(l, 1), *b = mk(l, 1);
+    jxta_id_t ida = *jxta_endpoint_peer_id(a), idb = *jxta_endpoint_peer_id(b);
+    watch_t wa = {0};
+    gone_t ga = {0};
+    ck_assert_int_eq(jxta_endpoint_watch(a, watch_fn, &wa), 0);
+    ck_assert_int_eq(jxta_endpoint_watch_gone(a, gone_fn, &ga), 0);
+    rx_t ra = {0};
+    ck_assert_int_eq(jxta_endpoint_listen(a, &jxta_id_net_group, "Svc", NULL, rx_fn, &ra), 0);
+    char a_addr[JXTA_ADDR_TEXT_MAX], dest[JXTA_ADDR_TEXT_MAX + 64];
+    jxta_addr_format(jxta_tcp_public_addr(jxta_endpoint_tcp(a)), a_addr, sizeof a_addr);
+    snprintf(dest, sizeof dest, "%s/Svc/x", a_addr);
+    send_ok(b, &jxta_id_net_group, dest, "hello");
+    RUN_UNTIL(l, ra.count == 1 && wa.ups == 1);
+
+    /* B closes its connection but lives: A's probe connects again */
+    jxta_tcp_close(jxta_tcp_conn_for_peer(jxta_endpoint_tcp(b), &ida), 0);
+    RUN_UNTIL(l, wa.downs == 1 && wa.ups == 2);
+    ck_assert(jxta_endpoint_connected(a, &idb));
+    ck_assert_int_eq(ga.n, 0);
+
+    /* B's process ends (its endpoint, and listener, gone): A hears it */
+    jxta_endpoint_free(b);
+    RUN_UNTIL(l, ga.n == 1);
+    ck_assert(jxta_id_equal(&ga.last, &idb));
+    ck_assert_int_eq(wa.downs, 2);
+    jxta_endpoint_unwatch_gone(a, gone_fn, &ga);
+    jxta_endpoint_free(a);
+    jxta_loop_free(l);
+}
+END_TEST
+
 START_TEST(test_send_sync_from_another_thread)
 {
     jxta_loop_t *l;
@@ -341,6 +391,7 @@ static Suite *endpoint_suite(void)
     tcase_add_test(tc, test_relayed_peers_go_direct);
     tcase_add_test(tc, test_learnt_route);
     tcase_add_test(tc, test_send_sync_from_another_thread);
+    tcase_add_test(tc, test_gone_peer);
     suite_add_tcase(s, tc);
     return s;
 }

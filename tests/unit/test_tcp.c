@@ -334,7 +334,7 @@ START_TEST(test_refused_and_backoff)
     sent_ok = sent_fail = 0;
     ck_assert_int_eq(jxta_tcp_send(c, m, &dest, count_sent, NULL), 0);
     RUN_UNTIL(l, b.downs == 1);
-    ck_assert_int_eq(b.last_down_err, JXTA_EUNREACH);
+    ck_assert_int_eq(b.last_down_err, JXTA_EREFUSED);
     ck_assert_int_eq(sent_fail, 1); /* the queued send reported its loss */
     /* Immediately again: refused by the back-off, not dialled. */
     ck_assert_int_eq(jxta_tcp_connect(b.t, &dest, &c), JXTA_EBUSY);

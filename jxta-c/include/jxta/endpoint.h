@@ -136,6 +136,17 @@ typedef void (*jxta_ep_unreachable_fn)(void *ud, const jxta_id_t *peer);
 int jxta_endpoint_watch_unreachable(jxta_endpoint_t *ep, jxta_ep_unreachable_fn fn, void *ud);
 void jxta_endpoint_unwatch_unreachable(jxta_endpoint_t *ep, jxta_ep_unreachable_fn fn, void *ud);
 void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer);
+/* A peer whose process is gone: its last connection to us closed and
+ * dialling its addresses again was refused at every one (nothing listens
+ * where it did: on a host still up, that process died or shut down).
+ * Watchers (any number; while there are any, every such close is followed
+ * by that redial) hear it about a round trip after the close - far sooner
+ * than heartbeats could tell.  A peer behind a network cut or on a dead
+ * host gives no verdict (the dial times out): heartbeats remain the rule
+ * there. */
+typedef void (*jxta_ep_gone_fn)(void *ud, const jxta_id_t *peer);
+int jxta_endpoint_watch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud);
+void jxta_endpoint_unwatch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud);
 /* Peer through which to send routed messages we cannot deliver ourselves
  * (NULL = none). */
 void jxta_endpoint_set_gateway(jxta_endpoint_t *ep, const jxta_id_t *peer);

@@ -38,7 +38,8 @@ enum {
     JXTA_EUNREACH = -23,  /* no route or address for the destination */
     JXTA_EACCES = -24,    /* not a member: credential missing, wrong or unknown login */
     JXTA_EUNSUPPORTED = -25, /* a module, kind or method this implementation lacks */
-    JXTA__ELAST = -26
+    JXTA_EREFUSED = -26,  /* connection refused: nothing listens at that address */
+    JXTA__ELAST = -27
 };
 
 /* Short English text for an error code; never NULL. */

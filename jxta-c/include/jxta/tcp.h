@@ -65,7 +65,8 @@ typedef struct jxta_tcp_events {
     void (*conn_up)(void *ud, jxta_tcp_conn_t *c);
     /* The connection is gone (after this call `c` is invalid).  `err` says
      * why: JXTA_ECLOSED (remote closed or we closed), JXTA_ETIMEDOUT,
-     * JXTA_EIO, or a protocol error code. */
+     * JXTA_EIO, JXTA_EREFUSED (a dial refused: nothing listens there),
+     * JXTA_EUNREACH (a dial failed otherwise), or a protocol error code. */
     void (*conn_down)(void *ud, jxta_tcp_conn_t *c, int err);
     /* A message arrived; the callee owns `m`. */
     void (*message)(void *ud, jxta_tcp_conn_t *c, jxta_msg_t *m);
