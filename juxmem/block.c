@@ -108,6 +108,7 @@ typedef struct member {
     uint64_t sent_at;  /* sequencer: last UPDATE or STATE sent to it */
     int need_state;    /* sequencer: send it the whole state */
     uint32_t refused;  /* candidate: the term this member refused us */
+    int gone;          /* its process ended (juxmem_provider_peer_gone): for good */
 } member_t;
 
 typedef struct holder {
@@ -184,6 +185,8 @@ typedef struct copy {
     size_t nvotes;
     uint64_t cand_until, elect_at, vote_tx;
     uint64_t quorum_at; /* sequencer: when it last had a quorum */
+    int seq_gone;       /* the sequencer we followed is known dead: elect at once */
+    uint64_t gone_at;
     int greeted;        /* the members of our first view were greeted */
 } copy_t;
 
@@ -266,7 +269,7 @@ static int seq_has_quorum(const juxmem_provider_t *p, const copy_t *c, uint64_t 
     size_t live = 0;
     for (size_t i = 0; i < c->nmembers; i++)
         live += jxta_id_equal(&c->members[i].m.peer, &p->self) ||
-                now < c->members[i].last_heard + p->cfg.fail_ms;
+                (!c->members[i].gone && now < c->members[i].last_heard + p->cfg.fail_ms);
     return live >= majority(c->nmembers);
 }
 
@@ -559,7 +562,7 @@ int juxmem_provider_block_info(const juxmem_provider_t *p, const jxta_id_t *data
     info->epoch = c->epoch;
     info->is_sequencer = c->am_seq;
     info->has_quorum = c->am_seq ? seq_has_quorum(p, c, now)
-                                 : now < c->seq_heard + 2 * p->cfg.fail_ms;
+                                 : !c->seq_gone && now < c->seq_heard + 2 * p->cfg.fail_ms;
     info->sequencer = c->seq_peer;
     info->nmembers = c->nmembers;
     for (size_t i = 0; i < c->nmembers; i++)
@@ -1103,6 +1106,7 @@ static void become_sequencer(juxmem_provider_t *p, copy_t *c, uint32_t epoch, ui
     c->epoch = epoch;
     c->counter = 0;
     c->seq_peer = p->self;
+    c->seq_gone = 0;
     c->view_epoch = c->epoch;
     c->view = 1;
     c->data_epoch = c->epoch;
@@ -1156,10 +1160,15 @@ static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t
             i++;
             continue;
         }
-        if (now >= mb->last_heard + p->cfg.fail_ms && seq_has_quorum(p, c, now)) {
+        if ((mb->gone || now >= mb->last_heard + p->cfg.fail_ms) && seq_has_quorum(p, c, now)) {
             jxta_id_text_t t;
-            jxta_log(JXTA_LOG_WARN, MOD, "copy on %s silent for %llu ms: dropped",
-                     jxta_id_str(&mb->m.peer, &t), (unsigned long long)(now - mb->last_heard));
+            if (mb->gone)
+                jxta_log(JXTA_LOG_WARN, MOD, "copy on %s gone (its peer ended): dropped",
+                         jxta_id_str(&mb->m.peer, &t));
+            else
+                jxta_log(JXTA_LOG_WARN, MOD, "copy on %s silent for %llu ms: dropped",
+                         jxta_id_str(&mb->m.peer, &t),
+                         (unsigned long long)(now - mb->last_heard));
             jxta_id_t lost = mb->m.peer;
             member_remove(c, i);
             c->view++;
@@ -1218,10 +1227,13 @@ static uint64_t stand_delay(const juxmem_provider_t *p, const copy_t *c)
     uint64_t rank = 0;
     for (size_t i = 0; i < c->nmembers; i++) {
         const jxta_id_t *m = &c->members[i].m.peer;
-        if (!jxta_id_equal(m, &c->seq_peer) && jxta_id_cmp(m, &p->self) < 0)
+        if (!jxta_id_equal(m, &c->seq_peer) && !c->members[i].gone && jxta_id_cmp(m, &p->self) < 0)
             rank++;
     }
-    return rank * p->cfg.hb_ms;
+    /* a sequencer known dead leaves no doubt to wait out: a step of an
+     * eighth of a period (the votes of the first candidate are back long
+     * before the next one stands) */
+    return rank * (c->seq_gone ? p->cfg.hb_ms / 8 : p->cfg.hb_ms);
 }
 
 /* After a candidacy without a majority: wait before standing again, with
@@ -1261,10 +1273,13 @@ static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, 
  * route). */
 static void send_votes(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o)
 {
-    c->vote_tx = now + (p->cfg.hb_ms / 4 ? p->cfg.hb_ms / 4 : 1);
+    /* quickly while the sequencer is known dead: a voter that has not
+     * heard so yet refuses ("alive") until it does, a moment later */
+    uint64_t every = p->cfg.hb_ms / (c->seq_gone ? 16 : 4);
+    c->vote_tx = now + (every ? every : 1);
     for (size_t i = 0; i < c->nmembers; i++) {
         const jxta_id_t *to = &c->members[i].m.peer;
-        int voted = jxta_id_equal(to, &p->self);
+        int voted = jxta_id_equal(to, &p->self) || c->members[i].gone;
         for (size_t k = 0; k < c->nvotes && !voted; k++)
             voted = jxta_id_equal(&c->votes[k], to);
         if (voted)
@@ -1334,7 +1349,7 @@ static void stand(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t *o
 static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, uint64_t now,
                          juxmem_out_t *o)
 {
-    int status = JUXMEM_ESTALE;
+    int status = JUXMEM_ESTALE, stand_now = 0;
     const char *why = NULL;
     if (!c->am_seq && m->nmembers && m->token > view_word(c) && listed(m, &p->self) &&
         listed(m, &m->from) && view_plausible(c, m)) {
@@ -1362,10 +1377,19 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
         status = 0; /* a repeated request (our answer may have been lost): same vote */
     } else if (m->epoch <= c->voted_epoch || m->epoch <= c->epoch) {
         why = "term already voted in";
-    } else if (c->am_seq ? seq_has_quorum(p, c, now) : now < c->seq_heard + p->cfg.fail_ms) {
+    } else if (c->am_seq ? seq_has_quorum(p, c, now)
+                         : !c->seq_gone && now < c->seq_heard + p->cfg.fail_ms) {
         why = "the sequencer is alive";
     } else if (!up_to_date(c, (uint32_t)m->ref, m->version)) {
         why = "candidate less up to date";
+        /* No live sequencer, and we hold what the candidate lacks: we must
+         * win, so stand now (for a later term than its: it has voted for
+         * itself in that one) rather than when our own timer says. */
+        if (m->epoch > c->voted_epoch) {
+            c->voted_epoch = m->epoch;
+            c->voted_for = p->self;
+        }
+        stand_now = !c->candidate;
     } else {
         status = 0;
         c->voted_epoch = m->epoch;
@@ -1379,6 +1403,7 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
         c->epoch = m->epoch;
         c->seq_peer = m->from;
         c->seq_heard = now;
+        c->seq_gone = 0; /* the usual wait now: our candidate must have its chance */
     }
     jxta_id_text_t t;
     if (why)
@@ -1394,6 +1419,8 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
         r->version = c->version;
         r->ref = c->data_epoch;
     }
+    if (stand_now)
+        stand(p, c, now, o);
 }
 
 /* Returns 1 when this copy learnt it is no longer a member (to be dropped). */
@@ -1441,6 +1468,9 @@ static int accept_seq(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
      * one is from the legitimate sequencer. */
     if (m->epoch < c->epoch)
         return 0;
+    int k = member_index(c, &m->from);
+    if (k >= 0 && c->members[k].gone)
+        return 0; /* sent before its peer ended, and late: it leads nothing any more */
     if (m->epoch == c->epoch && c->am_seq && !jxta_id_equal(&m->from, &p->self))
         return 0; /* cannot happen but for a bug: never obey a rival of our own term */
     c->candidate = 0;
@@ -1454,6 +1484,7 @@ static int accept_seq(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
     }
     c->epoch = m->epoch;
     c->seq_heard = now;
+    c->seq_gone = 0;
     return 1;
 }
 
@@ -1682,7 +1713,7 @@ int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_
     switch (m->type) {
     case JUXMEM_MSG_ACQUIRE:
     case JUXMEM_MSG_RELEASE:
-        if (!c->am_seq && (jxta_id_equal(&c->seq_peer, &p->self) ||
+        if (!c->am_seq && (jxta_id_equal(&c->seq_peer, &p->self) || c->seq_gone ||
                            now >= c->seq_heard + 2 * p->cfg.fail_ms)) {
             /* no sequencer we can name: an election is due or running (the
              * client tries elsewhere, then again) */
@@ -1760,11 +1791,33 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
             send_votes(p, c, now, o);
         /* Twice the sequencer's own limit (a copy it dropped hears so
          * first), then our turn among the copies that may stand. */
-        if (c->candidate || now < c->seq_heard + 2 * p->cfg.fail_ms + stand_delay(p, c) ||
-            now < c->elect_at)
+        uint64_t due = c->seq_gone ? c->gone_at + stand_delay(p, c)
+                                   : c->seq_heard + 2 * p->cfg.fail_ms + stand_delay(p, c);
+        if (c->candidate || now < due || now < c->elect_at)
             continue;
         stand(p, c, now, o);
     }
+}
+
+void juxmem_provider_peer_gone(juxmem_provider_t *p, const jxta_id_t *peer, uint64_t now,
+                               juxmem_out_t *o)
+{
+    if (jxta_id_equal(peer, &p->self))
+        return;
+    for (size_t i = 0; i < p->ncopies; i++) {
+        copy_t *c = p->copies[i];
+        int k = member_index(c, peer);
+        if (k < 0)
+            continue;
+        c->members[k].gone = 1;
+        if (!c->am_seq && jxta_id_equal(peer, &c->seq_peer) && !c->seq_gone) {
+            jxta_log(JXTA_LOG_INFO, MOD, "the sequencer's peer ended: electing another");
+            c->seq_gone = 1;
+            c->gone_at = now;
+            c->elect_at = 0;
+        }
+    }
+    juxmem_provider_tick(p, now, o); /* drop it, or stand, now */
 }
 
 int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const jxta_id_t *peer,
@@ -1825,6 +1878,8 @@ struct juxmem_client {
     jxta_id_t target;
     int tries, heard, no_quorum; /* no_quorum: the last copy asked had no majority */
     uint64_t gone; /* copies (bit = index in `copies`) that answered they hold no copy */
+    jxta_id_t dead[JUXMEM_MAX_COPIES]; /* peers known ended (a ring): never targeted */
+    size_t ndead, dead_next;
     uint8_t *cache;
     int cache_valid;
     uint64_t cache_version;
@@ -1878,6 +1933,23 @@ void juxmem_client_free(juxmem_client_t *c)
     free(c);
 }
 
+static int client_is_dead(const juxmem_client_t *c, const jxta_id_t *peer)
+{
+    return listed_in(c->dead, c->ndead, peer);
+}
+
+/* The next copy in turn, skipping peers known ended (unless all are). */
+static void client_rotate(juxmem_client_t *c)
+{
+    for (size_t k = 0; k < c->ncopies; k++) {
+        c->rot = (c->rot + 1) % c->ncopies;
+        if (!client_is_dead(c, &c->copies[c->rot].peer))
+            break;
+    }
+    c->target = c->copies[c->rot].peer;
+    c->tries = 0;
+}
+
 int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, size_t n)
 {
     if (n == 0 || n > JUXMEM_MAX_COPIES)
@@ -1891,6 +1963,8 @@ int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, 
     c->gone = 0;
     if (!keep)
         c->target = copies[0].peer;
+    if (client_is_dead(c, &c->target))
+        client_rotate(c);
     return 0;
 }
 
@@ -1904,10 +1978,22 @@ static void client_send(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
 {
     emit_copy(o, &c->target, &c->req);
     c->next_tx = now + c->cfg.rto_ms;
-    if (++c->tries >= RETRIES_PER_TARGET) { /* try another copy: it redirects */
-        c->tries = 0;
-        c->rot = (c->rot + 1) % c->ncopies;
-        c->target = c->copies[c->rot].peer;
+    if (++c->tries >= RETRIES_PER_TARGET) /* try another copy: it redirects */
+        client_rotate(c);
+}
+
+void juxmem_client_peer_gone(juxmem_client_t *c, const jxta_id_t *peer, uint64_t now,
+                             juxmem_out_t *o)
+{
+    if (!client_is_dead(c, peer)) {
+        c->dead[c->dead_next] = *peer;
+        c->dead_next = (c->dead_next + 1) % JUXMEM_MAX_COPIES;
+        if (c->ndead < JUXMEM_MAX_COPIES)
+            c->ndead++;
+    }
+    if (c->op != OP_NONE && jxta_id_equal(&c->target, peer)) {
+        client_rotate(c); /* no need to wait for the retransmission */
+        client_send(c, now, o);
     }
 }
 
@@ -2107,6 +2193,10 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
         return rc;
     c->heard = 1;
     if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM__EREDIRECT) {
+        if (client_is_dead(c, &m->hint)) { /* that copy has not heard yet: again soon */
+            c->next_tx = now + c->cfg.rto_ms / 8;
+            return 0;
+        }
         if (!jxta_id_equal(&c->target, &m->hint)) {
             c->target = m->hint;
             c->tries = 0;
@@ -2131,6 +2221,7 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
              * deadline, when the answer is JUXMEM_ENOQUORUM) */
             c->no_quorum = 1;
             c->tries = RETRIES_PER_TARGET - 1;
+            c->next_tx = now + c->cfg.rto_ms / 4; /* an election takes a few round trips */
         } else if (m->type == JUXMEM_MSG_DENY) {
             client_finish(c, m->status);
         }
@@ -2178,6 +2269,7 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
             /* no sequencer there: whether the writes are in is not known
              * yet; the one elected will tell (or the deadline passes) */
             c->tries = RETRIES_PER_TARGET - 1;
+            c->next_tx = now + c->cfg.rto_ms / 4;
             break;
         }
         if (m->type == JUXMEM_MSG_RELEASED || m->type == JUXMEM_MSG_DENY) {

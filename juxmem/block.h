@@ -106,6 +106,13 @@ int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_
                            juxmem_out_t *out);
 /* Leases, retransmissions, heartbeats, failure detection. */
 void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *out);
+/* `peer`'s process ended (the endpoint's verdict, jxta_endpoint_watch_gone):
+ * as sequencer, drop its copies at once (quorum permitting) and have them
+ * re-created; as a copy whose sequencer it was, stand for election at once
+ * (the lowest-ranked survivor first) instead of waiting for heartbeats to
+ * fail.  Silence remains the rule for peers that vanish without a verdict. */
+void juxmem_provider_peer_gone(juxmem_provider_t *p, const jxta_id_t *peer, uint64_t now,
+                               juxmem_out_t *out);
 
 /* Sequencer only: add a new copy on `peer` (already reserved there with
  * an ALLOC naming this sequencer) and bring it up to date by a state
@@ -220,5 +227,9 @@ int juxmem_client_write(juxmem_client_t *c, uint64_t offset, const void *buf, si
 int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t now,
                          juxmem_out_t *out);
 void juxmem_client_tick(juxmem_client_t *c, uint64_t now, juxmem_out_t *out);
+/* `peer`'s process ended: never target it again; a request waiting on it
+ * goes to the next copy at once. */
+void juxmem_client_peer_gone(juxmem_client_t *c, const jxta_id_t *peer, uint64_t now,
+                             juxmem_out_t *out);
 
 #endif

@@ -225,6 +225,20 @@ void juxmem__client_tick(juxmem_t *j, uint64_t now)
     flush_wake(j);
 }
 
+void juxmem__client_peer_gone(juxmem_t *j, const jxta_id_t *peer, uint64_t now)
+{
+    juxmem_out_t out;
+    juxmem_out_init(&out);
+    for (juxmem_blk_t *b = j->blocks; b; b = b->next) {
+        if (!b->client)
+            continue;
+        pthread_mutex_lock(&b->smu);
+        juxmem_client_peer_gone(b->client, peer, now, &out);
+        juxmem__send_out(j, &out);
+        pthread_mutex_unlock(&b->smu);
+    }
+}
+
 void juxmem__client_stop(juxmem_t *j)
 {
     for (;;) {

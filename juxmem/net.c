@@ -11,7 +11,11 @@
  * never re-entering the state machine that produced them.  Incoming
  * messages are decoded (hostile input: proto.c checks everything) and
  * handed to the provider, or to the block's client or requester, by type;
- * a 20 ms tick drives all the state machines' timers. */
+ * a 20 ms tick drives all the state machines' timers.  The endpoint's
+ * verdict that a peer's process ended (jxta_endpoint_watch_gone) goes to
+ * the provider and the clients at once: a killed sequencer is replaced,
+ * and a killed copy re-created, within a few round trips instead of after
+ * the heartbeats' fail_ms. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,11 +145,28 @@ static void on_tick(jxta_timer_t *t)
     jxta_timer_start(t, JUXMEM_TICK_MS);
 }
 
+static void on_gone(void *ud, const jxta_id_t *peer)
+{
+    juxmem_t *j = ud;
+    uint64_t now = juxmem__now(j);
+    if (j->prov) {
+        juxmem_out_t out;
+        juxmem_out_init(&out);
+        juxmem_provider_peer_gone(j->prov, peer, now, &out);
+        juxmem__send_out(j, &out);
+    }
+    juxmem__client_peer_gone(j, peer, now);
+}
+
 int juxmem__net_start(juxmem_t *j)
 {
     int rc = jxta_endpoint_listen(j->ep, &j->jm_gid, JUXMEM_SERVICE, NULL, on_message, j);
     if (rc < 0)
         return rc;
+    if ((rc = jxta_endpoint_watch_gone(j->ep, on_gone, j)) < 0) {
+        jxta_endpoint_unlisten(j->ep, &j->jm_gid, JUXMEM_SERVICE, NULL);
+        return rc;
+    }
     j->listening = 1;
     jxta_timer_init(j->loop, &j->tick, on_tick);
     j->tick.data = j;
@@ -157,6 +178,7 @@ void juxmem__net_stop(juxmem_t *j)
 {
     if (j->listening) {
         jxta_endpoint_unlisten(j->ep, &j->jm_gid, JUXMEM_SERVICE, NULL);
+        jxta_endpoint_unwatch_gone(j->ep, on_gone, j);
         jxta_timer_stop(&j->tick);
         j->listening = 0;
     }

@@ -214,6 +214,8 @@ juxmem_blk_t *juxmem__blk_find(juxmem_t *j, const jxta_id_t *id);
 void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m);
 /* Tick the clients and fanouts. */
 void juxmem__client_tick(juxmem_t *j, uint64_t now);
+/* `peer`'s process ended: every block client stops targeting it. */
+void juxmem__client_peer_gone(juxmem_t *j, const jxta_id_t *peer, uint64_t now);
 void juxmem__on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
                          const jxta_id_t *from);
 void juxmem__client_stop(juxmem_t *j);

@@ -742,6 +742,68 @@ START_TEST(sequencer_failover)
 }
 END_TEST
 
+/* A peer's process ends and the endpoint says so (connection closed,
+ * redial refused): every live peer hears it at once. */
+static void sim_kill_gone(sim_t *s, size_t k)
+{
+    s->nodes[k].dead = 1;
+    for (size_t i = 0; i < s->nn; i++) {
+        node_t *n = &s->nodes[i];
+        if (n->dead)
+            continue;
+        juxmem_out_t o;
+        juxmem_out_init(&o);
+        if (n->prov)
+            juxmem_provider_peer_gone(n->prov, &s->nodes[k].id, s->now, &o);
+        if (n->cli)
+            juxmem_client_peer_gone(n->cli, &s->nodes[k].id, s->now, &o);
+        sim_send(s, &o);
+    }
+}
+
+/* With that verdict a dead sequencer is replaced, and a dead copy dropped
+ * (for re-creation), in a few round trips of simulated time - not after
+ * the heartbeats' fail_ms - and nothing acknowledged is lost. */
+static void run_gone(uint64_t seed, size_t victim)
+{
+    juxmem_block_cfg_t cfg;
+    juxmem_block_cfg_default(&cfg);
+    cfg.hb_ms = 400;
+    cfg.fail_ms = 2000;
+    sim_t s;
+    sim_init(&s, seed, 3, 2, 64, &cfg);
+    s.dup_pm = 100;
+    prog_t pr[2] = {{0, 0}};
+    while (pr[0].done + pr[1].done < 10 && s.now < 600000)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    size_t lost_before = s.ev_lost, seq_before = s.ev_seq;
+    int done_before = pr[0].done + pr[1].done;
+    uint64_t killed = s.now;
+    sim_kill_gone(&s, victim);
+    while (pr[0].done + pr[1].done < done_before + 2 && s.now < killed + 600000)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    ck_assert_msg(s.now < killed + cfg.fail_ms / 2, "writes resumed %llu ms after the kill",
+                  (unsigned long long)(s.now - killed));
+    ck_assert_uint_eq(s.ev_lost, lost_before + 1); /* dropped at once, for re-creation */
+    ck_assert(jxta_id_equal(&s.last_lost, &s.nodes[victim].id));
+    if (victim == 0)
+        ck_assert_uint_eq(s.ev_seq, seq_before + 1);
+    while (!all_done(pr, 2, 20) && s.now < killed + 600000)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    ck_assert(all_done(pr, 2, 20));
+    ck_assert_uint_eq(read_counter(&s), 40);
+    check_copies_agree(&s);
+    sim_free(&s);
+}
+
+START_TEST(gone_peer_fast_failover)
+{
+    run_gone(41, 0); /* the sequencer */
+    run_gone(42, 0);
+    run_gone(43, 2); /* another copy */
+}
+END_TEST
+
 /* The sequencer dies right after adding a copy: the survivors hold
  * different views (the new copy and whoever heard of it, and the others).
  * An election must still happen (candidates carry their view; voters with
@@ -883,6 +945,8 @@ START_TEST(seed_sweep)
             run_partition(seed, seed % 2 ? 30 : 0);
         if (seed % 5 == 2)
             run_view_change_failover(seed, seed % 2 ? 30 : 0);
+        if (seed % 5 == 1)
+            run_gone(seed, seed % 3 ? 0 : 2);
     }
 }
 END_TEST
@@ -1519,6 +1583,7 @@ int main(void)
     tcase_add_test(net, sequencer_failover);
     tcase_add_test(net, partition_minority_refuses);
     tcase_add_test(net, view_change_then_failover);
+    tcase_add_test(net, gone_peer_fast_failover);
     tcase_add_test(net, alloc_and_free_fanout);
     tcase_add_test(net, seed_sweep);
     suite_add_tcase(s, net);
