@@ -260,14 +260,27 @@ static void publish_memory(juxmem_t *j, int force)
  * upkeep); once it accepts, juxmem_provider_add_copy brings it up to date
  * and the transfer is in flight until the new copy acknowledges it.
  *
- * Several re-creations are ordered: at every upkeep the blocks with the
- * fewest live copies go first, and at most REPAIR_INFLIGHT of them are past
- * waiting (asking, reserving or transferring) at once, so re-creation
- * never takes more than two state transfers' worth of this provider's
- * bandwidth from the normal traffic.  Given up after REPAIR_MS; the block
- * then lives on with fewer copies. */
+ * Several re-creations are ordered: the blocks with the fewest live copies
+ * go first, and at most REPAIR_INFLIGHT of them are past waiting (asking,
+ * reserving or transferring) at once, so re-creation never takes more than
+ * two state transfers' worth of this provider's bandwidth from the normal
+ * traffic.  Given up after REPAIR_MS; the block then lives on with fewer
+ * copies.
+ *
+ * The re-creations advance as soon as something happens - a copy lost,
+ * the manager's answer, a refusal, a transfer finished (a slot free) -
+ * from a zero-delay timer ("kick": the next loop iteration, never inside
+ * the provider's own call that reported it), so a copy is back within a
+ * few round trips; the upkeep steps them too, for retransmissions and
+ * time-outs only.  A provider that does not answer our ALLOC within
+ * REPAIR_ALLOC_MS (dead, but still offered by its manager until its hellos
+ * have been missed long enough) is given up for another one, and never
+ * chosen again by that re-creation; nor is any copy lost by a re-creation
+ * running here. */
 #define REPAIR_MS 60000
 #define REPAIR_ASK_MS 3000
+#define REPAIR_ALLOC_MS 2000 /* a chosen provider silent this long is given up */
+#define REPAIR_MAX_AVOID 8   /* chosen providers given up, per re-creation */
 #define REPAIR_XFER_MS 10000 /* a transfer counts as in flight this long at most */
 #define REPAIR_INFLIGHT 2
 #define REPAIR_FULL_TRIES 2  /* answers without room before another cluster is tried */
@@ -277,7 +290,10 @@ enum { R_WAIT, R_ASK, R_ALLOC, R_XFER };
 
 typedef struct juxmem_repair {
     struct juxmem_repair *next;
+    jxta_timer_t kick; /* zero-delay: step the re-creations at once (see above) */
     jxta_id_t data, lost, manager, target;
+    jxta_id_t avoid[REPAIR_MAX_AVOID]; /* chosen providers that never answered the ALLOC */
+    size_t navoid;
     char cluster[JUXMEM_CLUSTER_NAME_MAX + 1]; /* where the new copy goes */
     char tried[REPAIR_MAX_TRIED][JUXMEM_CLUSTER_NAME_MAX + 1]; /* clusters without room */
     size_t ntried;
@@ -285,7 +301,7 @@ typedef struct juxmem_repair {
     unsigned tries, full;
     size_t live; /* live copies at the last upkeep: fewest first */
     juxmem_pending_t *p;
-    uint64_t deadline, asked_at, seq, xfer_at, xfer_version;
+    uint64_t deadline, asked_at, alloc_at, seq, xfer_at, xfer_version;
     /* transfer: done once the new copy acknowledged its state (acked) and
      * every other member answered a heartbeat sent after the change (so it
      * knows the new member list before anything else can happen to it) */
@@ -295,6 +311,20 @@ typedef struct juxmem_repair {
 } juxmem_repair_t;
 
 static void repair_finish(juxmem_t *j, juxmem_repair_t *r);
+static void repairs_run(juxmem_t *j, int upkeep);
+
+static void on_repair_kick(jxta_timer_t *t)
+{
+    repairs_run(t->data, 0);
+}
+
+/* Step every re-creation on the next loop iteration (one timer is
+ * enough: the head's; repair_drop hands it on). */
+static void repairs_kick(juxmem_t *j)
+{
+    if (j->repairs && !jxta_timer_active(&j->repairs->kick))
+        jxta_timer_start(&j->repairs->kick, 0);
+}
 
 static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
 {
@@ -312,6 +342,8 @@ static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
 
 static void repair_drop(juxmem_t *j, juxmem_repair_t *r)
 {
+    int kicked = jxta_timer_active(&r->kick);
+    jxta_timer_stop(&r->kick);
     for (juxmem_repair_t **pp = &j->repairs; *pp; pp = &(*pp)->next)
         if (*pp == r) {
             *pp = r->next;
@@ -319,6 +351,8 @@ static void repair_drop(juxmem_t *j, juxmem_repair_t *r)
         }
     repair_unpend(j, r);
     free(r);
+    if (kicked)
+        repairs_kick(j);
 }
 
 /* The cluster of copy `lost` of `data`, as a data advertisement in our
@@ -387,8 +421,11 @@ static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lo
     r->data = *data;
     r->lost = *lost;
     r->deadline = juxmem__now(j) + REPAIR_MS;
+    jxta_timer_init(j->loop, &r->kick, on_repair_kick);
+    r->kick.data = j;
     r->next = j->repairs;
     j->repairs = r;
+    repairs_kick(j);
 }
 
 static int is_member(const juxmem_block_info_t *bi, const jxta_id_t *peer)
@@ -536,6 +573,20 @@ static void repair_send_alloc(juxmem_t *j, juxmem_repair_t *r, const juxmem_bloc
     juxmem_out_clear(&out);
 }
 
+/* Not to be chosen: a copy lost by any re-creation running here (dead,
+ * though its manager may offer it until its hellos are missed long
+ * enough), or a provider this one gave up. */
+static int repair_avoids(juxmem_t *j, const juxmem_repair_t *r, const jxta_id_t *peer)
+{
+    for (const juxmem_repair_t *x = j->repairs; x; x = x->next)
+        if (jxta_id_equal(&x->lost, peer))
+            return 1;
+    for (size_t i = 0; i < r->navoid; i++)
+        if (jxta_id_equal(&r->avoid[i], peer))
+            return 1;
+    return jxta_id_equal(&r->lost, peer);
+}
+
 /* The manager's answer: a provider that is not a member, or none. */
 static int repair_answer(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_info_t *bi)
 {
@@ -545,13 +596,12 @@ static int repair_answer(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_inf
     int rc = got ? juxmem__parse_alloc_answer(r->p->answer, got, JUXMEM_MAX_COPIES, &n)
                  : JXTA_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n && !found; i++) {
-        if (!is_member(bi, &got[i].peer) && !jxta_id_equal(&got[i].peer, &r->lost)) {
+        if (!is_member(bi, &got[i].peer) && !repair_avoids(j, r, &got[i].peer)) {
             r->target = got[i].peer;
             found = 1;
         }
     }
     free(got);
-    (void)j;
     if (found)
         return 0;
     /* no room there: another cluster at once; only members (or the dead
@@ -563,7 +613,8 @@ static int repair_answer(juxmem_t *j, juxmem_repair_t *r, const juxmem_block_inf
     return JXTA_ENOTFOUND;
 }
 
-static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *inflight)
+static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *inflight,
+                        int upkeep)
 {
     int again = 0;
     juxmem_block_info_t *bi = malloc(sizeof *bi);
@@ -622,6 +673,7 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
                 r->seq = 1;
                 for (size_t i = 0; i < 7; i++)
                     r->seq = r->seq << 8 | u[i];
+                r->alloc_at = now;
                 repair_send_alloc(j, r, bi);
             } else { /* ask again (another manager or cluster) in this upkeep */
                 r->state = R_WAIT;
@@ -635,7 +687,18 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
             (*inflight)--;
         }
     } else if (r->state == R_ALLOC) {
-        repair_send_alloc(j, r, bi);
+        if (now - r->alloc_at >= REPAIR_ALLOC_MS) { /* silent: dead? another one */
+            jxta_id_text_t t;
+            jxta_log(JXTA_LOG_INFO, "juxmem", "re-creation: %s did not answer; choosing again",
+                     jxta_id_str(&r->target, &t));
+            if (r->navoid < REPAIR_MAX_AVOID)
+                r->avoid[r->navoid++] = r->target;
+            r->state = R_WAIT;
+            (*inflight)--;
+            again = 1;
+        } else if (upkeep) { /* retransmission */
+            repair_send_alloc(j, r, bi);
+        }
     } else if (r->state == R_XFER) {
         for (size_t i = 0; i < r->nwait;) /* members gone meanwhile are not waited for */
             if (!is_member(bi, &r->wait[i]))
@@ -649,7 +712,7 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
     }
     free(bi);
     if (again)
-        repair_step(j, r, now, inflight);
+        repair_step(j, r, now, inflight, upkeep);
 }
 
 int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
@@ -660,6 +723,7 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
             continue;
         if (m->status < 0) { /* refused (no room any more): choose again */
             r->state = R_WAIT;
+            repairs_kick(j);
             return 1;
         }
         juxmem_out_t out;
@@ -710,6 +774,7 @@ static void repair_finish(juxmem_t *j, juxmem_repair_t *r)
     juxmem__event(j, "REPAIRED data=%s peer=%s cluster=%s copies=%zu", jxta_id_str(&r->data, &t),
                   jxta_id_str(&r->target, &u), r->cluster, copies);
     repair_drop(j, r);
+    repairs_kick(j); /* a transfer slot is free */
 }
 
 /* A message for our provider: the new copy's acknowledgement of its state,
@@ -748,9 +813,9 @@ static int repair_cmp(const void *a, const void *b)
     return x->deadline < y->deadline ? -1 : x->deadline > y->deadline;
 }
 
-/* Every upkeep: in flight first (they free a slot), then the waiting ones,
- * fewest live copies first. */
-static void repairs_tick(juxmem_t *j)
+/* In flight first (they free a slot), then the waiting ones, fewest live
+ * copies first.  `upkeep`: the periodic step (retransmissions). */
+static void repairs_run(juxmem_t *j, int upkeep)
 {
     uint64_t now = juxmem__now(j);
     size_t n = 0, inflight = 0;
@@ -774,7 +839,7 @@ static void repairs_tick(juxmem_t *j)
             if (v[i] && (v[i]->state != R_WAIT) == (pass == 0)) {
                 juxmem_repair_t *r = v[i];
                 v[i] = NULL;
-                repair_step(j, r, now, &inflight);
+                repair_step(j, r, now, &inflight, upkeep);
             }
     free(v);
 }
@@ -1170,7 +1235,7 @@ static void on_maint(jxta_timer_t *t)
     if (j->o.manager && j->cl)
         manage(j);
     if (j->repairs)
-        repairs_tick(j);
+        repairs_run(j, 1);
     jxta_timer_start(t, JUXMEM_MAINT_MS);
 }
 
@@ -1213,6 +1278,26 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     jxta_resolver_respond(r, q, text);
     free(text);
     return JXTA_RESOLVER_DONE;
+}
+
+/* Answers to allocation queries: a client's (client.c), or a manager's
+ * answer to a re-creation here, which is then stepped at once. */
+static void on_alloc_response(void *ud, jxta_resolver_t *res, const jxta_rr_t *rsp,
+                              const jxta_id_t *from)
+{
+    juxmem_t *j = ud;
+    juxmem__on_response(ud, res, rsp, from);
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
+        if (r->state != R_ASK || !r->p)
+            continue;
+        pthread_mutex_lock(&j->mu);
+        int done = r->p->done;
+        pthread_mutex_unlock(&j->mu);
+        if (done) {
+            repairs_kick(j);
+            return;
+        }
+    }
 }
 
 int juxmem__repair_active(juxmem_t *j, const jxta_id_t *data)
@@ -1399,7 +1484,7 @@ int juxmem__roles_start(juxmem_t *j)
     }
     jxta_resolver_t *res = jxta_group_resolver(j->jm);
     if ((rc = jxta_resolver_register(res, JUXMEM_ALLOC_HANDLER, juxmem__on_alloc_query,
-                                     juxmem__on_response, j)) < 0)
+                                     on_alloc_response, j)) < 0)
         return rc;
     if ((rc = jxta_resolver_register(res, JUXMEM_STAT_HANDLER, juxmem__on_stat_query,
                                      juxmem__on_response, j)) < 0) {
