@@ -83,6 +83,9 @@ struct jxta_endpoint {
         void *ud;
     } *gone;
     size_t ngone, capgone;
+    struct probe *probes; /* dials due (from a timer: never inside a close) */
+    size_t nprobes, capprobes;
+    jxta_timer_t probe_timer;
     struct guard *guards; /* per-group guards (membership) */
     size_t nguards, capguards;
 };
@@ -196,8 +199,11 @@ void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer)
 
 struct probe {
     jxta_id_t peer;
-    size_t next; /* the next of the route's addresses to dial */
+    size_t next;    /* the next of the route's addresses to dial */
+    unsigned resets; /* dials reset before the welcome (see on_conn_down) */
 };
+
+enum { PROBE_RESETS = 3, PROBE_RESET_MS = 20 };
 
 int jxta_endpoint_watch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud)
 {
@@ -233,36 +239,53 @@ static void notify_gone(jxta_endpoint_t *ep, const jxta_id_t *peer)
     free(copy);
 }
 
-/* Dial the probe's next address; frees it when there is none to dial.
- * Returns 1 when every address has now refused. */
-static int probe_next(jxta_endpoint_t *ep, struct probe *pr)
+/* Dial the probe's next address, the connection carrying the probe (a
+ * copy of it, freed when the connection comes up or fails).  With no
+ * address left, every one refused: gone. */
+static void probe_dial(jxta_endpoint_t *ep, const struct probe *pr)
 {
     struct route *r = route_find(ep, &pr->peer);
-    if (r && pr->next < r->n) {
-        const jxta_addr_t *a = &r->eas[pr->next++];
-        jxta_tcp_conn_t *c;
-        if (!jxta_tcp_conn_for_addr(ep->tcp, a) && jxta_tcp_connect(ep->tcp, a, &c) == 0) {
-            jxta_tcp_conn_set_data(c, pr);
-            return 0;
-        }
-        free(pr); /* already dialled, or in back-off: no verdict */
-        return 0;
+    if (!r || pr->next >= r->n) {
+        if (r && pr->next > 0)
+            notify_gone(ep, &pr->peer);
+        return;
     }
-    int all_refused = r && pr->next > 0 && pr->next >= r->n;
-    free(pr);
-    return all_refused;
+    const jxta_addr_t *a = &r->eas[pr->next];
+    jxta_tcp_conn_t *c;
+    struct probe *mine = malloc(sizeof *mine);
+    int rc = !mine                            ? JXTA_ENOMEM
+             : jxta_tcp_conn_for_addr(ep->tcp, a) ? JXTA_EEXIST
+                                              : jxta_tcp_connect(ep->tcp, a, &c);
+    if (rc < 0) { /* dialled already, or in back-off: no verdict */
+        jxta_log(JXTA_LOG_DEBUG, "endpoint", "no probe of %s: %s", a->host, jxta_strerror(rc));
+        free(mine);
+        return;
+    }
+    *mine = *pr;
+    jxta_tcp_conn_set_data(c, mine);
 }
 
-static void probe_start(jxta_endpoint_t *ep, const jxta_id_t *peer)
+static void probes_run(jxta_timer_t *t)
 {
-    struct route *r = route_find(ep, peer);
-    if (!r || r->n == 0)
+    jxta_endpoint_t *ep = t->data;
+    size_t n = ep->nprobes;
+    struct probe *v = ep->probes;
+    ep->probes = NULL; /* dials may queue more: for the next round */
+    ep->nprobes = ep->capprobes = 0;
+    for (size_t i = 0; i < n && ep->ngone; i++)
+        probe_dial(ep, &v[i]);
+    free(v);
+}
+
+/* Queue a dial (run from a timer: a connection's close is no place to
+ * open another), after `delay_ms`. */
+static void probe_queue(jxta_endpoint_t *ep, const struct probe *pr, uint64_t delay_ms)
+{
+    if (grow((void **)&ep->probes, &ep->capprobes, ep->nprobes, sizeof *ep->probes) < 0)
         return;
-    struct probe *pr = calloc(1, sizeof *pr);
-    if (!pr)
-        return;
-    pr->peer = *peer;
-    probe_next(ep, pr);
+    ep->probes[ep->nprobes++] = *pr;
+    if (!jxta_timer_active(&ep->probe_timer))
+        jxta_timer_start(&ep->probe_timer, delay_ms);
 }
 
 static void route_add_ea(jxta_endpoint_t *ep, const jxta_id_t *peer, const jxta_addr_t *ea)
@@ -529,18 +552,27 @@ static void on_conn_down(void *ud, jxta_tcp_conn_t *c, int err)
     struct probe *pr = jxta_tcp_conn_data(c);
     if (pr) {
         jxta_tcp_conn_set_data(c, NULL);
-        jxta_id_t who = pr->peer;
-        if (err != JXTA_EREFUSED || !ep->ngone)
-            free(pr);
-        else if (probe_next(ep, pr))
-            notify_gone(ep, &who);
+        if (err == JXTA_EREFUSED && ep->ngone) { /* the next address, or the verdict */
+            pr->next++;
+            pr->resets = 0;
+            probe_queue(ep, pr, 0);
+        } else if ((err == JXTA_EIO || err == JXTA_ECLOSED || err == JXTA_ETRUNC) && ep->ngone &&
+                   ++pr->resets < PROBE_RESETS) {
+            /* reset before any welcome: a dying process whose listening
+             * socket had not closed yet when its connections did - dial
+             * that address again in a moment */
+            probe_queue(ep, pr, PROBE_RESET_MS);
+        }
+        free(pr);
     }
     if (jxta_id_is_null(peer))
         return; /* never came up: nobody knew this peer through it */
     ra_forget(ep, peer);
     if (!jxta_tcp_conn_for_peer(ep->tcp, peer)) {
-        if (ep->ngone)
-            probe_start(ep, peer);
+        if (ep->ngone && route_find(ep, peer)) {
+            struct probe first = {*peer, 0, 0};
+            probe_queue(ep, &first, 0);
+        }
         notify(ep, peer, 0, err);
     }
 }
@@ -908,6 +940,8 @@ int jxta_endpoint_new(jxta_loop_t *loop, const jxta_tcp_config_t *tcp_cfg,
         return JXTA_ENOMEM;
     ep->loop = loop;
     ep->self = tcp_cfg->peer_id;
+    jxta_timer_init(loop, &ep->probe_timer, probes_run);
+    ep->probe_timer.data = ep;
     static const jxta_tcp_events_t ev = {on_conn_up, on_conn_down, on_message};
     int rc = jxta_tcp_new(loop, tcp_cfg, &ev, ep, &ep->tcp);
     if (rc < 0) {
@@ -924,8 +958,10 @@ void jxta_endpoint_free(jxta_endpoint_t *ep)
         return;
     ep->nws = 0; /* no notifications (nor probes) while tearing down */
     ep->ngone = 0;
+    jxta_timer_stop(&ep->probe_timer);
     jxta_tcp_free(ep->tcp);
     free(ep->gone);
+    free(ep->probes);
     free(ep->ls);
     free(ep->ws);
     free(ep->unreach);
