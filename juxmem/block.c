@@ -109,6 +109,7 @@ typedef struct member {
     int need_state;    /* sequencer: send it the whole state */
     uint32_t refused;  /* candidate: the term this member refused us */
     int gone;          /* its process ended (juxmem_provider_peer_gone): for good */
+    int greeted;       /* copy: we sent it a greeting (view_then_greet) */
 } member_t;
 
 typedef struct holder {
@@ -1559,6 +1560,23 @@ static int copy_update(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
     return 0;
 }
 
+/* A greeting: a heartbeat reply, which copies ignore but for answering
+ * the first one from each member with one of their own - so that both
+ * sides learn the other's route and a direct connection opens between
+ * them long before an election needs it (a new connection holds its first
+ * message back for the JXSE welcome race, PROTOCOLS.md 14). */
+static void greet(juxmem_provider_t *p, copy_t *c, size_t k, juxmem_out_t *o)
+{
+    c->members[k].greeted = 1;
+    juxmem_pmsg_t *h = emit(o, &c->members[k].m.peer, JUXMEM_MSG_HEARTBEAT, &c->id, &p->self);
+    if (h) {
+        h->flags = JUXMEM_F_REPLY;
+        h->epoch = c->epoch;
+        h->version = c->version;
+        h->token = c->last_token;
+    }
+}
+
 /* Take a newer view and greet the members it brings (a heartbeat reply,
  * which copies ignore): the first message between two peers carries the
  * sender's route (endpoint), so copies that never spoke - a re-created one
@@ -1579,13 +1597,7 @@ static void view_then_greet(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t
         if (jxta_id_equal(to, &p->self) || jxta_id_equal(to, &m->from) ||
             listed_in(known, nknown, to))
             continue;
-        juxmem_pmsg_t *h = emit(o, to, JUXMEM_MSG_HEARTBEAT, &c->id, &p->self);
-        if (h) {
-            h->flags = JUXMEM_F_REPLY;
-            h->epoch = c->epoch;
-            h->version = c->version;
-            h->token = c->last_token;
-        }
+        greet(p, c, i, o);
     }
 }
 
@@ -1745,8 +1757,11 @@ int juxmem_provider_handle(juxmem_provider_t *p, const juxmem_pmsg_t *m, uint64_
         return copy_state(p, c, m, now, o);
     case JUXMEM_MSG_HEARTBEAT:
         if (m->flags & JUXMEM_F_REPLY) {
+            int k = member_index(c, &m->from);
             if (c->am_seq)
                 seq_heartbeat_reply(p, c, m, now, o);
+            else if (k >= 0 && !c->members[k].greeted && !jxta_id_equal(&m->from, &p->self))
+                greet(p, c, (size_t)k, o); /* greeted first: greet back */
             return 0;
         }
         if (copy_heartbeat(p, c, m, now, o)) {
@@ -1880,6 +1895,8 @@ struct juxmem_client {
     uint64_t gone; /* copies (bit = index in `copies`) that answered they hold no copy */
     jxta_id_t dead[JUXMEM_MAX_COPIES]; /* peers known ended (a ring): never targeted */
     size_t ndead, dead_next;
+    jxta_id_t warm[JUXMEM_MAX_COPIES]; /* copies already sent a warm-up (see client_warm) */
+    size_t nwarm;
     uint8_t *cache;
     int cache_valid;
     uint64_t cache_version;
@@ -1959,6 +1976,15 @@ int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, 
         keep = jxta_id_equal(&copies[i].peer, &c->target);
     memcpy(c->copies, copies, n * sizeof *copies);
     c->ncopies = n;
+    size_t w = 0; /* forget the warm-ups of copies no longer listed */
+    for (size_t i = 0; i < c->nwarm; i++) {
+        int still = 0;
+        for (size_t k = 0; k < n && !still; k++)
+            still = jxta_id_equal(&copies[k].peer, &c->warm[i]);
+        if (still)
+            c->warm[w++] = c->warm[i];
+    }
+    c->nwarm = w;
     c->rot = 0;
     c->gone = 0;
     if (!keep)
@@ -1974,8 +2000,31 @@ int juxmem_client_held(const juxmem_client_t *c) { return c->op == OP_NONE ? (in
 uint64_t juxmem_client_version(const juxmem_client_t *c) { return c->version; }
 uint64_t juxmem_client_token(const juxmem_client_t *c) { return c->token; }
 
+/* Open a direct path to every copy ahead of need: a one-byte READ that no
+ * request of ours matches (sequence number 1), which the copy answers
+ * directly - its answer carries its route, and a new connection holds its
+ * first message back (JXSE welcome race, PROTOCOLS.md 14), so this way it
+ * is not the failover after a sequencer's death that waits for that. */
+static void client_warm(juxmem_client_t *c, juxmem_out_t *o)
+{
+    for (size_t i = 0; i < c->ncopies && c->nwarm < JUXMEM_MAX_COPIES; i++) {
+        const jxta_id_t *to = &c->copies[i].peer;
+        if (listed_in(c->warm, c->nwarm, to) || client_is_dead(c, to))
+            continue;
+        c->warm[c->nwarm++] = *to;
+        juxmem_pmsg_t *r = emit(o, to, JUXMEM_MSG_READ, &c->data, &c->self);
+        if (r) {
+            r->seq = 1;
+            r->size = 1;
+            r->version = UINT64_MAX;
+        }
+    }
+}
+
 static void client_send(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
 {
+    if (c->nwarm < c->ncopies)
+        client_warm(c, o);
     emit_copy(o, &c->target, &c->req);
     c->next_tx = now + c->cfg.rto_ms;
     if (++c->tries >= RETRIES_PER_TARGET) /* try another copy: it redirects */
