@@ -656,6 +656,9 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
                 r->state = R_ASK;
                 r->asked_at = now;
                 (*inflight)++;
+                jxta_id_text_t t;
+                jxta_log(JXTA_LOG_DEBUG, "juxmem", "re-creation: asking %s for %u in %s",
+                         jxta_id_str(&r->manager, &t), want, r->cluster);
             }
         }
     } else if (r->state == R_ASK) {
@@ -675,16 +678,25 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
                     r->seq = r->seq << 8 | u[i];
                 r->alloc_at = now;
                 repair_send_alloc(j, r, bi);
+                jxta_id_text_t t;
+                jxta_log(JXTA_LOG_DEBUG, "juxmem", "re-creation: reserving on %s",
+                         jxta_id_str(&r->target, &t));
             } else { /* ask again (another manager or cluster) in this upkeep */
+                jxta_log(JXTA_LOG_DEBUG, "juxmem",
+                         "re-creation: no provider to take (%d); asking again", r->full);
                 r->state = R_WAIT;
                 (*inflight)--;
                 again = 1;
             }
         } else if (now - r->asked_at >= REPAIR_ASK_MS) { /* that manager is silent: next */
+            jxta_id_text_t t;
+            jxta_log(JXTA_LOG_INFO, "juxmem", "re-creation: manager %s did not answer",
+                     jxta_id_str(&r->manager, &t));
             repair_unpend(j, r);
             r->tries += 2 - (r->tries & 1);
             r->state = R_WAIT;
             (*inflight)--;
+            again = 1;
         }
     } else if (r->state == R_ALLOC) {
         if (now - r->alloc_at >= REPAIR_ALLOC_MS) { /* silent: dead? another one */
@@ -699,6 +711,16 @@ static void repair_step(juxmem_t *j, juxmem_repair_t *r, uint64_t now, size_t *i
         } else if (upkeep) { /* retransmission */
             repair_send_alloc(j, r, bi);
         }
+    } else if (r->state == R_XFER && !is_member(bi, &r->target)) {
+        /* the new copy was lost in turn (its own re-creation is under way) */
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_INFO, "juxmem", "re-created copy on %s lost during its transfer",
+                 jxta_id_str(&r->target, &t));
+        (*inflight)--;
+        free(bi);
+        repair_drop(j, r);
+        repairs_kick(j); /* a transfer slot is free */
+        return;
     } else if (r->state == R_XFER) {
         for (size_t i = 0; i < r->nwait;) /* members gone meanwhile are not waited for */
             if (!is_member(bi, &r->wait[i]))
@@ -748,6 +770,9 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
             free(bi);
             r->state = R_XFER; /* until the new copy acknowledges its state */
             r->xfer_at = now;
+            jxta_log(JXTA_LOG_DEBUG, "juxmem",
+                     "re-creation: transfer to %s, %zu other members to confirm",
+                     jxta_id_str(&r->target, &u), r->nwait);
         } else {
             jxta_log(JXTA_LOG_WARN, "juxmem", "re-created copy not added: %s",
                      juxmem_strerror(rc));
@@ -789,13 +814,20 @@ static void repair_seen(juxmem_t *j, const juxmem_pmsg_t *m)
     for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
         if (r->state != R_XFER || !jxta_id_equal(&r->data, &m->data))
             continue;
-        if (ack && jxta_id_equal(&r->target, &m->from) && m->version >= r->xfer_version)
+        if (ack && !r->acked && jxta_id_equal(&r->target, &m->from) &&
+            m->version >= r->xfer_version) {
             r->acked = 1;
+            jxta_log(JXTA_LOG_DEBUG, "juxmem", "re-creation: state acknowledged after %llu ms",
+                     (unsigned long long)(now - r->xfer_at));
+        }
         /* an answer to a heartbeat sent after the change (they go every hb_ms) */
         if (hb && now >= r->xfer_at + j->cfg.hb_ms)
             for (size_t i = 0; i < r->nwait; i++)
                 if (jxta_id_equal(&r->wait[i], &m->from)) {
                     r->wait[i] = r->wait[--r->nwait];
+                    jxta_log(JXTA_LOG_DEBUG, "juxmem",
+                             "re-creation: a member confirmed after %llu ms, %zu to go",
+                             (unsigned long long)(now - r->xfer_at), r->nwait);
                     break;
                 }
         if (r->acked && r->nwait == 0) {
@@ -1280,6 +1312,39 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
     return JXTA_RESOLVER_DONE;
 }
 
+/* The endpoint's verdict that a peer's process ended (jxta/endpoint.h): a
+ * manager stops offering it at once (not JUXMEM_OFFER_DEAD_MS after its
+ * last hello: a re-creation asking now must not get it), and a
+ * re-creation waiting on it (as the manager asked, the provider chosen or
+ * the copy being transferred to) moves on at once.  A false verdict heals:
+ * the provider's next hello puts its offer back. */
+static void on_peer_gone(void *ud, const jxta_id_t *peer)
+{
+    juxmem_t *j = ud;
+    uint64_t now = juxmem__now(j);
+    for (size_t i = 0; i < j->ntable; i++)
+        if (jxta_id_equal(&j->table[i].info.provider, peer) && now >= JUXMEM_OFFER_DEAD_MS)
+            j->table[i].heard = now - JUXMEM_OFFER_DEAD_MS;
+    int kick = 0;
+    for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
+        if (r->state == R_ALLOC && jxta_id_equal(&r->target, peer)) {
+            if (r->navoid < REPAIR_MAX_AVOID)
+                r->avoid[r->navoid++] = *peer;
+            r->state = R_WAIT;
+            kick = 1;
+        } else if (r->state == R_ASK && jxta_id_equal(&r->manager, peer)) {
+            repair_unpend(j, r);
+            r->tries += 2 - (r->tries & 1); /* the next manager */
+            r->state = R_WAIT;
+            kick = 1;
+        } else if (r->state == R_XFER && jxta_id_equal(&r->target, peer)) {
+            kick = 1; /* dropped by the provider on the same verdict */
+        }
+    }
+    if (kick)
+        repairs_kick(j);
+}
+
 /* Answers to allocation queries: a client's (client.c), or a manager's
  * answer to a re-creation here, which is then stepped at once. */
 static void on_alloc_response(void *ud, jxta_resolver_t *res, const jxta_rr_t *rsp,
@@ -1498,6 +1563,13 @@ int juxmem__roles_start(juxmem_t *j)
         return rc;
     }
     j->handlers_on = 1;
+    if ((rc = jxta_endpoint_watch_gone(j->ep, on_peer_gone, j)) < 0) {
+        jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
+        jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
+        jxta_resolver_unregister(res, JUXMEM_MEMBER_HANDLER);
+        j->handlers_on = 0;
+        return rc;
+    }
     if (j->o.manager) {
         struct join_call c = {.j = j, .rdv = 1};
         if ((rc = join_cluster_fn(&c)) < 0)
@@ -1521,6 +1593,7 @@ void juxmem__roles_stop(juxmem_t *j)
         jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
         jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
         jxta_resolver_unregister(res, JUXMEM_MEMBER_HANDLER);
+        jxta_endpoint_unwatch_gone(j->ep, on_peer_gone, j);
         j->handlers_on = 0;
     }
     while (j->repairs)

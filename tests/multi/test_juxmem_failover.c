@@ -458,6 +458,22 @@ START_TEST(test_failover_under_writes)
     uint64_t t_degree = tu_now_ms() - t0;
     ck_assert_msg(tproc_wait(prov[seq], "REPAIRED data=", 1, 5000, NULL, 0),
                   "no REPAIRED line from the sequencer");
+    /* REPAIRED names the new copy: not the dead peer, one of the copies the
+     * stat lists now, the one the sequencer re-created, three copies */
+    char line[512], text[256], made[256];
+    ck_assert(tproc_wait(prov[seq], "REPAIRED data=", 1, 0, line, sizeof line));
+    ck_assert_msg(tproc_field(line, "peer", text, sizeof text) && strstr(line, "copies=3"), "%s",
+                  line);
+    jxta_id_t fresh;
+    ck_assert_int_eq(jxta_id_from_string(&fresh, text), 0);
+    ck_assert_msg(!jxta_id_equal(&fresh, &dead), "re-created on the dead peer: %s", line);
+    int listed = 0;
+    for (size_t i = 0; i < st->ncopies; i++)
+        listed |= jxta_id_equal(&st->copies[i], &fresh);
+    ck_assert_msg(listed, "the re-created copy %s is not among the block's copies", text);
+    ck_assert(tproc_wait(prov[seq], "COPY recreated data=", 1, 0, line, sizeof line));
+    ck_assert(tproc_field(line, "peer", made, sizeof made));
+    ck_assert_str_eq(made, text);
     fprintf(stderr, "provider killed: loop went on in %" PRIu64 " ms, 3 copies again in %" PRIu64
                     " ms\n", stall, t_degree);
 
