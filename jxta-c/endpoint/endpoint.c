@@ -199,8 +199,9 @@ void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer)
 
 struct probe {
     jxta_id_t peer;
-    size_t next;    /* the next of the route's addresses to dial */
-    unsigned resets; /* dials reset before the welcome (see on_conn_down) */
+    size_t next;     /* the next of the route's addresses to dial */
+    unsigned resets; /* dials reset, or waits for another dial (see below) */
+    uint64_t since;  /* when the connection closed (loop ms) */
 };
 
 enum { PROBE_RESETS = 3, PROBE_RESET_MS = 20 };
@@ -242,6 +243,8 @@ static void notify_gone(jxta_endpoint_t *ep, const jxta_id_t *peer)
 /* Dial the probe's next address, the connection carrying the probe (a
  * copy of it, freed when the connection comes up or fails).  With no
  * address left, every one refused: gone. */
+static void probe_queue(jxta_endpoint_t *ep, const struct probe *pr, uint64_t delay_ms);
+
 static void probe_dial(jxta_endpoint_t *ep, const struct probe *pr)
 {
     struct route *r = route_find(ep, &pr->peer);
@@ -251,14 +254,32 @@ static void probe_dial(jxta_endpoint_t *ep, const struct probe *pr)
         return;
     }
     const jxta_addr_t *a = &r->eas[pr->next];
-    jxta_tcp_conn_t *c;
-    struct probe *mine = malloc(sizeof *mine);
-    int rc = !mine                            ? JXTA_ENOMEM
-             : jxta_tcp_conn_for_addr(ep->tcp, a) ? JXTA_EEXIST
-                                              : jxta_tcp_connect(ep->tcp, a, &c);
-    if (rc < 0) { /* dialled already, or in back-off: no verdict */
-        jxta_log(JXTA_LOG_DEBUG, "endpoint", "no probe of %s: %s", a->host, jxta_strerror(rc));
-        free(mine);
+    struct probe again = *pr;
+    jxta_tcp_conn_t *c = jxta_tcp_conn_for_addr(ep->tcp, a);
+    if (c) {
+        /* up: alive.  Being dialled (a send got there first): its outcome
+         * is the answer, look again in a moment */
+        if (!jxta_tcp_conn_is_up(c) && ++again.resets < PROBE_RESETS)
+            probe_queue(ep, &again, PROBE_RESET_MS);
+        return;
+    }
+    int rc = jxta_tcp_connect(ep->tcp, a, &c);
+    uint64_t when = 0;
+    if (rc == JXTA_EBUSY && jxta_tcp_dial_failure(ep->tcp, a, &when) == JXTA_EREFUSED &&
+        when >= pr->since) {
+        /* in back-off because a dial since the close was refused: as good
+         * as our own */
+        again.next++;
+        again.resets = 0;
+        probe_dial(ep, &again);
+        return;
+    }
+    struct probe *mine = rc == 0 ? malloc(sizeof *mine) : NULL;
+    if (!mine) { /* in back-off for an older failure: no verdict */
+        if (rc == 0)
+            jxta_tcp_close(c, JXTA_ENOMEM);
+        jxta_log(JXTA_LOG_DEBUG, "endpoint", "no probe of %s: %s", a->host,
+                 jxta_strerror(rc < 0 ? rc : JXTA_ENOMEM));
         return;
     }
     *mine = *pr;
@@ -570,7 +591,7 @@ static void on_conn_down(void *ud, jxta_tcp_conn_t *c, int err)
     ra_forget(ep, peer);
     if (!jxta_tcp_conn_for_peer(ep->tcp, peer)) {
         if (ep->ngone && route_find(ep, peer)) {
-            struct probe first = {*peer, 0, 0};
+            struct probe first = {*peer, 0, 0, jxta_loop_now(ep->loop)};
             probe_queue(ep, &first, 0);
         }
         notify(ep, peer, 0, err);

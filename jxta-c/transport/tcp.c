@@ -63,6 +63,8 @@ struct backoff {
     char key[JXTA_ADDR_HOST_MAX];
     unsigned failures;
     uint64_t next_ok;
+    int err;            /* why the last dial failed */
+    uint64_t failed_at; /* and when (loop ms) */
 };
 
 struct jxta_tcp_conn {
@@ -295,11 +297,13 @@ static struct backoff *backoff_get(jxta_tcp_t *t, const char *key, int create)
     return b;
 }
 
-static void backoff_failed(jxta_tcp_t *t, const char *key)
+static void backoff_failed(jxta_tcp_t *t, const char *key, int err)
 {
     struct backoff *b = backoff_get(t, key, 1);
     if (!b)
         return;
+    b->err = err;
+    b->failed_at = jxta_loop_now(t->loop);
     uint64_t d = BACKOFF_MIN_MS;
     for (unsigned i = 0; i < b->failures && d < BACKOFF_MAX_MS; i++)
         d *= 2;
@@ -307,6 +311,15 @@ static void backoff_failed(jxta_tcp_t *t, const char *key)
         d = BACKOFF_MAX_MS;
     b->failures++;
     b->next_ok = jxta_loop_now(t->loop) + d;
+}
+
+int jxta_tcp_dial_failure(jxta_tcp_t *t, const jxta_addr_t *addr, uint64_t *when_ms)
+{
+    struct backoff *b = backoff_get(t, addr->host, 0);
+    if (!b || jxta_loop_now(t->loop) >= b->next_ok)
+        return JXTA_ENOTFOUND;
+    *when_ms = b->failed_at;
+    return b->err;
 }
 
 static void backoff_ok(jxta_tcp_t *t, const char *key)
@@ -619,7 +632,7 @@ static void connect_done(jxta_tcp_conn_t *c)
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
         jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", conn_name(c),
                  strerror(err ? err : errno));
-        backoff_failed(c->t, c->dialled.host);
+        backoff_failed(c->t, c->dialled.host, err == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
         conn_shutdown(c, err == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
         return;
     }
@@ -651,7 +664,7 @@ static void timeout_fired(jxta_timer_t *tm)
             conn_shutdown(c, c->connect_failed);
             return;
         }
-        backoff_failed(t, c->dialled.host);
+        backoff_failed(t, c->dialled.host, JXTA_ETIMEDOUT);
         conn_shutdown(c, JXTA_ETIMEDOUT);
     } else if (c->state == ST_WELCOME) {
         jxta_log(JXTA_LOG_WARN, "tcp", "%s: no welcome line within %llu ms", conn_name(c),
@@ -878,7 +891,7 @@ int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **o
     if (rc < 0 && errno != EINPROGRESS) {
         int why = errno;
         jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", addr->host, strerror(why));
-        backoff_failed(t, addr->host);
+        backoff_failed(t, addr->host, why == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
         /* report asynchronously like any other failure: keep c alive until
          * the caller has seen it, by failing it from a zero timer */
         c->state = ST_CONNECTING;

@@ -88,6 +88,10 @@ const jxta_addr_t *jxta_tcp_public_addr(const jxta_tcp_t *t);
  * recent connect to the same address failed (exponential back-off, 0.5 s up
  * to 30 s); JXTA_EINVAL for a non-tcp or unresolvable address. */
 int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **out);
+/* While `addr` is in back-off after a failed dial (jxta_tcp_connect then
+ * answers JXTA_EBUSY): why that dial failed (JXTA_EREFUSED, JXTA_EUNREACH,
+ * JXTA_ETIMEDOUT) and when (loop ms).  JXTA_ENOTFOUND when not in back-off. */
+int jxta_tcp_dial_failure(jxta_tcp_t *t, const jxta_addr_t *addr, uint64_t *when_ms);
 /* Queue `m` to `c`.  Before encoding, the transport replaces the
  * jxta:EndpointSourceAddress (our public address) and
  * jxta:EndpointDestinationAddress (`dest`) elements of `m` (JXSE 4.4); the
