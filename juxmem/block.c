@@ -124,6 +124,7 @@ typedef struct waiter {
     uint64_t seq, cached;
     uint32_t mode;
     int want_data;
+    uint64_t view; /* the view of the copies the client knows (ACQUIRE's ref) */
 } waiter_t;
 
 typedef struct cache_ent {
@@ -765,6 +766,10 @@ static void grant(juxmem_provider_t *p, copy_t *c, const waiter_t *w, uint64_t n
     if (w->want_data && w->cached != c->version && c->size <= p->cfg.inline_max &&
         juxmem_pmsg_add_range(&r, 0, c->data, c->size) == 0)
         r.flags |= JUXMEM_F_HAS_DATA;
+    if (w->view != view_word(c)) { /* the client's list of copies is out of date */
+        r.ref = view_word(c);
+        add_members(&r, c);
+    }
     answer(c, &w->client, &r, o);
     juxmem_pmsg_clear(&r);
 }
@@ -887,7 +892,7 @@ static int seq_acquire(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, 
         c->capq = cap;
     }
     c->queue[c->nq++] = (waiter_t){m->from, m->seq, m->version, m->mode,
-                                   (m->flags & JUXMEM_F_WANT_DATA) != 0};
+                                   (m->flags & JUXMEM_F_WANT_DATA) != 0, m->ref};
     try_grant(p, c, now, o);
     return 0;
 }
@@ -1902,6 +1907,7 @@ struct juxmem_client {
     uint64_t cache_version;
     uint32_t held;
     uint64_t token, version, acq_seq, lease_end;
+    uint64_t view; /* the view of the copies last learnt from a GRANT */
     int op, result;
     uint64_t seq, op_start, deadline, next_tx, fetch_off;
     juxmem_pmsg_t req;
@@ -1992,6 +1998,13 @@ int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, 
     if (client_is_dead(c, &c->target))
         client_rotate(c);
     return 0;
+}
+
+size_t juxmem_client_copies(const juxmem_client_t *c, juxmem_member_t *out, size_t cap)
+{
+    size_t n = c->ncopies < cap ? c->ncopies : cap;
+    memcpy(out, c->copies, n * sizeof *out);
+    return c->ncopies;
 }
 
 int juxmem_client_busy(const juxmem_client_t *c) { return c->op != OP_NONE; }
@@ -2094,6 +2107,7 @@ int juxmem_client_acquire(juxmem_client_t *c, int mode, uint64_t now, uint64_t t
     c->req.mode = (uint32_t)mode;
     c->req.flags = JUXMEM_F_WANT_DATA;
     c->req.version = c->cache_valid ? c->cache_version : UINT64_MAX;
+    c->req.ref = c->view;
     c->acq_seq = c->req.seq;
     c->ndirty = 0;
     client_send(c, now, o);
@@ -2207,6 +2221,11 @@ static void client_granted(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t 
     c->token = m->token;
     c->version = m->version;
     c->lease_end = c->op_start + m->lease_ms;
+    if (m->nmembers && m->ref) { /* the copies as the sequencer knows them now */
+        juxmem_client_set_copies(c, m->members, m->nmembers);
+        c->view = m->ref;
+        c->target = m->from;
+    }
     if (m->flags & JUXMEM_F_HAS_DATA) {
         memcpy(c->cache, m->ranges[0].data, (size_t)c->size);
         c->cache_valid = 1;

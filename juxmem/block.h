@@ -187,6 +187,9 @@ void juxmem_client_free(juxmem_client_t *c);
 /* Replace the copies the client asks (the block's copies changed: lost
  * ones re-created elsewhere).  JXTA_EINVAL for an empty or oversized list. */
 int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, size_t n);
+/* The copies the client knows (at most `cap` written; returns how many it
+ * knows).  A GRANT brings the sequencer's list when the client's is older. */
+size_t juxmem_client_copies(const juxmem_client_t *c, juxmem_member_t *out, size_t cap);
 
 /* Start an acquire (mode JUXMEM_MODE_EXCL / _SHARED) that gives up after
  * timeout_ms: JUXMEM_ELOCKTIMEOUT when copies answered but the lock never

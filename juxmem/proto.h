@@ -58,8 +58,10 @@ typedef enum {
     JUXMEM_MSG_ALLOC = 1, /* allocator -> provider: reserve `size` bytes, members,
                              [hint = sequencer of an existing block] */
     JUXMEM_MSG_ALLOC_REPLY, /* status, size = free bytes left */
-    JUXMEM_MSG_ACQUIRE,   /* client -> sequencer: mode, seq, version = cached */
-    JUXMEM_MSG_GRANT,     /* seq, token, mode, version, lease_ms, [ranges = data] */
+    JUXMEM_MSG_ACQUIRE,   /* client -> sequencer: mode, seq, version = cached,
+                             ref = the view of the copies it knows */
+    JUXMEM_MSG_GRANT,     /* seq, token, mode, version, lease_ms, [ranges = data],
+                             [ref = view, members: when the client's view is old] */
     JUXMEM_MSG_DENY,      /* seq, status, [hint] */
     JUXMEM_MSG_RELEASE,   /* seq, token, ranges = writes (CANCEL: ref = acquire seq) */
     JUXMEM_MSG_RELEASED,  /* seq, status, version assigned */

@@ -793,6 +793,14 @@ static void run_gone(uint64_t seed, size_t victim)
     ck_assert(all_done(pr, 2, 20));
     ck_assert_uint_eq(read_counter(&s), 40);
     check_copies_agree(&s);
+    /* the clients learnt the new list of copies from their grants */
+    for (size_t k = 0; k < 2; k++) {
+        juxmem_member_t mem[JUXMEM_MAX_COPIES];
+        size_t n = juxmem_client_copies(client_node(&s, k)->cli, mem, JUXMEM_MAX_COPIES);
+        ck_assert_uint_eq(n, 2);
+        for (size_t i = 0; i < n; i++)
+            ck_assert(!jxta_id_equal(&mem[i].peer, &s.nodes[victim].id));
+    }
     sim_free(&s);
 }
 
