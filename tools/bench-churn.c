@@ -66,14 +66,20 @@ static void usage(FILE *out)
         "127.0.0.1: a rendezvous, a manager per cluster and PROVIDERS providers; an\n"
         "in-process client allocates one block on CLUSTERS x COPIES providers.  Phase 1:\n"
         "DURATION s without churn; phase 2: DURATION s in which every PERIOD s a provider\n"
-        "holding a copy is killed (SIGKILL) and a new one started.  Every operation is\n"
+        "holding a copy is killed (SIGKILL) and a new one started; the two alternate in\n"
+        "ROUNDS rounds (a machine's drift in speed then weighs on both alike), each\n"
+        "churn round followed by its repairs before the next baseline.  Every operation is\n"
         "recorded and the history checked (no acknowledged write lost, every read\n"
         "current, no value out of nowhere).\n"
         "\n"
         "  --providers N        providers in all, spread over the clusters (default 16)\n"
         "  --clusters N         clusters, each with one manager, 1..%d (default 1)\n"
         "  --copies N           copies per cluster (default 3)\n"
-        "  --duration S         seconds of each phase (default 30)\n"
+        "  --duration S         seconds of each phase, all rounds together (default 30)\n"
+        "  --rounds N           rounds of baseline then churn, 1..100 (default 3)\n"
+        "  --warmup S           seconds of the loop before the first round, recorded in\n"
+        "                       the history but not measured (the overlay settles after\n"
+        "                       start-up; default 10)\n"
         "  --period T           seconds between kills in phase 2, e.g. 5 or 0.5 (default 5)\n"
         "  --size BYTES         block size and bytes written each time, 16..1048576\n"
         "                       (default 4096)\n"
@@ -94,7 +100,7 @@ static void usage(FILE *out)
         "  --keep               keep the work directory (daemon homes and logs, and\n"
         "                       events.log: every daemon event line and kill, timed)\n"
         "  --timeout SECS       give up (exit 1) if the whole run takes longer\n"
-        "                       (default 2 x DURATION + 240)\n"
+        "                       (default 2 x DURATION + WARMUP + 240)\n"
         "  --log-level L        library log of the client on stderr (default warn)\n"
         "  --daemon-log-level L the daemons' log level, in WORKDIR/NAME.log (default warn)\n"
         "  --fail-ms N          failure detection of every peer (juxmemd --fail-ms):\n"
@@ -116,7 +122,7 @@ static void usage(FILE *out)
 
 typedef struct opts {
     uint64_t providers, clusters, copies, duration_s, size, lease_ms, restore_s, timeout_s;
-    uint64_t fail_ms;
+    uint64_t fail_ms, rounds, warmup_s;
     uint64_t seed;
     double period_s;
     int keep, seeded, wait_repair;
@@ -163,7 +169,8 @@ static int victim_kind(const char *cycle, size_t k)
 
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
-    *o = (opts_t){.providers = 16, .clusters = 1, .copies = 3, .duration_s = 30, .size = 4096,
+    *o = (opts_t){.providers = 16, .clusters = 1, .copies = 3, .duration_s = 30, .rounds = 3,
+                  .warmup_s = 10, .size = 4096,
                   .fail_ms = 2000,
                   .lease_ms = 10000, .restore_s = 60, .period_s = 5, .out = "bench-churn",
                   .victim = "any"};
@@ -180,7 +187,8 @@ static int parse_opts(int argc, char **argv, opts_t *o)
                                             "--duration", "--period", "--size", "--lease-ms",
                                             "--restore-timeout", "--out", "--juxmemd", "--seed",
                                             "--timeout", "--log-level", "--daemon-log-level",
-                                            "--victim", "--fail-ms", NULL};
+                                            "--victim", "--fail-ms", "--rounds", "--warmup",
+                                            NULL};
         int known = 0;
         for (size_t k = 0; takes[k]; k++)
             known |= strcmp(a, takes[k]) == 0;
@@ -197,6 +205,10 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         int rc = 0;
         if (strcmp(a, "--providers") == 0)
             rc = bench_parse_u64(prog, a, v, 1, 256, &o->providers);
+        else if (strcmp(a, "--rounds") == 0)
+            rc = bench_parse_u64(prog, a, v, 1, 100, &o->rounds);
+        else if (strcmp(a, "--warmup") == 0)
+            rc = bench_parse_u64(prog, a, v, 0, 3600, &o->warmup_s);
         else if (strcmp(a, "--clusters") == 0)
             rc = bench_parse_u64(prog, a, v, 1, MAX_CLUSTERS, &o->clusters);
         else if (strcmp(a, "--copies") == 0)
@@ -252,7 +264,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         return -1;
     }
     if (o->timeout_s == 0)
-        o->timeout_s = 2 * o->duration_s + 240;
+        o->timeout_s = 2 * o->duration_s + o->warmup_s + 240;
     return 0;
 }
 
@@ -834,27 +846,31 @@ static void progress(int ph, uint64_t phase_start, uint64_t ops_start, int final
     pthread_mutex_lock(&mu);
     size_t k = nkills, rp = nrepairs;
     pthread_mutex_unlock(&mu);
-    fprintf(stderr, "%sphase %d %s: %5.1f/%llu s  %zu ops (%.0f/s)  kills %zu  repairs %zu%s",
-            stderr_tty ? "\r" : "", ph, ph == 1 ? "(no churn)" : "(churn)   ", el,
-            (unsigned long long)opt.duration_s, ops, el > 0 ? (double)ops / el : 0.0, k, rp,
-            stderr_tty ? "   " : "\n");
+    fprintf(stderr, "%sphase %d %s: %5.1f/%g s  %zu ops (%.0f/s)  kills %zu  repairs %zu%s",
+            stderr_tty ? "\r" : "", ph, ph == 0 ? "(warm-up) " : ph == 1 ? "(no churn)" : "(churn)   ", el,
+            ph == 0 ? (double)opt.warmup_s : (double)opt.duration_s / (double)opt.rounds, ops,
+            el > 0 ? (double)ops / el : 0.0, k,
+            rp, stderr_tty ? "   " : "\n");
     if (stderr_tty && final)
         fputc('\n', stderr);
 }
 
-static double phase_s[3]; /* measured length of phases 1 and 2 */
+static double phase_s[3]; /* measured length of phases 1 and 2 (all rounds) */
+#define MAX_ROUNDS 100
+static uint64_t churn_from_us[MAX_ROUNDS], churn_to_us[MAX_ROUNDS]; /* since the start */
 
 static void run_phase(int ph, uint8_t *buf, size_t size)
 {
-    phase = ph == 1 ? "phase 1 (no churn)" : "phase 2 (churn)";
-    uint64_t start = now_us(), end = start + opt.duration_s * 1000000;
+    phase = ph == 0 ? "warm-up" : ph == 1 ? "phase 1 (no churn)" : "phase 2 (churn)";
+    uint64_t len = ph == 0 ? opt.warmup_s * 1000000 : opt.duration_s * 1000000 / opt.rounds;
+    uint64_t start = now_us(), end = start + len;
     size_t first = nrecs;
     while (now_us() < end) {
         one_op(buf, size, ph);
         progress(ph, start, first, 0);
     }
     progress(ph, start, first, 1);
-    phase_s[ph] = (double)(now_us() - start) / 1e6; /* an operation may end after the time */
+    phase_s[ph] += (double)(now_us() - start) / 1e6; /* an operation may end after the time */
 }
 
 static const char *outcome_text(int o)
@@ -922,7 +938,8 @@ static void write_ops_csv(const char *path)
     for (size_t i = 0; i < nrecs; i++) {
         const oprec_t *r = &recs[i];
         fprintf(f, "%.3f,%llu,%s,%s,%s,%u,%u\n", (double)r->t_us / 1000.0,
-                (unsigned long long)r->lat_us, r->phase == 1 ? "baseline" : "churn",
+                (unsigned long long)r->lat_us,
+                r->phase == 0 ? "warmup" : r->phase == 1 ? "baseline" : "churn",
                 outcome_text(r->outcome), err_name(r->err), r->kills,
                 r->repairs);
     }
@@ -934,7 +951,7 @@ static void write_ops_csv(const char *path)
  * operations as a grey bar and their median as a dot; failed/indeterminate
  * operations as red crosses at the top; kills as red vertical lines, the
  * phase boundary as a dashed one.  Log scale in ms. */
-static void write_svg(const char *path, uint64_t phase2_us, uint64_t end_us)
+static void write_svg(const char *path, uint64_t end_us)
 {
     enum { W = 1000, H = 420, L = 60, R = 20, T = 30, B = 50 };
     const int pw = W - L - R, ph = H - T - B;
@@ -1005,9 +1022,11 @@ static void write_svg(const char *path, uint64_t phase2_us, uint64_t end_us)
                 Y(bench_percentile(col, n, 0.5)));
     }
     free(col);
-    fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"black\" "
-               "stroke-dasharray=\"6 4\"/><text x=\"%.1f\" y=\"%d\">churn starts</text>\n",
-            X(phase2_us), X(phase2_us), T, T + ph, X(phase2_us) + 3, T + 12);
+    for (uint64_t r = 0; r < opt.rounds; r++) /* the churn phases, shaded */
+        fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#f4a\" "
+                   "fill-opacity=\"0.08\"/><text x=\"%.1f\" y=\"%d\">churn</text>\n",
+                X(churn_from_us[r]), T, X(churn_to_us[r]) - X(churn_from_us[r]), ph,
+                X(churn_from_us[r]) + 3, T + 12);
     for (size_t k = 0; k < nkills; k++)
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"red\" "
                    "stroke-opacity=\"0.6\"><title>kill %s</title></line>\n",
@@ -1212,31 +1231,35 @@ int main(int argc, char **argv)
            workdir, rdv_addr, (unsigned long long)opt.clusters,
            (unsigned long long)opt.providers);
     printf("  block %s on %llu cluster(s) x %llu = %llu copies, ready %.1f s after start-up; "
-           "loop: acquire + read + write %s + release; %llu s per phase; kill every %g s in "
-           "phase 2 (seed %llu)\n",
+           "loop: acquire + read + write %s + release; %llu s per phase in %llu round(s); kill "
+           "every %g s in phase 2 (seed %llu)\n",
            sl, (unsigned long long)opt.clusters, (unsigned long long)opt.copies,
            (unsigned long long)(opt.clusters * opt.copies), (double)ready_us / 1e6, sl,
-           (unsigned long long)opt.duration_s, opt.period_s, (unsigned long long)seed_used);
+           (unsigned long long)opt.duration_s, (unsigned long long)opt.rounds, opt.period_s,
+           (unsigned long long)seed_used);
     fflush(stdout);
 
-    run_phase(1, buf, size);
-    uint64_t phase2_us = now_us() - t_start_us;
-    pthread_t churn;
-    churn_stop = 0;
-    if (pthread_create(&churn, NULL, churn_main, NULL) != 0)
-        cli_fail(1, prog, "cannot start the churn thread");
-    run_phase(2, buf, size);
-    churn_stop = 1;
-    pthread_join(churn, NULL);
-    uint64_t end_us = now_us() - t_start_us;
-
-    /* the last kills' repairs, bounded */
-    phase = "waiting for the last repairs";
-    uint64_t until = now_us() + opt.restore_s * 1000000;
-    while (churn_pending() && now_us() < until) {
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
+    run_phase(0, buf, size);
+    for (uint64_t r = 0; r < opt.rounds; r++) {
+        run_phase(1, buf, size);
+        churn_from_us[r] = now_us() - t_start_us;
+        pthread_t churn;
+        churn_stop = 0;
+        if (pthread_create(&churn, NULL, churn_main, NULL) != 0)
+            cli_fail(1, prog, "cannot start the churn thread");
+        run_phase(2, buf, size);
+        churn_stop = 1;
+        pthread_join(churn, NULL);
+        churn_to_us[r] = now_us() - t_start_us;
+        /* this round's repairs before the next baseline (bounded) */
+        phase = "waiting for the repairs";
+        uint64_t until = now_us() + opt.restore_s * 1000000;
+        while (churn_pending() && now_us() < until) {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
     }
+    uint64_t end_us = now_us() - t_start_us;
     /* a final read of the value, recorded as a shared read */
     phase = "final read";
     jm_hist_op_t fin = {.client = CLIENT_ID, .kind = JM_HIST_READ};
@@ -1314,7 +1337,7 @@ int main(int argc, char **argv)
     if (jm_hist_save_file(hist, path) < 0)
         cli_fail(1, prog, "cannot write %s", path);
     snprintf(path, sizeof path, "%s.svg", opt.out);
-    write_svg(path, phase2_us, end_us);
+    write_svg(path, end_us);
 
     jm_hist_verdict_t v;
     rc = jm_hist_check(hist, &v);
