@@ -1897,6 +1897,7 @@ struct juxmem_client {
     size_t ncopies, rot;
     jxta_id_t target;
     int tries, heard, no_quorum; /* no_quorum: the last copy asked had no majority */
+    unsigned nq_answers;         /* JUXMEM_ENOQUORUM answers in this operation */
     uint64_t gone; /* copies (bit = index in `copies`) that answered they hold no copy */
     jxta_id_t dead[JUXMEM_MAX_COPIES]; /* peers known ended (a ring): never targeted */
     size_t ndead, dead_next;
@@ -2072,8 +2073,20 @@ static void client_start(juxmem_client_t *c, int op, juxmem_msg_type_t type, uin
         c->deadline = now + timeout_ms;
         c->heard = 0;
         c->no_quorum = 0;
+        c->nq_answers = 0;
         c->gone = 0;
     }
+}
+
+/* After a "no majority here" answer: ask again soon - a sequencer known
+ * dead is replaced within a few round trips - then less and less often (a
+ * partition's minority may answer so until the deadline). */
+static uint64_t no_quorum_wait(juxmem_client_t *c)
+{
+    unsigned k = c->nq_answers < 4 ? c->nq_answers : 4;
+    c->nq_answers++;
+    uint64_t w = (c->cfg.rto_ms / 16) << k;
+    return w ? (w < c->cfg.rto_ms ? w : c->cfg.rto_ms) : 1;
 }
 
 static void client_finish(juxmem_client_t *c, int result)
@@ -2289,7 +2302,7 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
              * deadline, when the answer is JUXMEM_ENOQUORUM) */
             c->no_quorum = 1;
             c->tries = RETRIES_PER_TARGET - 1;
-            c->next_tx = now + c->cfg.rto_ms / 4; /* an election takes a few round trips */
+            c->next_tx = now + no_quorum_wait(c); /* an election takes a few round trips */
         } else if (m->type == JUXMEM_MSG_DENY) {
             client_finish(c, m->status);
         }
@@ -2337,7 +2350,7 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
             /* no sequencer there: whether the writes are in is not known
              * yet; the one elected will tell (or the deadline passes) */
             c->tries = RETRIES_PER_TARGET - 1;
-            c->next_tx = now + c->cfg.rto_ms / 4;
+            c->next_tx = now + no_quorum_wait(c);
             break;
         }
         if (m->type == JUXMEM_MSG_RELEASED || m->type == JUXMEM_MSG_DENY) {
