@@ -1314,10 +1314,12 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
 
 /* The endpoint's verdict that a peer's process ended (jxta/endpoint.h): a
  * manager stops offering it at once (not JUXMEM_OFFER_DEAD_MS after its
- * last hello: a re-creation asking now must not get it), and a
- * re-creation waiting on it (as the manager asked, the provider chosen or
- * the copy being transferred to) moves on at once.  A false verdict heals:
- * the provider's next hello puts its offer back. */
+ * last hello: a re-creation asking now must not get it); a manager of our
+ * cluster is no longer live (not asked first, and a backup takes over at
+ * its next upkeep instead of after JUXMEM_MGR_DEAD_MS); a re-creation
+ * waiting on it (as the manager asked, the provider chosen or the copy
+ * being transferred to) moves on at once.  A false verdict heals: the
+ * peer's next hello puts its offer back and makes it live again. */
 static void on_peer_gone(void *ud, const jxta_id_t *peer)
 {
     juxmem_t *j = ud;
@@ -1325,6 +1327,9 @@ static void on_peer_gone(void *ud, const jxta_id_t *peer)
     for (size_t i = 0; i < j->ntable; i++)
         if (jxta_id_equal(&j->table[i].info.provider, peer) && now >= JUXMEM_OFFER_DEAD_MS)
             j->table[i].heard = now - JUXMEM_OFFER_DEAD_MS;
+    for (size_t i = 0; i < j->nmgrs; i++)
+        if (jxta_id_equal(&j->mgrs[i].id, peer))
+            j->mgrs[i].heard = 0;
     int kick = 0;
     for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
         if (r->state == R_ALLOC && jxta_id_equal(&r->target, peer)) {
