@@ -25,10 +25,11 @@
  * allocations in a burst are spread out.  The client reserves on the
  * providers itself (exact accounting there); a race is caught as
  * JUXMEM_ENOSPACE and retried.  A backup hears the primary's hellos; when
- * they stop for JUXMEM_MGR_DEAD_MS it is primary at its next upkeep (at
- * most JUXMEM_MAINT_MS later) and publishes the advertisement naming
- * itself first: a take-over takes 4 to 5 s, and loses nothing (it held
- * every offer already).
+ * they stop for JUXMEM_MGR_DEAD_MS (or at once when the endpoint says the
+ * primary's process ended) it is primary at its next upkeep (at most
+ * JUXMEM_MAINT_MS later) and publishes the advertisement naming itself
+ * first: a take-over takes 4 to 5 s (under a second after a process
+ * ended), and loses nothing (it held every offer already).
  *
  * Every provider, manager and client of a cluster runs a thread
  * (juxmem__cluster_thread) that looks for the cluster advertisement in the
