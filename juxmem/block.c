@@ -1972,6 +1972,8 @@ static void client_rotate(juxmem_client_t *c)
     }
     c->target = c->copies[c->rot].peer;
     c->tries = 0;
+    jxta_id_text_t t;
+    jxta_log(JXTA_LOG_DEBUG, MOD, "client: next copy %s", jxta_id_str(&c->target, &t));
 }
 
 int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, size_t n)
@@ -2054,9 +2056,10 @@ void juxmem_client_peer_gone(juxmem_client_t *c, const jxta_id_t *peer, uint64_t
         if (c->ndead < JUXMEM_MAX_COPIES)
             c->ndead++;
     }
-    if (c->op != OP_NONE && jxta_id_equal(&c->target, peer)) {
-        client_rotate(c); /* no need to wait for the retransmission */
-        client_send(c, now, o);
+    if (jxta_id_equal(&c->target, peer)) {
+        client_rotate(c);
+        if (c->op != OP_NONE)
+            client_send(c, now, o); /* no need to wait for the retransmission */
     }
 }
 
@@ -2273,16 +2276,21 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
     if (rc < 0)
         return rc;
     c->heard = 1;
+    if (m->type == JUXMEM_MSG_DENY) {
+        jxta_id_text_t t;
+        jxta_log(JXTA_LOG_DEBUG, MOD, "client: DENY %s from %s", juxmem_strerror(m->status),
+                 jxta_id_str(&m->from, &t));
+    }
     if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM__EREDIRECT) {
         if (client_is_dead(c, &m->hint)) { /* that copy has not heard yet: again soon */
             c->next_tx = now + c->cfg.rto_ms / 8;
             return 0;
         }
-        if (!jxta_id_equal(&c->target, &m->hint)) {
-            c->target = m->hint;
-            c->tries = 0;
-            client_send(c, now, o);
-        }
+        /* to the sequencer named, now (even if it is our target already:
+         * our last message may have gone to the copy that redirects) */
+        c->target = m->hint;
+        c->tries = 0;
+        client_send(c, now, o);
         return 0;
     }
     switch (c->op) {
@@ -2301,7 +2309,8 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
              * lead us to the sequencer the majority has (until the
              * deadline, when the answer is JUXMEM_ENOQUORUM) */
             c->no_quorum = 1;
-            c->tries = RETRIES_PER_TARGET - 1;
+            if (jxta_id_equal(&m->from, &c->target))
+                client_rotate(c);
             c->next_tx = now + no_quorum_wait(c); /* an election takes a few round trips */
         } else if (m->type == JUXMEM_MSG_DENY) {
             client_finish(c, m->status);
@@ -2349,7 +2358,8 @@ int juxmem_client_handle(juxmem_client_t *c, const juxmem_pmsg_t *m, uint64_t no
         if (m->type == JUXMEM_MSG_DENY && m->status == JUXMEM_ENOQUORUM) {
             /* no sequencer there: whether the writes are in is not known
              * yet; the one elected will tell (or the deadline passes) */
-            c->tries = RETRIES_PER_TARGET - 1;
+            if (jxta_id_equal(&m->from, &c->target))
+                client_rotate(c);
             c->next_tx = now + no_quorum_wait(c);
             break;
         }

@@ -625,6 +625,13 @@ static void conn_write(jxta_tcp_conn_t *c)
     update_interest(c);
 }
 
+/* A failed dial's errno as our code: refused (nothing listens), reset (a
+ * listener closing as we came: JXTA_EIO), or unreachable. */
+static int dial_error(int err)
+{
+    return err == ECONNREFUSED ? JXTA_EREFUSED : err == ECONNRESET ? JXTA_EIO : JXTA_EUNREACH;
+}
+
 static void connect_done(jxta_tcp_conn_t *c)
 {
     int err = 0;
@@ -632,8 +639,8 @@ static void connect_done(jxta_tcp_conn_t *c)
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
         jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", conn_name(c),
                  strerror(err ? err : errno));
-        backoff_failed(c->t, c->dialled.host, err == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
-        conn_shutdown(c, err == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
+        backoff_failed(c->t, c->dialled.host, dial_error(err));
+        conn_shutdown(c, dial_error(err));
         return;
     }
     enter_welcome(c);
@@ -891,11 +898,11 @@ int jxta_tcp_connect(jxta_tcp_t *t, const jxta_addr_t *addr, jxta_tcp_conn_t **o
     if (rc < 0 && errno != EINPROGRESS) {
         int why = errno;
         jxta_log(JXTA_LOG_INFO, "tcp", "cannot connect to %s: %s", addr->host, strerror(why));
-        backoff_failed(t, addr->host, why == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH);
+        backoff_failed(t, addr->host, dial_error(why));
         /* report asynchronously like any other failure: keep c alive until
          * the caller has seen it, by failing it from a zero timer */
         c->state = ST_CONNECTING;
-        c->connect_failed = why == ECONNREFUSED ? JXTA_EREFUSED : JXTA_EUNREACH;
+        c->connect_failed = dial_error(why);
         jxta_timer_start(&c->timeout, 0);
         *out = c;
         return 0;
