@@ -95,6 +95,7 @@ seeds = {
   "alloc_reply": msg(elem("Header", hdr(2, status=-200, size=10))),
   "acquire": msg(elem("Header", hdr(3, flags=1, mode=1, version=0xFFFFFFFFFFFFFFFF))),
   "grant": msg(elem("Header", hdr(4, flags=0x10, mode=1, token=T, size=4, lease=1000)), rng(0, b"abcd")),
+  "grant_view": msg(elem("Header", hdr(4, mode=1, token=T, ref=T, lease=1000)), mem(b"s", b"a"), mem(b"p2", b"b")),
   "deny": msg(elem("Header", hdr(5, status=-250)), elem("Hint", pid(b"seq"))),
   "release": msg(elem("Header", hdr(6, seq=2, token=T)), rng(0, b"xy"), rng(8, b"z")),
   "cancel": msg(elem("Header", hdr(6, flags=4, seq=3, ref=1))),

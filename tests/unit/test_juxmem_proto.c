@@ -58,12 +58,16 @@ static void sample(juxmem_pmsg_t *m, juxmem_msg_type_t type)
         m->mode = JUXMEM_MODE_SHARED;
         m->flags = JUXMEM_F_WANT_DATA | JUXMEM_F_RENEW;
         break;
-    case JUXMEM_MSG_GRANT:
+    case JUXMEM_MSG_GRANT: { /* with the view and members of a client whose list is old */
         m->mode = JUXMEM_MODE_EXCL;
         m->size = 5;
         m->flags = JUXMEM_F_HAS_DATA;
+        m->ref = (2ull << 32) | 3;
         ck_assert_int_eq(juxmem_pmsg_add_range(m, 0, "hello", 5), 0);
+        jxta_id_t p4 = peer(4);
+        ck_assert_int_eq(juxmem_pmsg_add_member(m, &p4, "c1"), 0);
         break;
+    }
     case JUXMEM_MSG_DENY:
         m->status = JUXMEM__EREDIRECT;
         m->hint = peer(3);
