@@ -110,6 +110,7 @@ typedef struct member {
     uint32_t refused;  /* candidate: the term this member refused us */
     int gone;          /* its process ended (juxmem_provider_peer_gone): for good */
     int greeted;       /* copy: we sent it a greeting (view_then_greet) */
+    uint64_t probed_at; /* sequencer: when it was last reported SUSPECT */
 } member_t;
 
 typedef struct holder {
@@ -188,7 +189,7 @@ typedef struct copy {
     uint64_t cand_until, elect_at, vote_tx;
     uint64_t quorum_at; /* sequencer: when it last had a quorum */
     int seq_gone;       /* the sequencer we followed is known dead: elect at once */
-    uint64_t gone_at;
+    uint64_t gone_at, seq_probed_at;
     int greeted;        /* the members of our first view were greeted */
 } copy_t;
 
@@ -261,6 +262,15 @@ static void add_members(juxmem_pmsg_t *m, const copy_t *c)
 static size_t majority(size_t n)
 {
     return n / 2 + 1;
+}
+
+/* A member quiet for a heartbeat period and a half is worth a question to
+ * the transport (JUXMEM_EV_SUSPECT): a peer whose process ended is then
+ * known at once, not after fail_ms - the case of a peer that died before
+ * any direct connection to it came up, whose death closes nothing here. */
+static uint64_t suspect_ms(const juxmem_provider_t *p)
+{
+    return p->cfg.hb_ms + p->cfg.hb_ms / 2;
 }
 
 /* Sequencer: has it heard a majority of the group (itself included) within
@@ -562,6 +572,7 @@ int juxmem_provider_block_info(const juxmem_provider_t *p, const jxta_id_t *data
     info->version = c->version;
     info->last_token = c->last_token;
     info->epoch = c->epoch;
+    info->view = c->view;
     info->is_sequencer = c->am_seq;
     info->has_quorum = c->am_seq ? seq_has_quorum(p, c, now)
                                  : !c->seq_gone && now < c->seq_heard + 2 * p->cfg.fail_ms;
@@ -1166,6 +1177,10 @@ static void seq_tick(juxmem_provider_t *p, copy_t *c, uint64_t now, juxmem_out_t
             i++;
             continue;
         }
+        if (!mb->gone && now >= mb->last_heard + suspect_ms(p) && mb->probed_at <= mb->last_heard) {
+            mb->probed_at = now; /* once per silence */
+            event(o, JUXMEM_EV_SUSPECT, &c->id, &mb->m.peer);
+        }
         if ((mb->gone || now >= mb->last_heard + p->cfg.fail_ms) && seq_has_quorum(p, c, now)) {
             jxta_id_text_t t;
             if (mb->gone)
@@ -1651,6 +1666,7 @@ static int copy_heartbeat(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *
     if (r) {
         r->flags = JUXMEM_F_REPLY;
         r->epoch = c->epoch;
+        r->ref = c->view_epoch == c->epoch ? c->view : 0; /* the member list we hold now */
         r->version = c->version;
         r->token = c->last_token;
     }
@@ -1811,6 +1827,11 @@ void juxmem_provider_tick(juxmem_provider_t *p, uint64_t now, juxmem_out_t *o)
             send_votes(p, c, now, o);
         /* Twice the sequencer's own limit (a copy it dropped hears so
          * first), then our turn among the copies that may stand. */
+        if (!c->seq_gone && !c->candidate && now >= c->seq_heard + suspect_ms(p) &&
+            c->seq_probed_at <= c->seq_heard && !jxta_id_equal(&c->seq_peer, &p->self)) {
+            c->seq_probed_at = now;
+            event(o, JUXMEM_EV_SUSPECT, &c->id, &c->seq_peer);
+        }
         uint64_t due = c->seq_gone ? c->gone_at + stand_delay(p, c)
                                    : c->seq_heard + 2 * p->cfg.fail_ms + stand_delay(p, c);
         if (c->candidate || now < due || now < c->elect_at)
@@ -1862,6 +1883,7 @@ int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const 
     mb->last_heard = now;
     mb->need_state = 1;
     c->view++;
+    c->hb_at = now; /* the others learn the new member list at the next tick */
     for (size_t k = 0; k < DEPARTED_MAX; k++)
         if (jxta_id_equal(&c->departed[k].peer, peer))
             c->departed[k].until = 0;
@@ -2041,6 +2063,8 @@ static void client_send(juxmem_client_t *c, uint64_t now, juxmem_out_t *o)
 {
     if (c->nwarm < c->ncopies)
         client_warm(c, o);
+    if (c->tries > 0) /* no answer from it yet: has its peer ended? */
+        event(o, JUXMEM_EV_SUSPECT, &c->data, &c->target);
     emit_copy(o, &c->target, &c->req);
     c->next_tx = now + c->cfg.rto_ms;
     if (++c->tries >= RETRIES_PER_TARGET) /* try another copy: it redirects */

@@ -43,7 +43,10 @@ void juxmem_block_cfg_default(juxmem_block_cfg_t *c);
 typedef enum {
     JUXMEM_EV_COPY_LOST = 1, /* sequencer: copy `peer` of `data` declared dead: re-create one */
     JUXMEM_EV_EVICTED,       /* this provider's copy of `data` left the group (memory freed) */
-    JUXMEM_EV_SEQUENCER      /* this provider became the sequencer of `data` */
+    JUXMEM_EV_SEQUENCER,     /* this provider became the sequencer of `data` */
+    JUXMEM_EV_SUSPECT        /* `peer` (a copy, or the sequencer) missed its heartbeats or
+                                answers for a period and a half: ask the transport whether
+                                its process ended (juxmem_provider_peer_gone if so) */
 } juxmem_event_kind_t;
 
 typedef struct juxmem_event {
@@ -124,6 +127,7 @@ int juxmem_provider_add_copy(juxmem_provider_t *p, const jxta_id_t *data, const 
 typedef struct juxmem_block_info {
     uint64_t size, version, last_token;
     uint32_t epoch;
+    uint64_t view; /* version of the member list (HEARTBEAT ref; answered in replies) */
     int is_sequencer;
     jxta_id_t sequencer;
     size_t nmembers;

@@ -72,7 +72,7 @@ typedef enum {
     JUXMEM_MSG_FREE,      /* client -> provider: seq */
     JUXMEM_MSG_FREED,     /* seq, status, size = free bytes left */
     JUXMEM_MSG_HEARTBEAT, /* sequencer -> copies: epoch, version, ref = view, members;
-                             copies answer with REPLY */
+                             copies answer with REPLY (ref = the view they hold) */
     JUXMEM_MSG_STATE,     /* sequencer -> copy: epoch, ref = view, version, token, size,
                              members, data */
     JUXMEM_MSG_VOTE,      /* candidate -> copies: epoch = the term it stands for,

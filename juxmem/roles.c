@@ -204,6 +204,9 @@ void juxmem__events(juxmem_t *j, const juxmem_out_t *out)
         case JUXMEM_EV_SEQUENCER:
             juxmem__event(j, "SEQUENCER data=%s", jxta_id_str(&e->data, &t));
             break;
+        case JUXMEM_EV_SUSPECT: /* the verdict, if any, comes back through net.c's on_gone */
+            jxta_endpoint_probe(j->ep, &e->peer);
+            break;
         }
     }
     if (recheck && j->prov)
@@ -302,7 +305,8 @@ typedef struct juxmem_repair {
     unsigned tries, full;
     size_t live; /* live copies at the last upkeep: fewest first */
     juxmem_pending_t *p;
-    uint64_t deadline, asked_at, alloc_at, seq, xfer_at, xfer_version;
+    uint64_t deadline, asked_at, alloc_at, seq, xfer_at, xfer_version, xfer_view;
+    uint32_t xfer_epoch;
     /* transfer: done once the new copy acknowledged its state (acked) and
      * every other member answered a heartbeat sent after the change (so it
      * knows the new member list before anything else can happen to it) */
@@ -763,6 +767,8 @@ int juxmem__repair_msg(juxmem_t *j, const juxmem_pmsg_t *m)
             if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0) {
                 publish_copy(j, &r->data, bi);
                 r->xfer_version = bi->version;
+                r->xfer_view = bi->view;
+                r->xfer_epoch = bi->epoch;
                 for (size_t i = 0; i < bi->nmembers; i++)
                     if (!jxta_id_equal(&bi->members[i].peer, &j->self) &&
                         !jxta_id_equal(&bi->members[i].peer, &r->target))
@@ -822,7 +828,7 @@ static void repair_seen(juxmem_t *j, const juxmem_pmsg_t *m)
                      (unsigned long long)(now - r->xfer_at));
         }
         /* an answer to a heartbeat sent after the change (they go every hb_ms) */
-        if (hb && now >= r->xfer_at + j->cfg.hb_ms)
+        if (hb && m->epoch == r->xfer_epoch && m->ref >= r->xfer_view)
             for (size_t i = 0; i < r->nwait; i++)
                 if (jxta_id_equal(&r->wait[i], &m->from)) {
                     r->wait[i] = r->wait[--r->nwait];

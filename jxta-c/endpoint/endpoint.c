@@ -286,6 +286,19 @@ static void probe_dial(jxta_endpoint_t *ep, const struct probe *pr)
     jxta_tcp_conn_set_data(c, mine);
 }
 
+int jxta_endpoint_probe(jxta_endpoint_t *ep, const jxta_id_t *peer)
+{
+    jxta_tcp_conn_t *c = jxta_tcp_conn_for_peer(ep->tcp, peer);
+    if (c && jxta_tcp_conn_is_up(c))
+        return 0;
+    struct route *r = route_find(ep, peer);
+    if (!r || r->n == 0)
+        return JXTA_ENOTFOUND;
+    struct probe first = {*peer, 0, 0, jxta_loop_now(ep->loop)};
+    probe_queue(ep, &first, 0);
+    return 0;
+}
+
 static void probes_run(jxta_timer_t *t)
 {
     jxta_endpoint_t *ep = t->data;

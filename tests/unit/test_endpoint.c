@@ -334,6 +334,26 @@ START_TEST(test_gone_peer)
     RUN_UNTIL(l, ga.n == 1);
     ck_assert(jxta_id_equal(&ga.last, &idb));
     ck_assert_int_eq(wa.downs, 2);
+
+    /* Asked: D talked to A, then ended while nobody watched (no probe at
+     * the close); A asks later and hears it.  A peer with no known
+     * address cannot be asked about. */
+    jxta_endpoint_unwatch_gone(a, gone_fn, &ga);
+    jxta_endpoint_t *d = mk(l, 1);
+    jxta_id_t idd = *jxta_endpoint_peer_id(d);
+    send_ok(d, &jxta_id_net_group, dest, "from d");
+    RUN_UNTIL(l, ra.count == 2 && wa.ups == 3);
+    ck_assert_int_eq(jxta_endpoint_probe(a, &idd), 0); /* connected: nothing to ask */
+    jxta_endpoint_free(d);
+    RUN_UNTIL(l, wa.downs == 3);
+    ck_assert_int_eq(jxta_endpoint_watch_gone(a, gone_fn, &ga), 0);
+    ck_assert_int_eq(ga.n, 1);
+    ck_assert_int_eq(jxta_endpoint_probe(a, &idd), 0);
+    RUN_UNTIL(l, ga.n == 2);
+    ck_assert(jxta_id_equal(&ga.last, &idd));
+    jxta_id_t nobody;
+    jxta_id_new_peer(&nobody, &jxta_id_net_group);
+    ck_assert_int_eq(jxta_endpoint_probe(a, &nobody), JXTA_ENOTFOUND);
     jxta_endpoint_unwatch_gone(a, gone_fn, &ga);
     jxta_endpoint_free(a);
     jxta_loop_free(l);

@@ -58,8 +58,8 @@ typedef struct sim {
     uint64_t size;
     juxmem_block_cfg_t cfg;
     size_t sent, delivered;
-    size_t ev_lost, ev_seq;
-    jxta_id_t last_lost;
+    size_t ev_lost, ev_seq, ev_suspect;
+    jxta_id_t last_lost, last_suspect;
 } sim_t;
 
 static uint64_t rnd(sim_t *s)
@@ -117,6 +117,10 @@ static void sim_send(sim_t *s, juxmem_out_t *o)
         }
         if (o->ev[i].kind == JUXMEM_EV_SEQUENCER)
             s->ev_seq++;
+        if (o->ev[i].kind == JUXMEM_EV_SUSPECT) {
+            s->ev_suspect++;
+            s->last_suspect = o->ev[i].peer;
+        }
     }
     juxmem_out_clear(o);
 }
@@ -803,6 +807,35 @@ static void run_gone(uint64_t seed, size_t victim)
     }
     sim_free(&s);
 }
+
+/* A copy that dies with no verdict (nothing closed: it never had a direct
+ * connection) is reported SUSPECT once, a heartbeat period and a half
+ * after it last answered - the service then asks the transport. */
+START_TEST(silent_copy_suspected_once)
+{
+    juxmem_block_cfg_t cfg;
+    juxmem_block_cfg_default(&cfg);
+    cfg.hb_ms = 400;
+    cfg.fail_ms = 2000;
+    sim_t s;
+    sim_init(&s, 51, 3, 1, 64, &cfg);
+    prog_t pr[1] = {{0, 0}};
+    while (pr[0].done < 3 && s.now < 600000)
+        drive_counters(&s, pr, 1, 3), sim_step(&s);
+    ck_assert_uint_eq(s.ev_suspect, 0); /* nobody late under normal traffic */
+    s.nodes[2].dead = 1;
+    uint64_t killed = s.now;
+    while (s.ev_suspect == 0 && s.now < killed + cfg.fail_ms)
+        sim_step(&s);
+    ck_assert_uint_eq(s.ev_suspect, 1);
+    ck_assert(jxta_id_equal(&s.last_suspect, &s.nodes[2].id));
+    ck_assert_uint_lt(s.now, killed + cfg.hb_ms * 2 + 2 * SIM_TICK);
+    while (s.now < killed + cfg.fail_ms - SIM_TICK) /* until it is dropped: once */
+        sim_step(&s);
+    ck_assert_uint_eq(s.ev_suspect, 1);
+    sim_free(&s);
+}
+END_TEST
 
 START_TEST(gone_peer_fast_failover)
 {
@@ -1592,6 +1625,7 @@ int main(void)
     tcase_add_test(net, partition_minority_refuses);
     tcase_add_test(net, view_change_then_failover);
     tcase_add_test(net, gone_peer_fast_failover);
+    tcase_add_test(net, silent_copy_suspected_once);
     tcase_add_test(net, alloc_and_free_fanout);
     tcase_add_test(net, seed_sweep);
     suite_add_tcase(s, net);

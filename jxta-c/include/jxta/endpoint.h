@@ -146,6 +146,12 @@ void jxta_endpoint_peer_unreachable(jxta_endpoint_t *ep, const jxta_id_t *peer);
  * there. */
 typedef void (*jxta_ep_gone_fn)(void *ud, const jxta_id_t *peer);
 int jxta_endpoint_watch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud);
+/* Ask for that verdict about a peer that has gone quiet without any
+ * connection closing (it had none up, or only relayed paths): its
+ * addresses are dialled the same way.  0 when a probe starts or a
+ * connection to it is up (nothing to probe), JXTA_ENOTFOUND when no
+ * address of it is known. */
+int jxta_endpoint_probe(jxta_endpoint_t *ep, const jxta_id_t *peer);
 void jxta_endpoint_unwatch_gone(jxta_endpoint_t *ep, jxta_ep_gone_fn fn, void *ud);
 /* Peer through which to send routed messages we cannot deliver ourselves
  * (NULL = none). */
