@@ -67,8 +67,9 @@ static void usage(FILE *out)
         "in-process client allocates one block on CLUSTERS x COPIES providers.  Phase 1:\n"
         "DURATION s without churn; phase 2: DURATION s in which every PERIOD s a provider\n"
         "holding a copy is killed (SIGKILL) and a new one started; the two alternate in\n"
-        "ROUNDS rounds (a machine's drift in speed then weighs on both alike), each\n"
-        "churn round followed by its repairs before the next baseline.  Every operation is\n"
+        "ROUNDS rounds, baseline first in odd rounds and churn first in even ones (a\n"
+        "drift of the machine's speed then weighs on both alike), each churn phase\n"
+        "followed by its repairs before any baseline.  Every operation is\n"
         "recorded and the history checked (no acknowledged write lost, every read\n"
         "current, no value out of nowhere).\n"
         "\n"
@@ -859,6 +860,9 @@ static double phase_s[3]; /* measured length of phases 1 and 2 (all rounds) */
 #define MAX_ROUNDS 100
 static uint64_t churn_from_us[MAX_ROUNDS], churn_to_us[MAX_ROUNDS]; /* since the start */
 
+static double round_ops_s[3][MAX_ROUNDS]; /* ops/s of each phase of each round */
+static size_t round_now;
+
 static void run_phase(int ph, uint8_t *buf, size_t size)
 {
     phase = ph == 0 ? "warm-up" : ph == 1 ? "phase 1 (no churn)" : "phase 2 (churn)";
@@ -870,7 +874,13 @@ static void run_phase(int ph, uint8_t *buf, size_t size)
         progress(ph, start, first, 0);
     }
     progress(ph, start, first, 1);
-    phase_s[ph] += (double)(now_us() - start) / 1e6; /* an operation may end after the time */
+    double took = (double)(now_us() - start) / 1e6; /* an operation may end after the time */
+    phase_s[ph] += took;
+    size_t ok = 0;
+    for (size_t i = first; i < nrecs; i++)
+        ok += recs[i].outcome == JM_HIST_OK;
+    if (round_now < MAX_ROUNDS)
+        round_ops_s[ph][round_now] = took > 0 ? (double)ok / took : 0;
 }
 
 static const char *outcome_text(int o)
@@ -1241,7 +1251,12 @@ int main(int argc, char **argv)
 
     run_phase(0, buf, size);
     for (uint64_t r = 0; r < opt.rounds; r++) {
-        run_phase(1, buf, size);
+        /* baseline then churn, churn then baseline, ... (ABBA): a drift of
+         * the machine's speed during the run weighs on both alike */
+        int churn_first = r % 2;
+        round_now = r;
+        if (!churn_first)
+            run_phase(1, buf, size);
         churn_from_us[r] = now_us() - t_start_us;
         pthread_t churn;
         churn_stop = 0;
@@ -1251,13 +1266,15 @@ int main(int argc, char **argv)
         churn_stop = 1;
         pthread_join(churn, NULL);
         churn_to_us[r] = now_us() - t_start_us;
-        /* this round's repairs before the next baseline (bounded) */
+        /* this round's repairs before any baseline (bounded) */
         phase = "waiting for the repairs";
         uint64_t until = now_us() + opt.restore_s * 1000000;
         while (churn_pending() && now_us() < until) {
             struct timespec ts = {0, 20 * 1000000L};
             nanosleep(&ts, NULL);
         }
+        if (churn_first)
+            run_phase(1, buf, size);
     }
     uint64_t end_us = now_us() - t_start_us;
     /* a final read of the value, recorded as a shared read */
@@ -1315,6 +1332,26 @@ int main(int argc, char **argv)
                overhead < target ? "ok" : "MISSED");
     else
         printf("overhead (1 - churn/baseline): %.2f %%  (no target below T = 1 s)\n", overhead);
+    /* the same per round, to judge the machine's noise, and the time the
+     * churn phase lost in stalls (operations slower than the baseline's
+     * p99, beyond that p99): what the kills themselves cost */
+    printf("  per round:");
+    for (uint64_t r = 0; r < opt.rounds && r < MAX_ROUNDS; r++)
+        printf(" %+.1f%%", round_ops_s[1][r] > 0
+                               ? (1.0 - round_ops_s[2][r] / round_ops_s[1][r]) * 100.0
+                               : 0.0);
+    double slow_ms[3] = {0, 0, 0}; /* beyond the baseline's p99, per phase */
+    for (size_t i = 0; i < nrecs; i++) {
+        double l = (double)recs[i].lat_us / 1000.0;
+        if (recs[i].phase <= 2 && l > s1.p99_ms)
+            slow_ms[recs[i].phase] += l - s1.p99_ms;
+    }
+    double base_rate = phase_s[1] > 0 ? slow_ms[1] / phase_s[1] : 0; /* ms per s */
+    double stalled_ms = slow_ms[2] - base_rate * phase_s[2];
+    printf("\n  stalls: beyond the baseline's p99, the churn phase lost %.0f ms more than the "
+           "baseline at its rate (%.2f %% of the phase, %.1f ms per kill)\n",
+           stalled_ms, phase_s[2] > 0 ? stalled_ms / (phase_s[2] * 10.0) : 0.0,
+           nk ? stalled_ms / (double)nk : 0.0);
     printf("churn: %zu kills (%u skipped: no live copy holder of the kind asked), %u COPY-LOST "
            "and %u COPY added lines from the daemons; degree restored after %zu of the %zu "
            "kills",
