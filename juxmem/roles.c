@@ -844,43 +844,72 @@ static void repair_seen(juxmem_t *j, const juxmem_pmsg_t *m)
     }
 }
 
-static int repair_cmp(const void *a, const void *b)
+/* Does re-creation x go before y? */
+static int plan_before(const juxmem_repair_key_t *x, const juxmem_repair_key_t *y)
 {
-    const juxmem_repair_t *x = *(juxmem_repair_t *const *)a, *y = *(juxmem_repair_t *const *)b;
+    if (x->in_flight != y->in_flight)
+        return x->in_flight != 0;
     if (x->live != y->live)
-        return x->live < y->live ? -1 : 1;
-    return x->deadline < y->deadline ? -1 : x->deadline > y->deadline;
+        return x->live < y->live;
+    return x->deadline < y->deadline;
 }
 
-/* In flight first (they free a slot), then the waiting ones, fewest live
- * copies first.  `upkeep`: the periodic step (retransmissions). */
+size_t juxmem__repair_plan(const juxmem_repair_key_t *keys, size_t n, size_t limit,
+                           size_t *order)
+{
+    size_t inflight = 0, out = 0;
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        inflight += keys[i].in_flight != 0;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: a handful, and stable */
+        for (size_t k = i; k > 0 && plan_before(&keys[order[k]], &keys[order[k - 1]]); k--) {
+            size_t t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    for (size_t i = 0; i < n; i++) {
+        if (!keys[order[i]].in_flight) {
+            if (inflight >= limit)
+                break;
+            inflight++; /* if it starts; one that cannot waits for the next run */
+        }
+        order[out++] = order[i];
+    }
+    return out;
+}
+
+/* Step the re-creations juxmem__repair_plan picks.  `upkeep`: the periodic
+ * step (retransmissions). */
 static void repairs_run(juxmem_t *j, int upkeep)
 {
     uint64_t now = juxmem__now(j);
     size_t n = 0, inflight = 0;
     for (juxmem_repair_t *r = j->repairs; r; r = r->next)
         n++;
-    juxmem_repair_t **v = malloc(n * sizeof *v);
-    if (!v)
-        return;
+    juxmem_repair_t **v = malloc((n ? n : 1) * sizeof *v);
+    juxmem_repair_key_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
     juxmem_block_info_t *bi = malloc(sizeof *bi);
+    if (!v || !keys || !order || !bi) {
+        free(v), free(keys), free(order), free(bi);
+        return;
+    }
     n = 0;
     for (juxmem_repair_t *r = j->repairs; r; r = r->next) {
-        if (bi && juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0)
+        if (juxmem_provider_block_info(j->prov, &r->data, now, bi) == 0)
             r->live = bi->nmembers;
         inflight += r->state != R_WAIT;
+        keys[n] = (juxmem_repair_key_t){r->live, r->deadline, r->state != R_WAIT};
         v[n++] = r;
     }
     free(bi);
-    qsort(v, n, sizeof *v, repair_cmp);
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n; i++)
-            if (v[i] && (v[i]->state != R_WAIT) == (pass == 0)) {
-                juxmem_repair_t *r = v[i];
-                v[i] = NULL;
-                repair_step(j, r, now, &inflight, upkeep);
-            }
+    size_t k = juxmem__repair_plan(keys, n, REPAIR_INFLIGHT, order);
+    for (size_t i = 0; i < k; i++) /* a step may drop its repair: v[] is a snapshot */
+        repair_step(j, v[order[i]], now, &inflight, upkeep);
     free(v);
+    free(keys);
+    free(order);
 }
 
 /* ---- the cluster's managers (providers and managers) ---------------------------------- */

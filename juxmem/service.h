@@ -201,6 +201,17 @@ int juxmem__repair_active(juxmem_t *j, const jxta_id_t *data);
 size_t juxmem__cluster_managers(juxmem_t *j, jxta_id_t *out, size_t cap);
 /* roles.c: a cluster hello "H CLUSTER MANAGER(0|1) OFFERED FREE", parsed
  * strictly (network input; JXTA_EPROTO, logged). */
+/* Which re-creations to step now (roles.c): every one in flight (they
+ * free slots), then waiting ones, fewest live copies first (then the
+ * earliest deadline), while fewer than `limit` are in flight.  Writes the
+ * indices into `order` and returns how many. */
+typedef struct juxmem_repair_key {
+    size_t live;       /* live copies of the block */
+    uint64_t deadline; /* the re-creation gives up then */
+    int in_flight;     /* past waiting: asking a manager, allocating or transferring */
+} juxmem_repair_key_t;
+size_t juxmem__repair_plan(const juxmem_repair_key_t *keys, size_t n, size_t limit,
+                           size_t *order);
 int juxmem__parse_hello(const char *text, char *cluster, size_t cap, int *manager,
                         uint64_t *offered, uint64_t *fr);
 /* roles.c: a manager's answer "L CLUSTER\nPEER\n..." (1..max distinct peer

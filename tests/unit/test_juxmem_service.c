@@ -368,6 +368,42 @@ START_TEST(test_service_texts)
 }
 END_TEST
 
+/* Re-creation order: in-flight ones always step (they free slots); of the
+ * waiting, the blocks with the fewest live copies first (then the earliest
+ * deadline), and no more than the limit in flight at once. */
+START_TEST(test_repair_plan)
+{
+    juxmem_repair_key_t k[6] = {
+        {2, 500, 0}, /* 0: waiting, 2 copies left */
+        {1, 900, 0}, /* 1: waiting, 1 copy left: most endangered */
+        {2, 100, 0}, /* 2: waiting, 2 left, earlier deadline than 0 */
+        {3, 50, 1},  /* 3: in flight */
+        {1, 950, 0}, /* 4: waiting, 1 left, later than 1 */
+        {0, 10, 0},  /* 5: waiting, no copy left to copy from: still first of the waiting */
+    };
+    size_t order[6];
+    size_t n = juxmem__repair_plan(k, 6, 2, order); /* one in flight: one more may start */
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(order[0], 3);
+    ck_assert_uint_eq(order[1], 5);
+    n = juxmem__repair_plan(k, 6, 4, order);
+    ck_assert_uint_eq(n, 4);
+    const size_t want[4] = {3, 5, 1, 4};
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(order[i], want[i]);
+    n = juxmem__repair_plan(k, 6, 100, order); /* everything, in order */
+    ck_assert_uint_eq(n, 6);
+    ck_assert_uint_eq(order[4], 2);
+    ck_assert_uint_eq(order[5], 0);
+    k[0].in_flight = k[2].in_flight = 1; /* three in flight, limit 2: only those step */
+    n = juxmem__repair_plan(k, 6, 2, order);
+    ck_assert_uint_eq(n, 3);
+    for (size_t i = 0; i < n; i++)
+        ck_assert(k[order[i]].in_flight);
+    ck_assert_uint_eq(juxmem__repair_plan(k, 0, 2, order), 0);
+}
+END_TEST
+
 START_TEST(test_service_data_adv)
 {
     ck_assert_int_eq(juxmem_adv_register(), 0);
@@ -420,6 +456,7 @@ int main(void)
     tcase_add_test(tc, test_service_bad_options);
     tcase_add_test(tc, test_service_texts);
     tcase_add_test(tc, test_service_data_adv);
+    tcase_add_test(tc, test_repair_plan);
     tcase_add_test(tc, test_service_end_to_end);
     suite_add_tcase(s, tc);
     return tu_run(s);
