@@ -1410,7 +1410,7 @@ static void vote_request(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m
             c->voted_epoch = m->epoch;
             c->voted_for = p->self;
         }
-        stand_now = !c->candidate;
+        stand_now = !c->candidate && !c->am_seq;
     } else {
         status = 0;
         c->voted_epoch = m->epoch;
@@ -2007,6 +2007,8 @@ int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, 
         keep = jxta_id_equal(&copies[i].peer, &c->target);
     memcpy(c->copies, copies, n * sizeof *copies);
     c->ncopies = n;
+    c->view = 0; /* a list from elsewhere may be older: the next GRANT says (client_granted
+                    sets the view it brings) */
     size_t w = 0; /* forget the warm-ups of copies no longer listed */
     for (size_t i = 0; i < c->nwarm; i++) {
         int still = 0;
