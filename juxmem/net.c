@@ -156,6 +156,7 @@ static void on_gone(void *ud, const jxta_id_t *peer)
         juxmem__send_out(j, &out);
     }
     juxmem__client_peer_gone(j, peer, now);
+    juxmem__roles_peer_gone(j, peer);
 }
 
 int juxmem__net_start(juxmem_t *j)

@@ -294,7 +294,6 @@ enum { R_WAIT, R_ASK, R_ALLOC, R_XFER };
 
 typedef struct juxmem_repair {
     struct juxmem_repair *next;
-    jxta_timer_t kick; /* zero-delay: step the re-creations at once (see above) */
     jxta_id_t data, lost, manager, target;
     jxta_id_t avoid[REPAIR_MAX_AVOID]; /* chosen providers that never answered the ALLOC */
     size_t navoid;
@@ -323,12 +322,12 @@ static void on_repair_kick(jxta_timer_t *t)
     repairs_run(t->data, 0);
 }
 
-/* Step every re-creation on the next loop iteration (one timer is
- * enough: the head's; repair_drop hands it on). */
+/* Step every re-creation on the next loop iteration (before the roles'
+ * timers are on, the first upkeep will). */
 static void repairs_kick(juxmem_t *j)
 {
-    if (j->repairs && !jxta_timer_active(&j->repairs->kick))
-        jxta_timer_start(&j->repairs->kick, 0);
+    if (j->repairs && j->timers_on && !jxta_timer_active(&j->repair_kick))
+        jxta_timer_start(&j->repair_kick, 0);
 }
 
 static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
@@ -347,8 +346,6 @@ static void repair_unpend(juxmem_t *j, juxmem_repair_t *r)
 
 static void repair_drop(juxmem_t *j, juxmem_repair_t *r)
 {
-    int kicked = jxta_timer_active(&r->kick);
-    jxta_timer_stop(&r->kick);
     for (juxmem_repair_t **pp = &j->repairs; *pp; pp = &(*pp)->next)
         if (*pp == r) {
             *pp = r->next;
@@ -356,8 +353,6 @@ static void repair_drop(juxmem_t *j, juxmem_repair_t *r)
         }
     repair_unpend(j, r);
     free(r);
-    if (kicked)
-        repairs_kick(j);
 }
 
 /* The cluster of copy `lost` of `data`, as a data advertisement in our
@@ -426,8 +421,6 @@ static void repair_start(juxmem_t *j, const jxta_id_t *data, const jxta_id_t *lo
     r->data = *data;
     r->lost = *lost;
     r->deadline = juxmem__now(j) + REPAIR_MS;
-    jxta_timer_init(j->loop, &r->kick, on_repair_kick);
-    r->kick.data = j;
     r->next = j->repairs;
     j->repairs = r;
     repairs_kick(j);
@@ -1356,9 +1349,8 @@ int juxmem__on_alloc_query(void *ud, jxta_resolver_t *r, const jxta_rq_t *q)
  * waiting on it (as the manager asked, the provider chosen or the copy
  * being transferred to) moves on at once.  A false verdict heals: the
  * peer's next hello puts its offer back and makes it live again. */
-static void on_peer_gone(void *ud, const jxta_id_t *peer)
+void juxmem__roles_peer_gone(juxmem_t *j, const jxta_id_t *peer)
 {
-    juxmem_t *j = ud;
     uint64_t now = juxmem__now(j);
     for (size_t i = 0; i < j->ntable; i++)
         if (jxta_id_equal(&j->table[i].info.provider, peer) && now >= JUXMEM_OFFER_DEAD_MS)
@@ -1604,13 +1596,6 @@ int juxmem__roles_start(juxmem_t *j)
         return rc;
     }
     j->handlers_on = 1;
-    if ((rc = jxta_endpoint_watch_gone(j->ep, on_peer_gone, j)) < 0) {
-        jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
-        jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
-        jxta_resolver_unregister(res, JUXMEM_MEMBER_HANDLER);
-        j->handlers_on = 0;
-        return rc;
-    }
     if (j->o.manager) {
         struct join_call c = {.j = j, .rdv = 1};
         if ((rc = join_cluster_fn(&c)) < 0)
@@ -1620,21 +1605,24 @@ int juxmem__roles_start(juxmem_t *j)
     jxta_timer_init(j->loop, &j->maint, on_maint);
     j->maint.data = j;
     jxta_timer_start(&j->maint, JUXMEM_MAINT_MS);
+    jxta_timer_init(j->loop, &j->repair_kick, on_repair_kick);
+    j->repair_kick.data = j;
     j->timers_on = 1;
     return 0;
 }
 
 void juxmem__roles_stop(juxmem_t *j)
 {
-    if (j->timers_on)
+    if (j->timers_on) {
         jxta_timer_stop(&j->maint);
+        jxta_timer_stop(&j->repair_kick);
+    }
     j->timers_on = 0;
     if (j->handlers_on) {
         jxta_resolver_t *res = jxta_group_resolver(j->jm);
         jxta_resolver_unregister(res, JUXMEM_ALLOC_HANDLER);
         jxta_resolver_unregister(res, JUXMEM_STAT_HANDLER);
         jxta_resolver_unregister(res, JUXMEM_MEMBER_HANDLER);
-        jxta_endpoint_unwatch_gone(j->ep, on_peer_gone, j);
         j->handlers_on = 0;
     }
     while (j->repairs)

@@ -134,6 +134,7 @@ struct juxmem {
     int wake_pending; /* results posted, application threads not signalled yet */
     juxmem_pending_t *pend;
     jxta_timer_t tick, maint;
+    jxta_timer_t repair_kick; /* zero-delay: step the re-creations at once (roles.c) */
     int timers_on;
     int listening, handlers_on;
     /* messages to ourselves, delivered from a posted function */
@@ -227,6 +228,8 @@ void juxmem__client_msg(juxmem_t *j, const juxmem_pmsg_t *m);
 void juxmem__client_tick(juxmem_t *j, uint64_t now);
 /* `peer`'s process ended: every block client stops targeting it. */
 void juxmem__client_peer_gone(juxmem_t *j, const jxta_id_t *peer, uint64_t now);
+/* The same for the roles (roles.c): managers' offers, re-creations. */
+void juxmem__roles_peer_gone(juxmem_t *j, const jxta_id_t *peer);
 void juxmem__on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
                          const jxta_id_t *from);
 void juxmem__client_stop(juxmem_t *j);
