@@ -20,6 +20,13 @@
  * (SIZE bytes moved once per copy: copies x (raw SIZE round trip - raw
  * round trip)).  A miss is reported, not an error.
  *
+ * A third figure is the floor of this machine for the same message
+ * pattern (tools/bench_pattern.c): the acquire round trip, the release,
+ * the update to every other copy, a majority's acknowledgements and the
+ * answer, over raw TCP with one plain thread per peer.  The JuxMem figure
+ * divided by it is what the stack itself costs, apart from the thread
+ * wake-ups any implementation of the protocol pays on this machine.
+ *
  * Every wait is bounded by --timeout (an alarm backs it up). */
 #include <errno.h>
 #include <signal.h>
@@ -33,6 +40,7 @@
 #include <jxta/peer.h>
 
 #include "bench.h"
+#include "bench_pattern.h"
 #include "cli.h"
 #include "juxmem.h"
 
@@ -66,7 +74,9 @@ static void usage(FILE *out)
         "  --log-level L      library log on stderr: error, warn (default), info, debug\n"
         "\n"
         "Target printed alongside: median <= 3 raw round trips + copy time\n"
-        "(copies x the raw transfer of SIZE bytes).\n"
+        "(copies x the raw transfer of SIZE bytes).  Also printed: the same message\n"
+        "pattern over raw TCP, one thread per peer (the machine's floor for it), and\n"
+        "the JuxMem median as a multiple of that floor.\n"
         "Exit status: 0 when the measurement completed (target met or not), 1 on an\n"
         "error or time-out, 2 on bad options.\n"
         "\n"
@@ -328,8 +338,9 @@ int main(int argc, char **argv)
     size_t size = (size_t)o.size;
     double *js = malloc(o.count * sizeof *js), *raw = malloc(o.count * sizeof *raw);
     double *acq = malloc(o.count * sizeof *acq), *rel = malloc(o.count * sizeof *rel);
+    double *pat = malloc(o.count * sizeof *pat);
     uint8_t *buf = bench_payload_new(size);
-    if (!js || !raw || !acq || !rel || !buf)
+    if (!js || !raw || !acq || !rel || !pat || !buf)
         cli_fail(1, prog, "out of memory for %llu samples", (unsigned long long)o.count);
     uint64_t t_start = bench_now_ns();
 
@@ -369,6 +380,10 @@ int main(int argc, char **argv)
     raw_pair(&s, &r, "raw transfers");
     bench_raw_close(&ra);
     bench_raw_close(&rb);
+    phase = "raw pattern";
+    if (bench_pattern_run(copies, size, o.count, o.warmup, (unsigned)o.timeout_s, pat, err,
+                          sizeof err) < 0)
+        cli_fail(1, prog, "%s", err);
 
     /* JuxMem */
     phase = "warm-up";
@@ -396,6 +411,7 @@ int main(int argc, char **argv)
     qsort(raw, o.count, sizeof *raw, bench_cmp_double);
     qsort(acq, o.count, sizeof *acq, bench_cmp_double);
     qsort(rel, o.count, sizeof *rel, bench_cmp_double);
+    qsort(pat, o.count, sizeof *pat, bench_cmp_double);
     size_t n = (size_t)o.count;
     double jm = bench_percentile(js, n, 0.5), j99 = bench_percentile(js, n, 0.99);
     double rm = bench_percentile(raw, n, 0.5), r99 = bench_percentile(raw, n, 0.99);
@@ -414,6 +430,11 @@ int main(int argc, char **argv)
            "us (%.2f round trips)\n",
            bench_percentile(acq, n, 0.5), bench_percentile(acq, n, 0.5) / rm, sl,
            bench_percentile(rel, n, 0.5), bench_percentile(rel, n, 0.5) / rm);
+    double pm = bench_percentile(pat, n, 0.5), p99 = bench_percentile(pat, n, 0.99);
+    printf("raw pattern (the same messages over raw TCP, one thread per peer: client, sequencer, "
+           "%u other copies): median %.1f us (%.2f raw round trips), p99 %.1f us; lock-put-unlock "
+           "= %.2f x the raw pattern\n",
+           copies - 1, pm, pm / rm, p99, jm / pm);
     fflush(stdout);
 
     overlay_stop(&o, &ov);
@@ -421,6 +442,7 @@ int main(int argc, char **argv)
     free(raw);
     free(acq);
     free(rel);
+    free(pat);
     free(buf);
     printf("done in %.1f s\n", (double)(bench_now_ns() - t_start) / 1e9);
     return 0;
