@@ -2034,6 +2034,11 @@ size_t juxmem_client_copies(const juxmem_client_t *c, juxmem_member_t *out, size
     return c->ncopies;
 }
 
+const jxta_id_t *juxmem_client_target(const juxmem_client_t *c) { return &c->target; }
+int juxmem_client_peer_is_gone(const juxmem_client_t *c, const jxta_id_t *peer)
+{
+    return client_is_dead(c, peer);
+}
 int juxmem_client_busy(const juxmem_client_t *c) { return c->op != OP_NONE; }
 int juxmem_client_result(const juxmem_client_t *c) { return c->result; }
 int juxmem_client_held(const juxmem_client_t *c) { return c->op == OP_NONE ? (int)c->held : 0; }

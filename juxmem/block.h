@@ -194,6 +194,11 @@ int juxmem_client_set_copies(juxmem_client_t *c, const juxmem_member_t *copies, 
 /* The copies the client knows (at most `cap` written; returns how many it
  * knows).  A GRANT brings the sequencer's list when the client's is older. */
 size_t juxmem_client_copies(const juxmem_client_t *c, juxmem_member_t *out, size_t cap);
+/* The copy the client's requests go to now: the sequencer once one
+ * answered or redirected it. */
+const jxta_id_t *juxmem_client_target(const juxmem_client_t *c);
+/* 1 when the endpoint said `peer` ended (juxmem_client_peer_gone), else 0. */
+int juxmem_client_peer_is_gone(const juxmem_client_t *c, const jxta_id_t *peer);
 
 /* Start an acquire (mode JUXMEM_MODE_EXCL / _SHARED) that gives up after
  * timeout_ms: JUXMEM_ELOCKTIMEOUT when copies answered but the lock never

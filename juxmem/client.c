@@ -913,6 +913,8 @@ struct blk_call {
     void *rbuf;
     const void *wbuf;
     size_t len;
+    jxta_id_t *ask; /* stat: the copies to ask, in order (JUXMEM_MAX_COPIES at most) */
+    size_t nask;
 };
 
 static int known_fn(void *ud)
@@ -1334,6 +1336,22 @@ int juxmem_free(juxmem_t *j, const jxta_id_t *id)
 
 /* ---- stat ----------------------------------------------------------------------------------- */
 
+/* Add `peer` to the copies to ask unless listed or full. */
+static void ask_add(struct blk_call *c, const jxta_id_t *peer)
+{
+    for (size_t i = 0; i < c->nask; i++)
+        if (jxta_id_equal(&c->ask[i], peer))
+            return;
+    if (c->nask < JUXMEM_MAX_COPIES)
+        c->ask[c->nask++] = *peer;
+}
+
+/* Loop: what this peer knows of the block, and the copies to ask for the
+ * rest in the order most likely to answer at once: the copy the client's
+ * requests go to (the sequencer), the copies of the client's view (newer
+ * than the block's list after a failover), the block's list, and last the
+ * peers the endpoint said ended - each of those would cost a whole
+ * per-copy wait before the next is asked. */
 static int copy_info_fn(void *ud)
 {
     struct blk_call *c = ud;
@@ -1349,10 +1367,32 @@ static int copy_info_fn(void *ud)
         st->copies[i] = b->copies[i].peer;
         snprintf(st->copy_cluster[i], sizeof st->copy_cluster[i], "%s", b->copies[i].cluster);
     }
+    jxta_id_t *order = calloc(2 * JUXMEM_MAX_COPIES + 1, sizeof *order);
+    juxmem_member_t *view = calloc(JUXMEM_MAX_COPIES, sizeof *view);
+    size_t n = 0;
     pthread_mutex_lock(&b->smu);
-    if (b->client)
+    if (b->client) {
         st->version = juxmem_client_version(b->client);
+        if (order && view) {
+            order[n++] = *juxmem_client_target(b->client);
+            size_t nv = juxmem_client_copies(b->client, view, JUXMEM_MAX_COPIES);
+            for (size_t i = 0; i < nv && i < JUXMEM_MAX_COPIES; i++)
+                order[n++] = view[i].peer;
+        }
+    }
+    for (size_t i = 0; order && i < b->ncopies; i++)
+        order[n++] = b->copies[i].peer;
+    c->nask = 0;
+    for (int pass = 0; pass < 2; pass++) /* live peers, then the ended ones */
+        for (size_t i = 0; i < n; i++)
+            if ((b->client && juxmem_client_peer_is_gone(b->client, &order[i])) == pass)
+                ask_add(c, &order[i]);
     pthread_mutex_unlock(&b->smu);
+    if (!order || !view) /* out of memory: the block's list as it is */
+        for (size_t i = 0; i < b->ncopies; i++)
+            ask_add(c, &b->copies[i].peer);
+    free(order);
+    free(view);
     return 0;
 }
 
@@ -1393,13 +1433,13 @@ static int stat_once(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st, juxmem
         return rc;
     *blk = c.b;
     c.rbuf = st;
+    jxta_id_t ask_to[JUXMEM_MAX_COPIES + 3];
+    c.ask = ask_to;
     jxta_peer_run(j->peer, copy_info_fn, &c, 10000);
     jxta_id_text_t t;
     char text[JXTA_ID_TEXT_MAX];
     snprintf(text, sizeof text, "%s", jxta_id_str(id, &t));
-    jxta_id_t ask_to[JUXMEM_MAX_COPIES + 3];
-    size_t n = st->ncopies;
-    memcpy(ask_to, st->copies, n * sizeof ask_to[0]);
+    size_t n = c.nask;
     int why = JUXMEM_EUNREACH, redirects = 0, answered = 0;
     int per = j->o.timeout_ms / (int)(n ? n : 1);
     if (per > 3000)
