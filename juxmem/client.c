@@ -683,6 +683,11 @@ static void merge_managers(juxmem_cluster_info_t *into, const juxmem_cluster_inf
     }
 }
 
+/* Quiet time after the last cluster advertisement before the search ends:
+ * answers travel rendezvous -> manager -> here, a few round trips across
+ * the grid at most. */
+#define CLUSTER_SETTLE_MS 250
+
 static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, size_t *n)
 {
     *n = 0;
@@ -694,10 +699,13 @@ static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, 
             jxta_adv_t **advs = NULL;
             size_t na = 0;
             /* every cluster's advertisement (a stale one of a cluster whose
-             * primary manager changed may come too): small ones are skipped */
-            size_t asked = k == 0 ? 2 : 16;
-            if (jxta_peer_discover(j->peer, j->jm, 2, "Name", names[k], asked,
-                                   k == 0 ? 1500 : 2000, &advs, &na) < 0)
+             * primary manager changed may come too): small ones are skipped.
+             * How many clusters exist is unknown: once enough advertisements
+             * came, the answers still on their way get CLUSTER_SETTLE_MS. */
+            size_t asked = k == 0 ? 2 : 16, enough = k == 0 ? 1 : want;
+            if (jxta_peer_discover_settle(j->peer, j->jm, 2, "Name", names[k], asked, enough,
+                                          CLUSTER_SETTLE_MS, k == 0 ? 1500 : 2000, &advs,
+                                          &na) < 0)
                 continue;
             for (size_t i = 0; i < na && *n < MAX_CLUSTERS; i++) {
                 if (juxmem_cluster_adv_get(advs[i], &cl[*n]) < 0)

@@ -1499,13 +1499,17 @@ static int closing(juxmem_t *j)
 }
 
 /* The managers the cluster's advertisements in the juxmem group name
- * (several may be cached: a dead primary's lives on for a while). */
+ * (several may be cached: a dead primary's lives on for a while; they
+ * come together, so the search ends MANAGERS_SETTLE_MS after the last). */
+#define MANAGERS_SETTLE_MS 250
+
 static int find_managers(juxmem_t *j, jxta_id_t *out, size_t cap, size_t *nout)
 {
     jxta_adv_t **advs = NULL;
     size_t n = 0;
     *nout = 0;
-    int rc = jxta_peer_discover(j->peer, j->jm, 2, "Name", j->cluster, 8, 2000, &advs, &n);
+    int rc = jxta_peer_discover_settle(j->peer, j->jm, 2, "Name", j->cluster, 8, 1,
+                                       MANAGERS_SETTLE_MS, 2000, &advs, &n);
     juxmem_cluster_info_t *ci = malloc(sizeof *ci);
     for (size_t i = 0; ci && rc == 0 && i < n; i++) {
         if (juxmem_cluster_adv_get(advs[i], ci) < 0 || strcmp(ci->name, j->cluster) != 0)

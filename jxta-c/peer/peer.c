@@ -569,32 +569,72 @@ static int unask_fn(void *ud)
     return 0;
 }
 
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 int jxta_peer_discover(jxta_peer_t *p, jxta_group_t *g, int type, const char *attr,
                        const char *value, size_t want, int timeout_ms, jxta_adv_t ***advs,
                        size_t *n)
 {
-    if (type < 0 || type > 2 || want == 0 || want > 10000 || timeout_ms < 0)
+    return jxta_peer_discover_settle(p, g, type, attr, value, want, want, 0, timeout_ms, advs,
+                                     n);
+}
+
+/* Ask again every REASK_MS (a rendezvous may have come up meanwhile) and
+ * collect answers until `want`, or `enough` and settle_ms of quiet, or the
+ * time-out. */
+int jxta_peer_discover_settle(jxta_peer_t *p, jxta_group_t *g, int type, const char *attr,
+                              const char *value, size_t want, size_t enough, int settle_ms,
+                              int timeout_ms, jxta_adv_t ***advs, size_t *n)
+{
+    if (type < 0 || type > 2 || want == 0 || want > 10000 || timeout_ms < 0 || settle_ms < 0)
         return jxta__reject(JXTA_EINVAL, "peer", "discover: bad type, count or time-out");
+    if (enough == 0)
+        enough = 1;
     struct disc_call c = {.p = p, .g = g, .type = type, .attr = attr, .value = value,
                           .threshold = (int)want};
-    struct timespec end, next;
+    struct timespec end, next, quiet_end = {0, 0};
     jxta__deadline_after(&end, timeout_ms);
+    size_t seen = 0;
     int rc = 0;
     for (;;) {
         rc = jxta_peer_run(p, ask_fn, &c, CALL_MS);
         if (rc < 0)
             break;
         jxta__deadline_after(&next, REASK_MS);
-        if (next.tv_sec > end.tv_sec || (next.tv_sec == end.tv_sec && next.tv_nsec > end.tv_nsec))
+        if (ts_before(&end, &next))
             next = end;
         pthread_mutex_lock(&p->mu);
-        int timed_out = 0;
-        while (c.f->n < want && !timed_out)
-            timed_out = pthread_cond_timedwait(&p->cv, &p->mu, &next) == ETIMEDOUT;
-        size_t got = c.f->n;
+        int timed_out = 0, settled = 0;
+        size_t got;
+        for (;;) {
+            got = c.f->n;
+            if (got != seen) { /* a new answer: the quiet period starts again */
+                seen = got;
+                jxta__deadline_after(&quiet_end, settle_ms);
+            }
+            if (got >= want)
+                break;
+            const struct timespec *wake = &next;
+            if (settle_ms > 0 && got >= enough) {
+                struct timespec now;
+                jxta__deadline_after(&now, 0);
+                if (!ts_before(&now, &quiet_end)) {
+                    settled = 1;
+                    break;
+                }
+                if (ts_before(&quiet_end, &next))
+                    wake = &quiet_end;
+            }
+            if (pthread_cond_timedwait(&p->cv, &p->mu, wake) == ETIMEDOUT && wake == &next) {
+                timed_out = 1;
+                break;
+            }
+        }
         pthread_mutex_unlock(&p->mu);
-        if (got >= want || (timed_out && next.tv_sec == end.tv_sec &&
-                            next.tv_nsec == end.tv_nsec))
+        if (got >= want || settled || (timed_out && !ts_before(&next, &end)))
             break;
     }
     if (c.f) {

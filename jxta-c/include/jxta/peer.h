@@ -97,6 +97,13 @@ int jxta_peer_publish(jxta_peer_t *p, jxta_group_t *g, const jxta_adv_t *adv, in
 int jxta_peer_discover(jxta_peer_t *p, jxta_group_t *g, int type, const char *attr,
                        const char *value, size_t want, int timeout_ms, jxta_adv_t ***advs,
                        size_t *n);
+/* The same, for a search whose answer count is not known in advance (every
+ * cluster, every provider): it also ends once at least `enough` were found
+ * and settle_ms passed without a new one, instead of always waiting out
+ * the time-out when fewer than `want` exist.  settle_ms 0: plain discover. */
+int jxta_peer_discover_settle(jxta_peer_t *p, jxta_group_t *g, int type, const char *attr,
+                              const char *value, size_t want, size_t enough, int settle_ms,
+                              int timeout_ms, jxta_adv_t ***advs, size_t *n);
 void jxta_peer_free_advs(jxta_adv_t **advs, size_t n);
 
 /* Pipes.  Input pipes queue their messages for jxta_input_pipe_poll;
