@@ -683,10 +683,10 @@ static void merge_managers(juxmem_cluster_info_t *into, const juxmem_cluster_inf
     }
 }
 
-/* Quiet time after the last cluster advertisement before the search ends:
- * answers travel rendezvous -> manager -> here, a few round trips across
- * the grid at most. */
-#define CLUSTER_SETTLE_MS 250
+/* Quiet time after the last cluster (or data) advertisement before a
+ * search ends: answers travel rendezvous -> publisher -> here, a few round
+ * trips across the grid at most. */
+#define SEARCH_SETTLE_MS 250
 
 static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, size_t *n)
 {
@@ -701,10 +701,10 @@ static int find_clusters(juxmem_t *j, unsigned want, juxmem_cluster_info_t *cl, 
             /* every cluster's advertisement (a stale one of a cluster whose
              * primary manager changed may come too): small ones are skipped.
              * How many clusters exist is unknown: once enough advertisements
-             * came, the answers still on their way get CLUSTER_SETTLE_MS. */
+             * came, the answers still on their way get SEARCH_SETTLE_MS. */
             size_t asked = k == 0 ? 2 : 16, enough = k == 0 ? 1 : want;
             if (jxta_peer_discover_settle(j->peer, j->jm, 2, "Name", names[k], asked, enough,
-                                          CLUSTER_SETTLE_MS, k == 0 ? 1500 : 2000, &advs,
+                                          SEARCH_SETTLE_MS, k == 0 ? 1500 : 2000, &advs,
                                           &na) < 0)
                 continue;
             for (size_t i = 0; i < na && *n < MAX_CLUSTERS; i++) {
@@ -1061,8 +1061,8 @@ static int refresh_copies(juxmem_t *j, juxmem_blk_t *b)
     jxta_id_text_t t;
     jxta_adv_t **advs = NULL;
     size_t n = 0;
-    if (jxta_peer_discover(j->peer, j->jm, 2, "Id", jxta_id_str(&b->id, &t), 8, 3000, &advs,
-                           &n) < 0)
+    if (jxta_peer_discover_settle(j->peer, j->jm, 2, "Id", jxta_id_str(&b->id, &t), 8, 1,
+                                  SEARCH_SETTLE_MS, 3000, &advs, &n) < 0)
         return 0;
     struct copies_call *c = calloc(1, sizeof *c);
     juxmem_block_adv_info_t *info = malloc(sizeof *info);
