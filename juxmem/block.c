@@ -1239,6 +1239,12 @@ static int up_to_date(const copy_t *c, uint32_t data_epoch, uint64_t version)
     return data_epoch > c->data_epoch || (data_epoch == c->data_epoch && version >= c->version);
 }
 
+/* Is (data_epoch, version) strictly more up to date than copy c? */
+static int newer_than(const copy_t *c, uint32_t data_epoch, uint64_t version)
+{
+    return data_epoch > c->data_epoch || (data_epoch == c->data_epoch && version > c->version);
+}
+
 /* Our place among the copies that may stand (all but the silent
  * sequencer), by peer ID: the lowest stands first, the next one a
  * heartbeat period later, which avoids split votes without relying on
@@ -1268,8 +1274,11 @@ static uint64_t retry_delay(const juxmem_provider_t *p, const copy_t *c)
     uint64_t h = 1469598103934665603ull ^ c->cand_epoch;
     for (size_t i = 0; i < JXTA_ID_BYTES; i++)
         h = (h ^ p->self.b[i]) * 1099511628211ull;
-    uint64_t spread = p->cfg.fail_ms / 2 ? h % (p->cfg.fail_ms / 2) : 0;
-    return p->cfg.fail_ms / 4 + spread + stand_delay(p, c);
+    /* a sequencer known dead: nobody else will lead meanwhile, so the
+     * same shape on the heartbeat's scale (the votes take round trips) */
+    uint64_t unit = c->seq_gone ? p->cfg.hb_ms : p->cfg.fail_ms;
+    uint64_t spread = unit / 2 ? h % (unit / 2) : 0;
+    return unit / 4 + spread + stand_delay(p, c);
 }
 
 static void count_vote(juxmem_provider_t *p, copy_t *c, const jxta_id_t *voter, uint64_t now,
@@ -1454,23 +1463,26 @@ static int vote_reply(juxmem_provider_t *p, copy_t *c, const juxmem_pmsg_t *m, u
         return 1;
     if (m->status == 0) {
         count_vote(p, c, &m->from, now, o);
-    } else if (m->status == JUXMEM_ESTALE && up_to_date(c, (uint32_t)m->ref, m->version)) {
+    } else if (m->status == JUXMEM_ESTALE && !newer_than(c, (uint32_t)m->ref, m->version)) {
         /* refused though we are as up to date (it voted for another, or
-         * stands itself): once a majority is out of reach, stop standing
-         * and retry after a spread rather than at the end of the term */
+         * stands itself, or still hears the sequencer): once a majority is
+         * out of reach - members that refused and members whose peer ended
+         * - stop standing and retry after a spread rather than at the end
+         * of the term */
         int k = member_index(c, &m->from);
         if (k >= 0)
             c->members[k].refused = c->cand_epoch;
-        size_t out = 0;
+        size_t out = 0; /* refused us, or ended: no vote from them in this term */
         for (size_t i = 0; i < c->nmembers; i++)
-            out += c->members[i].refused == c->cand_epoch;
+            out += c->members[i].refused == c->cand_epoch || c->members[i].gone;
         if (c->nmembers - out < majority(c->nmembers)) {
             c->candidate = 0;
             c->elect_at = now + retry_delay(p, c);
         }
-    } else if (!up_to_date(c, (uint32_t)m->ref, m->version)) {
-        /* a copy more up to date than us exists: let it win the next
-         * term (standing again at once would split the votes forever) */
+    } else if (newer_than(c, (uint32_t)m->ref, m->version)) {
+        /* a copy more up to date than us exists (it stands at once): let
+         * it win the next term (standing again at once would split the
+         * votes forever) */
         c->candidate = 0;
         c->elect_at = now + p->cfg.fail_ms + retry_delay(p, c);
     }

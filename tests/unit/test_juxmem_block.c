@@ -845,6 +845,66 @@ START_TEST(gone_peer_fast_failover)
 }
 END_TEST
 
+/* The endpoint's verdict on a dead peer reaches only node `to`. */
+static void sim_gone_to(sim_t *s, size_t victim, size_t to)
+{
+    node_t *n = &s->nodes[to];
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    if (n->prov)
+        juxmem_provider_peer_gone(n->prov, &s->nodes[victim].id, s->now, &o);
+    if (n->cli)
+        juxmem_client_peer_gone(n->cli, &s->nodes[victim].id, s->now, &o);
+    sim_send(s, &o);
+}
+
+/* A split vote after the sequencer's death: the verdict reaches the copy
+ * that ranks second first, which stands (the other, not knowing yet,
+ * refuses: "the sequencer is alive"), then the first-ranked one, which
+ * stands for the same term.  Each refuses the other (one vote per term)
+ * and the dead sequencer cannot vote: neither can win that term, and the
+ * candidates must see so at once and settle it in a later term - within
+ * a few heartbeat periods, not after a whole candidacy (fail_ms) and a
+ * retry (it took about 1.5 x fail_ms: test_juxmem_failover saw 7 s). */
+static void run_split_vote(uint64_t seed)
+{
+    juxmem_block_cfg_t cfg;
+    juxmem_block_cfg_default(&cfg);
+    cfg.hb_ms = 400;
+    cfg.fail_ms = 2000;
+    sim_t s;
+    sim_init(&s, seed, 3, 2, 64, &cfg);
+    prog_t pr[2] = {{0, 0}};
+    while (pr[0].done + pr[1].done < 10 && s.now < 600000)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    int done_before = pr[0].done + pr[1].done;
+    uint64_t killed = s.now;
+    s.nodes[0].dead = 1;
+    for (size_t k = 0; k < 2; k++)
+        sim_gone_to(&s, 0, s.nn - 2 + k); /* the clients */
+    sim_gone_to(&s, 0, 2);                /* the second-ranked copy stands */
+    while (s.now < killed + cfg.hb_ms / 4)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    sim_gone_to(&s, 0, 1); /* the first-ranked copy learns it now: same term */
+    while (pr[0].done + pr[1].done < done_before + 2 && s.now < killed + 600000)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    ck_assert_msg(s.now < killed + cfg.fail_ms / 2, "seed %llu: writes resumed %llu ms after the kill",
+                  (unsigned long long)seed, (unsigned long long)(s.now - killed));
+    while (!all_done(pr, 2, 20) && s.now < killed + 600000)
+        drive_counters(&s, pr, 2, 20), sim_step(&s);
+    ck_assert(all_done(pr, 2, 20));
+    ck_assert_uint_eq(read_counter(&s), 40);
+    check_copies_agree(&s);
+    sim_free(&s);
+}
+
+START_TEST(split_vote_settled_quickly)
+{
+    for (uint64_t seed = 71; seed < 87; seed++)
+        run_split_vote(seed);
+}
+END_TEST
+
 /* The sequencer dies right after adding a copy: the survivors hold
  * different views (the new copy and whoever heard of it, and the others).
  * An election must still happen (candidates carry their view; voters with
@@ -1625,6 +1685,7 @@ int main(void)
     tcase_add_test(net, partition_minority_refuses);
     tcase_add_test(net, view_change_then_failover);
     tcase_add_test(net, gone_peer_fast_failover);
+    tcase_add_test(net, split_vote_settled_quickly);
     tcase_add_test(net, silent_copy_suspected_once);
     tcase_add_test(net, alloc_and_free_fanout);
     tcase_add_test(net, seed_sweep);
