@@ -1028,15 +1028,28 @@ struct copies_call {
     juxmem_blk_t *b;
     juxmem_member_t copies[JUXMEM_MAX_COPIES];
     size_t n;
+    int replace; /* the sequencer's own list: it replaces ours */
 };
 
-/* Loop: add the copies found to the block's (and its client's) list. */
+/* Loop: add the copies found to the block's (and its client's) list - or,
+ * for the sequencer's list, make it the list: a merge alone would keep
+ * every dead copy forever (under churn the list filled with them, each
+ * costing a stat a per-copy wait, and new copies no longer fitted). */
 static int merge_copies_fn(void *ud)
 {
     struct copies_call *c = ud;
     juxmem_blk_t *b = c->b;
     int changed = 0;
-    for (size_t i = 0; i < c->n; i++) {
+    if (c->replace && c->n > 0) {
+        changed = c->n != b->ncopies;
+        for (size_t i = 0; i < c->n && !changed; i++)
+            changed = !jxta_id_equal(&b->copies[i].peer, &c->copies[i].peer);
+        if (changed) {
+            memcpy(b->copies, c->copies, c->n * sizeof c->copies[0]);
+            b->ncopies = c->n;
+        }
+    }
+    for (size_t i = 0; i < c->n && !c->replace; i++) {
         size_t k = 0;
         while (k < b->ncopies && !jxta_id_equal(&b->copies[k].peer, &c->copies[i].peer))
             k++;
@@ -1412,10 +1425,11 @@ int juxmem_stat(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st)
     int rc = stat_once(j, id, st, &b);
     if (b && (rc == JUXMEM_EUNREACH || (rc == 0 && st->why)) && refresh_copies(j, b))
         rc = stat_once(j, id, st, &b); /* copies we did not know of may answer */
-    if (b && rc == 0 && !st->why && st->ncopies) { /* the sequencer's list: learn new copies */
+    if (b && rc == 0 && !st->why && st->ncopies) { /* the sequencer's list: the copies now */
         struct copies_call *c = calloc(1, sizeof *c);
         if (c) {
             c->b = b;
+            c->replace = 1;
             for (size_t i = 0; i < st->ncopies && i < JUXMEM_MAX_COPIES; i++) {
                 c->copies[c->n].peer = st->copies[i];
                 snprintf(c->copies[c->n].cluster, sizeof c->copies[0].cluster, "%s",
@@ -1456,8 +1470,13 @@ static int stat_once(juxmem_t *j, const jxta_id_t *id, juxmem_stat_t *st, juxmem
         per = 500;
     for (size_t i = 0; i < n; i++) {
         char *answer = NULL;
-        if (ask(j, JUXMEM_STAT_HANDLER, text, &ask_to[i], per, &answer) < 0)
+        int arc = ask(j, JUXMEM_STAT_HANDLER, text, &ask_to[i], per, &answer);
+        if (arc < 0) {
+            jxta_id_text_t pt;
+            jxta_log(JXTA_LOG_INFO, "juxmem", "stat: copy %s did not answer (%s): asking the next",
+                     jxta_id_str(&ask_to[i], &pt), jxta_strerror(arc));
             continue;
+        }
         jxta_id_t seq;
         juxmem_stat_t *got = calloc(1, sizeof *got);
         rc = got ? juxmem__parse_stat_answer(answer, got, &seq) : JXTA_ENOMEM;
