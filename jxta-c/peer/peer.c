@@ -21,6 +21,10 @@
 #include "../util/internal.h"
 
 #define MAX_QIDS 32
+/* A search asks again after REASK_FIRST_MS, then twice as long each time
+ * up to REASK_MS: a peer that just joined (no lease yet, no route back)
+ * gets its answers from the second ask instead of waiting 2 s for it. */
+#define REASK_FIRST_MS 250
 #define REASK_MS 2000
 
 struct finder {
@@ -582,8 +586,8 @@ int jxta_peer_discover(jxta_peer_t *p, jxta_group_t *g, int type, const char *at
                                      n);
 }
 
-/* Ask again every REASK_MS (a rendezvous may have come up meanwhile) and
- * collect answers until `want`, or `enough` and settle_ms of quiet, or the
+/* Ask again (see REASK_FIRST_MS: a rendezvous may have come up meanwhile)
+ * and collect answers until `want`, or `enough` and settle_ms of quiet, or the
  * time-out. */
 int jxta_peer_discover_settle(jxta_peer_t *p, jxta_group_t *g, int type, const char *attr,
                               const char *value, size_t want, size_t enough, int settle_ms,
@@ -598,12 +602,13 @@ int jxta_peer_discover_settle(jxta_peer_t *p, jxta_group_t *g, int type, const c
     struct timespec end, next, quiet_end = {0, 0};
     jxta__deadline_after(&end, timeout_ms);
     size_t seen = 0;
-    int rc = 0;
+    int rc = 0, reask = REASK_FIRST_MS;
     for (;;) {
         rc = jxta_peer_run(p, ask_fn, &c, CALL_MS);
         if (rc < 0)
             break;
-        jxta__deadline_after(&next, REASK_MS);
+        jxta__deadline_after(&next, reask);
+        reask = reask * 2 < REASK_MS ? reask * 2 : REASK_MS;
         if (ts_before(&end, &next))
             next = end;
         pthread_mutex_lock(&p->mu);

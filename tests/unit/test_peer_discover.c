@@ -130,6 +130,32 @@ START_TEST(test_settle_ends_early_with_everything)
 }
 END_TEST
 
+/* A search started by a peer that just joined (no lease yet: its first
+ * query cannot go out) asks again soon - after 250 ms, then doubling - not
+ * only after 2 s. */
+START_TEST(test_fresh_peer_asks_again_soon)
+{
+    char addr[JXTA_ADDR_TEXT_MAX];
+    addr_query_t q = {rdv, addr, sizeof addr};
+    ck_assert_int_eq(jxta_peer_run(rdv, listen_addr_fn, &q, 5000), 0);
+    jxta_peer_t *fresh = open_peer("fresh", 0, "", addr);
+    jxta_adv_t **advs = NULL;
+    size_t n = 0;
+    uint64_t t0 = tu_now_ms();
+    ck_assert_int_eq(jxta_peer_discover(fresh, jxta_peer_net_group(fresh), 2, "Name",
+                                        "settle-1", 1, 20000, &advs, &n),
+                     0);
+    uint64_t took = tu_now_ms() - t0;
+    ck_assert_uint_eq(n, 1);
+    jxta_peer_free_advs(advs, n);
+    jxta_peer_close(fresh);
+    /* under valgrind (JXTA_TEST_SCALE set) the lease itself may take that long */
+    if (!getenv("JXTA_TEST_SCALE"))
+        ck_assert_msg(took < 1900, "found after %llu ms: the second ask waited 2 s",
+                      (unsigned long long)took);
+}
+END_TEST
+
 START_TEST(test_settle_bad_arguments)
 {
     jxta_group_t *ng = jxta_peer_net_group(edge);
@@ -154,6 +180,7 @@ static Suite *discover_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_settle_ends_early_with_everything);
+    tcase_add_test(tc, test_fresh_peer_asks_again_soon);
     tcase_add_test(tc, test_settle_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
