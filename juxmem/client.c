@@ -227,6 +227,20 @@ void juxmem__client_tick(juxmem_t *j, uint64_t now)
 
 void juxmem__client_peer_gone(juxmem_t *j, const jxta_id_t *peer, uint64_t now)
 {
+    /* a question waiting for that peer's answer waits no longer, nor one
+     * asked later (the list it was chosen from may predate the verdict) */
+    j->gone_ring[j->gone_next] = *peer;
+    j->gone_next = (j->gone_next + 1) % (sizeof j->gone_ring / sizeof j->gone_ring[0]);
+    if (j->ngone < sizeof j->gone_ring / sizeof j->gone_ring[0])
+        j->ngone++;
+    int woke = 0;
+    pthread_mutex_lock(&j->mu);
+    for (juxmem_pending_t *p = j->pend; p; p = p->next)
+        if (!p->done && !p->gone && jxta_id_equal(&p->dest, peer))
+            p->gone = woke = 1;
+    if (woke)
+        pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
     juxmem_out_t out;
     juxmem_out_init(&out);
     for (juxmem_blk_t *b = j->blocks; b; b = b->next) {
@@ -425,8 +439,16 @@ static int ask_fn(void *ud)
     if (!c->p) {
         if (!(c->p = calloc(1, sizeof *c->p)))
             return JXTA_ENOMEM;
+        c->p->dest = c->dest;
         c->p->next = c->j->pend;
         c->j->pend = c->p;
+        for (size_t i = 0; i < c->j->ngone; i++)
+            if (jxta_id_equal(&c->j->gone_ring[i], &c->dest)) { /* ended already */
+                pthread_mutex_lock(&c->j->mu);
+                c->p->gone = 1;
+                pthread_mutex_unlock(&c->j->mu);
+                return 0;
+            }
     }
     long qid = 0;
     int rc = jxta_resolver_query(jxta_group_resolver(c->j->jm), c->handler, c->text, &c->dest,
@@ -453,7 +475,8 @@ static int unask_fn(void *ud)
 }
 
 /* Ask `dest` a resolver question; *answer (malloc'd) gets the response.
- * JXTA_ETIMEDOUT when nobody answered. */
+ * JXTA_ETIMEDOUT when nobody answered, JXTA_EUNREACH at once when the
+ * endpoint says `dest` ended meanwhile (juxmem__client_peer_gone). */
 static int ask(juxmem_t *j, const char *handler, const char *text, const jxta_id_t *dest,
                int timeout_ms, char **answer)
 {
@@ -471,11 +494,13 @@ static int ask(juxmem_t *j, const char *handler, const char *text, const jxta_id
             next = end;
         pthread_mutex_lock(&j->mu);
         int timed_out = 0;
-        while (!c.p->done && !timed_out && !j->closing)
+        while (!c.p->done && !c.p->gone && !timed_out && !j->closing)
             timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &next) == ETIMEDOUT;
-        int done = c.p->done, stop = j->closing;
+        int done = c.p->done, stop = j->closing, gone = c.p->gone;
         pthread_mutex_unlock(&j->mu);
-        if (done || stop || deadline_passed(&end))
+        if (gone && !done)
+            rc = JXTA_EUNREACH;
+        if (done || gone || stop || deadline_passed(&end))
             break;
     }
     if (c.p && jxta_peer_run(j->peer, unask_fn, &c, -1) == 0) {

@@ -83,8 +83,10 @@ typedef struct juxmem_pending {
     long qids[16];
     size_t nqids;
     int done;      /* (mu) */
+    int gone;      /* (mu) the endpoint said the asked peer ended: no answer will come */
     char *answer;  /* (mu), malloc'd */
     jxta_id_t from;
+    jxta_id_t dest; /* the peer asked */
 } juxmem_pending_t;
 
 /* What the manager knows of its cluster (loop thread). */
@@ -133,6 +135,8 @@ struct juxmem {
     juxmem_blk_t *blocks;
     int wake_pending; /* results posted, application threads not signalled yet */
     juxmem_pending_t *pend;
+    jxta_id_t gone_ring[16]; /* peers the endpoint said ended lately (loop) */
+    size_t gone_next, ngone;
     jxta_timer_t tick, maint;
     jxta_timer_t repair_kick; /* zero-delay: step the re-creations at once (roles.c) */
     int timers_on;
