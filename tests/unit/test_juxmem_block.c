@@ -748,21 +748,25 @@ END_TEST
 
 /* A peer's process ends and the endpoint says so (connection closed,
  * redial refused): every live peer hears it at once. */
+/* The endpoint's verdict on a dead peer reaches only node `to`. */
+static void sim_gone_to(sim_t *s, size_t victim, size_t to)
+{
+    node_t *n = &s->nodes[to];
+    juxmem_out_t o;
+    juxmem_out_init(&o);
+    if (n->prov)
+        juxmem_provider_peer_gone(n->prov, &s->nodes[victim].id, s->now, &o);
+    if (n->cli)
+        juxmem_client_peer_gone(n->cli, &s->nodes[victim].id, s->now, &o);
+    sim_send(s, &o);
+}
+
 static void sim_kill_gone(sim_t *s, size_t k)
 {
     s->nodes[k].dead = 1;
-    for (size_t i = 0; i < s->nn; i++) {
-        node_t *n = &s->nodes[i];
-        if (n->dead)
-            continue;
-        juxmem_out_t o;
-        juxmem_out_init(&o);
-        if (n->prov)
-            juxmem_provider_peer_gone(n->prov, &s->nodes[k].id, s->now, &o);
-        if (n->cli)
-            juxmem_client_peer_gone(n->cli, &s->nodes[k].id, s->now, &o);
-        sim_send(s, &o);
-    }
+    for (size_t i = 0; i < s->nn; i++)
+        if (!s->nodes[i].dead)
+            sim_gone_to(s, k, i);
 }
 
 /* With that verdict a dead sequencer is replaced, and a dead copy dropped
@@ -844,19 +848,6 @@ START_TEST(gone_peer_fast_failover)
     run_gone(43, 2); /* another copy */
 }
 END_TEST
-
-/* The endpoint's verdict on a dead peer reaches only node `to`. */
-static void sim_gone_to(sim_t *s, size_t victim, size_t to)
-{
-    node_t *n = &s->nodes[to];
-    juxmem_out_t o;
-    juxmem_out_init(&o);
-    if (n->prov)
-        juxmem_provider_peer_gone(n->prov, &s->nodes[victim].id, s->now, &o);
-    if (n->cli)
-        juxmem_client_peer_gone(n->cli, &s->nodes[victim].id, s->now, &o);
-    sim_send(s, &o);
-}
 
 /* A split vote after the sequencer's death: the verdict reaches the copy
  * that ranks second first, which stands (the other, not knowing yet,
