@@ -230,6 +230,7 @@ void juxmem__client_peer_gone(juxmem_t *j, const jxta_id_t *peer, uint64_t now)
     /* a question waiting for that peer's answer waits no longer, nor one
      * asked later (the list it was chosen from may predate the verdict) */
     j->gone_ring[j->gone_next] = *peer;
+    j->gone_at[j->gone_next] = now;
     j->gone_next = (j->gone_next + 1) % (sizeof j->gone_ring / sizeof j->gone_ring[0]);
     if (j->ngone < sizeof j->gone_ring / sizeof j->gone_ring[0])
         j->ngone++;
@@ -426,6 +427,12 @@ void juxmem__on_response(void *ud, jxta_resolver_t *r, const jxta_rr_t *rsp,
     }
 }
 
+/* How long a question asked after the verdict on its peer still takes
+ * it as ended (the list it was chosen from may predate the verdict by the
+ * few seconds a stat or an allocation lasts); a peer restarted with the
+ * same ID is asked normally after that. */
+#define GONE_MEMORY_MS 5000
+
 struct ask_call {
     juxmem_t *j;
     const char *handler, *text;
@@ -442,8 +449,10 @@ static int ask_fn(void *ud)
         c->p->dest = c->dest;
         c->p->next = c->j->pend;
         c->j->pend = c->p;
+        uint64_t now = juxmem__now(c->j);
         for (size_t i = 0; i < c->j->ngone; i++)
-            if (jxta_id_equal(&c->j->gone_ring[i], &c->dest)) { /* ended already */
+            if (now - c->j->gone_at[i] < GONE_MEMORY_MS &&
+                jxta_id_equal(&c->j->gone_ring[i], &c->dest)) { /* ended already */
                 pthread_mutex_lock(&c->j->mu);
                 c->p->gone = 1;
                 pthread_mutex_unlock(&c->j->mu);

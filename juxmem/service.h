@@ -136,6 +136,8 @@ struct juxmem {
     int wake_pending; /* results posted, application threads not signalled yet */
     juxmem_pending_t *pend;
     jxta_id_t gone_ring[16]; /* peers the endpoint said ended lately (loop) */
+    uint64_t gone_at[16];    /* when (loop ms): older verdicts are forgotten, as a
+                                peer may come back with the same ID */
     size_t gone_next, ngone;
     jxta_timer_t tick, maint;
     jxta_timer_t repair_kick; /* zero-delay: step the re-creations at once (roles.c) */
